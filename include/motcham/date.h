@@ -1,0 +1,17 @@
+#ifndef MOTCHAM_DATE_H
+#define MOTCHAM_DATE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+/* Dates are ISO-8601 "YYYY-MM-DD" text in the ward's local day (UTC+7, no DST). */
+#define MC_DATE_LEN 10
+
+/* Writes the ward-local date of t into out[MC_DATE_LEN + 1]. */
+void mc_date_of(time_t t, char out[MC_DATE_LEN + 1]);
+/* Writes today's ward-local date into out. */
+void mc_date_today(char out[MC_DATE_LEN + 1]);
+/* True when s is a real calendar date written as YYYY-MM-DD (years 1900-2199). */
+bool mc_date_valid(const char *s);
+
+#endif
