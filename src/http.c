@@ -1,0 +1,573 @@
+/* The web server. Routing is a short list of path prefixes matched without regard to case:
+ * printed codes carry upper-case URLs (QR alphanumeric mode), so /Q/TOKEN and /q/token must
+ * land on the same page. */
+#include "motcham/http.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "motcham/pages.h"
+#include "motcham/store.h"
+
+#define MAX_ASSETS 64
+#define MAX_ASSET_BYTES (1024 * 1024)
+#define MAX_GET_BODY (64 * 1024)
+
+static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+			  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+struct asset {
+	char name[64];
+	const char *type;
+	char etag[40];
+	struct MHD_Response *resp; /* built once, queued many times */
+};
+
+struct mc_http {
+	struct MHD_Daemon *daemon;
+	struct mc_pages *pages;
+	char *db_path;
+	pthread_key_t store_key; /* each worker's read-only connection */
+	bool key_made;
+	int listen_fd; /* ours to close until the daemon has it */
+	struct asset assets[MAX_ASSETS];
+	size_t nassets;
+};
+
+/* Per-request state, allocated on the first call of the access handler. */
+struct request {
+	size_t body_bytes;
+};
+
+static void close_store(void *p)
+{
+	mc_store_destroy(p);
+}
+
+/* The calling worker's own read-only connection, opened on first use. */
+static enum mc_err worker_store(struct mc_http *h, struct mc_store **out)
+{
+	struct mc_store *s = pthread_getspecific(h->store_key);
+	enum mc_err err;
+
+	if (!s) {
+		if ((err = mc_store_open(h->db_path, MC_STORE_READONLY, &s)) != MC_OK)
+			return err;
+		if (pthread_setspecific(h->store_key, s) != 0) {
+			mc_store_destroy(s);
+			return MC_ERR_NOMEM;
+		}
+	}
+	*out = s;
+	return MC_OK;
+}
+
+static const char *type_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (!dot)
+		return "application/octet-stream";
+	if (!strcmp(dot, ".css"))
+		return "text/css; charset=utf-8";
+	if (!strcmp(dot, ".svg"))
+		return "image/svg+xml; charset=utf-8";
+	if (!strcmp(dot, ".png"))
+		return "image/png";
+	if (!strcmp(dot, ".ico"))
+		return "image/x-icon";
+	if (!strcmp(dot, ".txt"))
+		return "text/plain; charset=utf-8";
+	return "application/octet-stream";
+}
+
+static void hash_etag(const void *data, size_t len, char etag[40])
+{
+	unsigned char h[12];
+	char hex[sizeof(h) * 2 + 1];
+
+	crypto_generichash(h, sizeof(h), data, len, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(etag, 40, "\"%s\"", hex);
+}
+
+static void add_common_headers(struct MHD_Response *r, const char *type)
+{
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+}
+
+static enum mc_err read_file(const char *path, struct mc_buf *out)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[8192];
+	enum mc_err err = MC_OK;
+	size_t n;
+
+	if (!f)
+		return MC_ERR_IO;
+	while (err == MC_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (out->len + n > MAX_ASSET_BYTES)
+			err = MC_ERR_TOOBIG;
+		else
+			err = mc_buf_add(out, chunk, n);
+	}
+	if (err == MC_OK && ferror(f))
+		err = MC_ERR_IO;
+	fclose(f);
+	return err;
+}
+
+static enum mc_err load_asset(struct mc_http *h, const char *dir, const char *name,
+			      struct mc_buf *errs)
+{
+	struct asset *a = &h->assets[h->nassets];
+	struct mc_buf path, data;
+	enum mc_err err;
+
+	mc_buf_init(&path);
+	mc_buf_init(&data);
+	if ((err = mc_buf_printf(&path, "%s/%s", dir, name)) != MC_OK)
+		goto out;
+	if ((err = read_file(path.data, &data)) != MC_OK) {
+		mc_buf_printf(errs, "cannot read asset %s: %s", path.data, mc_strerror(err));
+		goto out;
+	}
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->type = type_of(name);
+	hash_etag(data.data ? data.data : "", data.len, a->etag);
+	a->resp = MHD_create_response_from_buffer(data.len, data.data, MHD_RESPMEM_MUST_COPY);
+	if (!a->resp) {
+		err = MC_ERR_NOMEM;
+		goto out;
+	}
+	add_common_headers(a->resp, a->type);
+	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=86400");
+	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_ETAG, a->etag);
+	h->nassets++;
+out:
+	mc_buf_finish(&path);
+	mc_buf_finish(&data);
+	return err;
+}
+
+/* Only plain file names are served: the asset table is the whole namespace, so no path
+ * can reach outside it. */
+static bool plain_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= sizeof(((struct asset *)0)->name) || name[0] == '.')
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+	       n;
+}
+
+static enum mc_err load_assets(struct mc_http *h, const char *dir, struct mc_buf *errs)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	enum mc_err err = MC_OK;
+
+	if (!d) {
+		mc_buf_printf(errs, "cannot open assets directory %s", dir);
+		return MC_ERR_IO;
+	}
+	while (err == MC_OK && (e = readdir(d)) != NULL) {
+		if (!plain_name(e->d_name))
+			continue;
+		if (h->nassets == MAX_ASSETS) {
+			mc_buf_printf(errs, "more than %d files in %s", MAX_ASSETS, dir);
+			err = MC_ERR_TOOBIG;
+			break;
+		}
+		err = load_asset(h, dir, e->d_name, errs);
+	}
+	closedir(d);
+	return err;
+}
+
+static const struct asset *find_asset(const struct mc_http *h, const char *name)
+{
+	if (!plain_name(name))
+		return NULL;
+	for (size_t i = 0; i < h->nassets; i++)
+		if (!strcmp(h->assets[i].name, name))
+			return &h->assets[i];
+	return NULL;
+}
+
+/* Matches prefix p without regard to ASCII case; *rest points past it. */
+static bool prefix(const char *url, const char *p, const char **rest)
+{
+	size_t n = strlen(p);
+
+	if (strncasecmp(url, p, n) != 0)
+		return false;
+	*rest = url + n;
+	return true;
+}
+
+/* Parses a positive decimal id of at most 18 digits that makes up the whole of s. */
+static bool parse_id(const char *s, long long *id)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 || n > 18 || s[n] != '\0')
+		return false;
+	*id = strtoll(s, NULL, 10);
+	return *id > 0;
+}
+
+/* /w/SLUG[/procedures/ID | /announcements/ID | /permits/ID | /search] */
+static enum mc_err route_ward(struct mc_http *h, struct mc_store *s,
+			      struct MHD_Connection *conn, const char *rest,
+			      struct mc_response *r)
+{
+	char slug[65];
+	const char *sub, *tail;
+	size_t n = strcspn(rest, "/");
+	long long id;
+
+	if (n == 0 || n >= sizeof(slug))
+		return mc_pages_error(h->pages, 404, r);
+	for (size_t i = 0; i < n; i++)
+		slug[i] = (rest[i] >= 'A' && rest[i] <= 'Z') ? (char)(rest[i] + 32) : rest[i];
+	slug[n] = '\0';
+	sub = rest + n;
+	if (*sub == '\0' || !strcmp(sub, "/"))
+		return mc_pages_ward(h->pages, s, slug, r);
+	if (!strcasecmp(sub, "/search"))
+		return mc_pages_search(h->pages, s, slug,
+				       MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q"),
+				       r);
+	if (prefix(sub, "/procedures/", &tail) && parse_id(tail, &id))
+		return mc_pages_procedure(h->pages, s, slug, id, r);
+	if (prefix(sub, "/announcements/", &tail) && parse_id(tail, &id))
+		return mc_pages_announcement(h->pages, s, slug, id, r);
+	if (prefix(sub, "/permits/", &tail) && parse_id(tail, &id))
+		return mc_pages_permit(h->pages, s, slug, id, r);
+	return mc_pages_error(h->pages, 404, r);
+}
+
+/* /qr/TOKEN.png or /qr/TOKEN.svg */
+static enum mc_err route_qr(struct mc_http *h, struct mc_store *s, const char *rest,
+			    struct mc_response *r)
+{
+	char token[MC_TOKEN_INPUT_MAX + 1];
+	const char *dot = strrchr(rest, '.');
+	size_t n;
+
+	if (!dot || (strcasecmp(dot, ".png") && strcasecmp(dot, ".svg")))
+		return mc_pages_error(h->pages, 404, r);
+	n = (size_t)(dot - rest);
+	if (n == 0 || n > MC_TOKEN_INPUT_MAX)
+		return mc_pages_error(h->pages, 404, r);
+	memcpy(token, rest, n);
+	token[n] = '\0';
+	return mc_pages_qr_image(h->pages, s, token, strcasecmp(dot, ".png") ? "svg" : "png", r);
+}
+
+static enum mc_err route(struct mc_http *h, struct MHD_Connection *conn, const char *url,
+			 struct mc_response *r)
+{
+	struct mc_store *s = NULL;
+	const char *rest, *t;
+	enum mc_err err;
+
+	if ((err = worker_store(h, &s)) != MC_OK)
+		return err;
+	if (!strcmp(url, "/"))
+		return mc_pages_home(h->pages, s, r);
+	if (!strcasecmp(url, "/healthz")) {
+		int n;
+
+		if ((err = mc_store_ward_count(s, &n)) != MC_OK)
+			return err;
+		r->status = 200;
+		r->content_type = "text/plain; charset=utf-8";
+		return mc_buf_puts(&r->body, "ok\n");
+	}
+	if (!strcasecmp(url, "/q") || !strcasecmp(url, "/q/")) {
+		t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "t");
+		return t ? mc_pages_code(h->pages, s, t, r) : mc_pages_error(h->pages, 404, r);
+	}
+	if (prefix(url, "/q/", &rest))
+		return mc_pages_code(h->pages, s, rest, r);
+	if (prefix(url, "/qr/", &rest))
+		return route_qr(h, s, rest, r);
+	if (prefix(url, "/api/v1/codes/", &rest))
+		return mc_pages_api_code(h->pages, s, rest, r);
+	if (prefix(url, "/w/", &rest))
+		return route_ward(h, s, conn, rest, r);
+	return mc_pages_error(h->pages, 404, r);
+}
+
+static bool etag_matches(struct MHD_Connection *conn, const char *etag)
+{
+	const char *inm;
+
+	if (!etag[0])
+		return false;
+	inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	return inm && strstr(inm, etag) != NULL;
+}
+
+static enum MHD_Result send_page(struct MHD_Connection *conn, struct mc_response *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned status = (unsigned)r->status;
+	size_t len = r->body.len;
+	char *body;
+
+	if (status == 200 && etag_matches(conn, r->etag)) {
+		status = MHD_HTTP_NOT_MODIFIED;
+		len = 0;
+	}
+	body = len ? mc_buf_steal(&r->body) : NULL;
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	add_common_headers(resp, r->content_type ? r->content_type : "text/html; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				r->cache ? r->cache : "no-cache");
+	if (r->etag[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result send_asset(struct MHD_Connection *conn, const struct asset *a)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!etag_matches(conn, a->etag))
+		return MHD_queue_response(conn, MHD_HTTP_OK, a->resp);
+	resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=86400");
+	ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Answers with an error page for status (falls back to a bare response). */
+static enum MHD_Result send_error(struct mc_http *h, struct MHD_Connection *conn, int status)
+{
+	struct mc_response r;
+	enum MHD_Result ret;
+
+	mc_response_init(&r);
+	if (mc_pages_error(h->pages, status, &r) != MC_OK) {
+		mc_buf_reset(&r.body);
+		r.status = status;
+		r.content_type = "text/plain; charset=utf-8";
+	}
+	ret = send_page(conn, &r);
+	mc_response_finish(&r);
+	return ret;
+}
+
+static int status_of(enum mc_err err)
+{
+	switch (err) {
+	case MC_ERR_INVALID:
+	case MC_ERR_CHECK:
+		return 400;
+	case MC_ERR_NOTFOUND:
+		return 404;
+	case MC_ERR_TOOBIG:
+		return 413;
+	case MC_ERR_BUSY:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, const char *url)
+{
+	struct mc_response r;
+	const struct asset *a;
+	const char *rest;
+	enum MHD_Result ret;
+	enum mc_err err;
+
+	if (prefix(url, "/assets/", &rest)) {
+		a = find_asset(h, rest);
+		return a ? send_asset(conn, a) : send_error(h, conn, 404);
+	}
+	mc_response_init(&r);
+	err = route(h, conn, url, &r);
+	if (err != MC_OK) {
+		fprintf(stderr, "motcham: %s: %s\n", url, mc_strerror(err));
+		ret = send_error(h, conn, status_of(err));
+	} else {
+		ret = send_page(conn, &r);
+	}
+	mc_response_finish(&r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct mc_http *h = cls;
+	struct request *req = *con_cls;
+
+	(void)version;
+	(void)upload_data;
+	if (!req) {
+		/* Answering on a later call keeps the connection alive (see shared/README). */
+		if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+			return send_error(h, conn, 405);
+		if (!(req = calloc(1, sizeof(*req))))
+			return MHD_NO;
+		*con_cls = req;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		req->body_bytes += *upload_data_size;
+		*upload_data_size = 0;
+		if (req->body_bytes > MAX_GET_BODY)
+			return send_error(h, conn, 413);
+		return MHD_YES;
+	}
+	return answer(h, conn, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+enum mc_err mc_http_listen(const char *host, uint16_t port, int *fd, uint16_t *bound,
+			   struct mc_buf *errs)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+	socklen_t len = sizeof(addr);
+	int one = 1, s;
+
+	*fd = -1;
+	if (!host || inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+		mc_buf_printf(errs, "--bind %s is not an IPv4 address", host ? host : "(none)");
+		return MC_ERR_INVALID;
+	}
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return MC_ERR_IO;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (const struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(s, 1024) != 0 ||
+	    getsockname(s, (struct sockaddr *)&addr, &len) != 0) {
+		mc_buf_printf(errs, "cannot listen on %s:%u: %s", host, (unsigned)port,
+			      strerror(errno));
+		close(s);
+		return MC_ERR_IO;
+	}
+	*fd = s;
+	*bound = ntohs(addr.sin_port);
+	return MC_OK;
+}
+
+static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *cfg,
+				struct mc_buf *errs)
+{
+	unsigned threads = cfg->threads;
+	long cores;
+
+	if (!threads) {
+		cores = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
+	}
+	h->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+		MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	if (!h->daemon) {
+		mc_buf_printf(errs, "cannot start the HTTP server");
+		return MC_ERR_IO;
+	}
+	h->listen_fd = -1; /* MHD closes it from now on */
+	return MC_OK;
+}
+
+enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out,
+			  struct mc_buf *errs)
+{
+	struct mc_http *h;
+	enum mc_err err;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return MC_ERR_INTERNAL;
+	if (!(h = calloc(1, sizeof(*h)))) {
+		close(cfg->listen_fd);
+		return MC_ERR_NOMEM;
+	}
+	h->listen_fd = cfg->listen_fd;
+	h->pages = cfg->pages;
+	if (!(h->db_path = strdup(cfg->db_path))) {
+		err = MC_ERR_NOMEM;
+		goto fail;
+	}
+	if (pthread_key_create(&h->store_key, close_store) != 0) {
+		err = MC_ERR_NOMEM;
+		goto fail;
+	}
+	h->key_made = true;
+	if ((err = load_assets(h, cfg->assets_dir, errs)) != MC_OK)
+		goto fail;
+	if ((err = start_daemon(h, cfg, errs)) != MC_OK)
+		goto fail;
+	*out = h;
+	return MC_OK;
+fail:
+	mc_http_destroy(h);
+	return err;
+}
+
+void mc_http_destroy(struct mc_http *h)
+{
+	if (!h)
+		return;
+	/* Worker threads exit here, and the key's destructor closes their connections. */
+	if (h->daemon)
+		MHD_stop_daemon(h->daemon);
+	if (h->key_made)
+		pthread_key_delete(h->store_key);
+	if (h->listen_fd >= 0)
+		close(h->listen_fd);
+	for (size_t i = 0; i < h->nassets; i++)
+		MHD_destroy_response(h->assets[i].resp);
+	free(h->db_path);
+	free(h);
+}

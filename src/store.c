@@ -1,0 +1,1182 @@
+/* The storage module: every SQL statement of the project lives in this file. Statements are
+ * prepared once per connection and reused (reset after each use). */
+#include "motcham/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "motcham/buf.h"
+#include "motcham/date.h"
+#include "motcham/utf8.h"
+
+#define SCHEMA_VERSION 1
+
+enum stmt_id {
+	ST_WARD_ID,
+	ST_WARD_INSERT,
+	ST_WARD_UPDATE,
+	ST_WARD_BY_SLUG,
+	ST_WARD_BY_ID,
+	ST_WARD_EACH,
+	ST_WARD_COUNT,
+	ST_ANN_ID,
+	ST_ANN_INSERT,
+	ST_ANN_UPDATE,
+	ST_ANN_GET,
+	ST_ANN_CURRENT,
+	ST_PROC_ID,
+	ST_PROC_INSERT,
+	ST_PROC_UPDATE,
+	ST_PROC_GET,
+	ST_PROC_EACH,
+	ST_PROC_SEARCH,
+	ST_DOC_DELETE,
+	ST_DOC_INSERT,
+	ST_DOC_EACH,
+	ST_PERMIT_ID,
+	ST_PERMIT_INSERT,
+	ST_PERMIT_UPDATE,
+	ST_PERMIT_GET,
+	ST_PERMIT_EACH,
+	ST_INSP_ID,
+	ST_INSP_INSERT,
+	ST_INSP_UPDATE,
+	ST_INSP_EACH,
+	ST_CODE_INSERT,
+	ST_CODE_GET,
+	ST_CODE_FOR_TARGET,
+	ST_CODE_EACH,
+	ST_CODE_REVOKE,
+	ST_TARGET_EXISTS,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_COUNT_
+};
+
+#define WARD_COLS "id, slug, name, address, phone, hours, intro, merged_into, sample"
+#define ANN_COLS "id, ward_id, title, body, published_on, expires_on, updated_at"
+#define PROC_COLS                                                                                  \
+	"id, ward_id, tthc_code, title, field, level, steps, ways, place, who, conditions, "       \
+	"duration, fees, office, result, legal_basis, online_url, updated_at"
+#define PERMIT_COLS                                                                                \
+	"id, ward_id, number, kind, address, owner_name, scope, floors, area_m2, height_m, "       \
+	"contractor, office, issued_on, starts_on, ends_on, status, status_reason, updated_at"
+/* A code with its target's title and ward, whatever the target's kind. */
+#define CODE_SELECT                                                                                \
+	"SELECT c.id, c.token, c.target_kind, c.target_id, c.created_at, c.revoked_at, r.token, "  \
+	"CASE c.target_kind "                                                                      \
+	" WHEN 'ward' THEN (SELECT name FROM ward WHERE id = c.target_id)"                         \
+	" WHEN 'announcement' THEN (SELECT title FROM announcement WHERE id = c.target_id)"        \
+	" WHEN 'procedure' THEN (SELECT title FROM procedure WHERE id = c.target_id)"              \
+	" WHEN 'permit' THEN (SELECT number FROM permit WHERE id = c.target_id) END, "             \
+	"CASE c.target_kind "                                                                      \
+	" WHEN 'ward' THEN c.target_id"                                                            \
+	" WHEN 'announcement' THEN (SELECT ward_id FROM announcement WHERE id = c.target_id)"      \
+	" WHEN 'procedure' THEN (SELECT ward_id FROM procedure WHERE id = c.target_id)"            \
+	" WHEN 'permit' THEN (SELECT ward_id FROM permit WHERE id = c.target_id) END "             \
+	"FROM code c LEFT JOIN code r ON r.id = c.replaced_by "
+
+static const char *const stmt_sql[ST_COUNT_] = {
+    [ST_WARD_ID] = "SELECT id FROM ward WHERE slug = ?1",
+    [ST_WARD_INSERT] = "INSERT INTO ward (slug, name, address, phone, hours, intro, "
+		       "merged_into, sample, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+    [ST_WARD_UPDATE] = "UPDATE ward SET slug = ?1, name = ?2, address = ?3, phone = ?4, "
+		       "hours = ?5, intro = ?6, merged_into = ?7, sample = ?8, updated_at = ?9 "
+		       "WHERE id = ?10",
+    [ST_WARD_BY_SLUG] = "SELECT " WARD_COLS " FROM ward WHERE slug = ?1",
+    [ST_WARD_BY_ID] = "SELECT " WARD_COLS " FROM ward WHERE id = ?1",
+    [ST_WARD_EACH] = "SELECT " WARD_COLS " FROM ward WHERE merged_into IS NULL ORDER BY name",
+    [ST_WARD_COUNT] = "SELECT count(*) FROM ward WHERE merged_into IS NULL",
+    [ST_ANN_ID] = "SELECT id FROM announcement WHERE ward_id = ?1 AND title = ?2",
+    [ST_ANN_INSERT] = "INSERT INTO announcement (ward_id, title, body, published_on, "
+		      "expires_on, updated_at) VALUES (?1,?2,?3,?4,?5,?6)",
+    [ST_ANN_UPDATE] = "UPDATE announcement SET ward_id = ?1, title = ?2, body = ?3, "
+		      "published_on = ?4, expires_on = ?5, updated_at = ?6 WHERE id = ?7",
+    [ST_ANN_GET] = "SELECT " ANN_COLS " FROM announcement WHERE id = ?1",
+    [ST_ANN_CURRENT] = "SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
+		       "AND published_on <= ?2 AND (expires_on IS NULL OR expires_on >= ?2) "
+		       "ORDER BY published_on DESC, id DESC",
+    [ST_PROC_ID] = "SELECT id FROM procedure WHERE ward_id = ?1 AND tthc_code = ?2",
+    [ST_PROC_INSERT] = "INSERT INTO procedure (ward_id, tthc_code, title, field, level, steps, "
+		       "ways, place, who, conditions, duration, fees, office, result, "
+		       "legal_basis, online_url, updated_at, title_fold) VALUES "
+		       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+    [ST_PROC_UPDATE] = "UPDATE procedure SET ward_id = ?1, tthc_code = ?2, title = ?3, "
+		       "field = ?4, level = ?5, steps = ?6, ways = ?7, place = ?8, who = ?9, "
+		       "conditions = ?10, duration = ?11, fees = ?12, office = ?13, "
+		       "result = ?14, legal_basis = ?15, online_url = ?16, updated_at = ?17, "
+		       "title_fold = ?18 WHERE id = ?19",
+    [ST_PROC_GET] = "SELECT " PROC_COLS " FROM procedure WHERE id = ?1",
+    [ST_PROC_EACH] = "SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
+		     "ORDER BY field, title",
+    [ST_PROC_SEARCH] = "SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
+		       "AND title_fold LIKE ?2 ESCAPE '\\' ORDER BY title LIMIT ?3",
+    [ST_DOC_DELETE] = "DELETE FROM procedure_document WHERE procedure_id = ?1",
+    [ST_DOC_INSERT] = "INSERT INTO procedure_document (procedure_id, pos, kind, name, "
+		      "originals, copies) VALUES (?1,?2,?3,?4,?5,?6)",
+    [ST_DOC_EACH] = "SELECT kind, name, originals, copies FROM procedure_document "
+		    "WHERE procedure_id = ?1 ORDER BY pos",
+    [ST_PERMIT_ID] = "SELECT id FROM permit WHERE number = ?1",
+    [ST_PERMIT_INSERT] = "INSERT INTO permit (ward_id, number, kind, address, owner_name, "
+			 "scope, floors, area_m2, height_m, contractor, office, issued_on, "
+			 "starts_on, ends_on, status, status_reason, updated_at) VALUES "
+			 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+    [ST_PERMIT_UPDATE] = "UPDATE permit SET ward_id = ?1, number = ?2, kind = ?3, "
+			 "address = ?4, owner_name = ?5, scope = ?6, floors = ?7, "
+			 "area_m2 = ?8, height_m = ?9, contractor = ?10, office = ?11, "
+			 "issued_on = ?12, starts_on = ?13, ends_on = ?14, status = ?15, "
+			 "status_reason = ?16, updated_at = ?17 WHERE id = ?18",
+    [ST_PERMIT_GET] = "SELECT " PERMIT_COLS " FROM permit WHERE id = ?1",
+    [ST_PERMIT_EACH] = "SELECT " PERMIT_COLS " FROM permit WHERE ward_id = ?1 "
+		       "ORDER BY issued_on DESC, id DESC",
+    [ST_INSP_ID] = "SELECT id FROM inspection WHERE permit_id = ?1 AND on_date = ?2 "
+		   "AND inspector = ?3",
+    [ST_INSP_INSERT] = "INSERT INTO inspection (permit_id, on_date, inspector, result, note) "
+		       "VALUES (?1,?2,?3,?4,?5)",
+    [ST_INSP_UPDATE] = "UPDATE inspection SET result = ?4, note = ?5 WHERE id = ?6 "
+		       "AND permit_id = ?1 AND on_date = ?2 AND inspector = ?3",
+    [ST_INSP_EACH] = "SELECT id, permit_id, on_date, inspector, result, note FROM inspection "
+		     "WHERE permit_id = ?1 ORDER BY on_date, id",
+    [ST_CODE_INSERT] = "INSERT INTO code (token, target_kind, target_id, created_at) "
+		       "VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+    [ST_CODE_GET] = CODE_SELECT "WHERE c.token = ?1",
+    [ST_CODE_FOR_TARGET] = CODE_SELECT "WHERE c.target_kind = ?1 AND c.target_id = ?2 "
+				       "AND c.revoked_at IS NULL ORDER BY c.id DESC LIMIT 1",
+    [ST_CODE_EACH] = CODE_SELECT "WHERE c.revoked_at IS NULL "
+				 "AND (?1 IS NULL OR c.target_kind = ?1) "
+				 "ORDER BY c.target_kind, c.id",
+    [ST_CODE_REVOKE] = "UPDATE code SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+		       "replaced_by = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+    [ST_TARGET_EXISTS] = "SELECT CASE ?1"
+			 " WHEN 'ward' THEN (SELECT id FROM ward WHERE id = ?2)"
+			 " WHEN 'announcement' THEN (SELECT id FROM announcement WHERE id = ?2)"
+			 " WHEN 'procedure' THEN (SELECT id FROM procedure WHERE id = ?2)"
+			 " WHEN 'permit' THEN (SELECT id FROM permit WHERE id = ?2) END",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+};
+
+static const char schema_v1[] =
+    "CREATE TABLE ward ("
+    " id INTEGER PRIMARY KEY,"
+    " slug TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL,"
+    " address TEXT, phone TEXT, hours TEXT, intro TEXT,"
+    " merged_into INTEGER REFERENCES ward(id),"
+    " sample INTEGER NOT NULL DEFAULT 0 CHECK (sample IN (0, 1)),"
+    " updated_at TEXT NOT NULL);"
+    "CREATE TABLE announcement ("
+    " id INTEGER PRIMARY KEY,"
+    " ward_id INTEGER NOT NULL REFERENCES ward(id),"
+    " title TEXT NOT NULL, body TEXT NOT NULL,"
+    " published_on TEXT NOT NULL, expires_on TEXT,"
+    " updated_at TEXT NOT NULL,"
+    " UNIQUE (ward_id, title));"
+    "CREATE INDEX announcement_ward ON announcement(ward_id, published_on);"
+    "CREATE TABLE procedure ("
+    " id INTEGER PRIMARY KEY,"
+    " ward_id INTEGER NOT NULL REFERENCES ward(id),"
+    " tthc_code TEXT NOT NULL, title TEXT NOT NULL, title_fold TEXT NOT NULL,"
+    " field TEXT NOT NULL, level TEXT, steps TEXT, ways TEXT, place TEXT, who TEXT,"
+    " conditions TEXT, duration TEXT, fees TEXT, office TEXT, result TEXT,"
+    " legal_basis TEXT, online_url TEXT, updated_at TEXT NOT NULL,"
+    " UNIQUE (ward_id, tthc_code));"
+    "CREATE INDEX procedure_ward ON procedure(ward_id, field, title);"
+    "CREATE TABLE procedure_document ("
+    " procedure_id INTEGER NOT NULL REFERENCES procedure(id) ON DELETE CASCADE,"
+    " pos INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL CHECK (kind IN (0, 1)),"
+    " name TEXT NOT NULL,"
+    " originals INTEGER NOT NULL CHECK (originals >= 0),"
+    " copies INTEGER NOT NULL CHECK (copies >= 0),"
+    " PRIMARY KEY (procedure_id, pos));"
+    "CREATE TABLE permit ("
+    " id INTEGER PRIMARY KEY,"
+    " ward_id INTEGER NOT NULL REFERENCES ward(id),"
+    " number TEXT NOT NULL UNIQUE,"
+    " kind TEXT NOT NULL CHECK (kind IN ('repair', 'renovation', 'new_build')),"
+    " address TEXT NOT NULL, owner_name TEXT NOT NULL, scope TEXT NOT NULL,"
+    " floors INTEGER NOT NULL DEFAULT 0, area_m2 REAL NOT NULL DEFAULT 0,"
+    " height_m REAL NOT NULL DEFAULT 0, contractor TEXT, office TEXT NOT NULL,"
+    " issued_on TEXT NOT NULL, starts_on TEXT NOT NULL, ends_on TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN"
+    "  ('issued', 'in_progress', 'suspended', 'revoked', 'completed')),"
+    " status_reason TEXT, updated_at TEXT NOT NULL,"
+    " CHECK (starts_on <= ends_on));"
+    "CREATE INDEX permit_ward ON permit(ward_id, issued_on);"
+    "CREATE TABLE inspection ("
+    " id INTEGER PRIMARY KEY,"
+    " permit_id INTEGER NOT NULL REFERENCES permit(id),"
+    " on_date TEXT NOT NULL, inspector TEXT NOT NULL, result TEXT, note TEXT,"
+    " UNIQUE (permit_id, on_date, inspector));"
+    "CREATE TABLE code ("
+    " id INTEGER PRIMARY KEY,"
+    " token TEXT NOT NULL UNIQUE,"
+    " target_kind TEXT NOT NULL CHECK (target_kind IN"
+    "  ('ward', 'announcement', 'procedure', 'permit')),"
+    " target_id INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL,"
+    " revoked_at TEXT,"
+    " replaced_by INTEGER REFERENCES code(id));"
+    "CREATE INDEX code_target ON code(target_kind, target_id);";
+
+/* Each entry brings a database from version i to i + 1. */
+static const char *const migrations[] = {schema_v1};
+
+struct mc_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT_];
+	int depth; /* open transactions: 0 or 1 */
+};
+
+static enum mc_err map_rc(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return MC_OK;
+	case SQLITE_NOMEM:
+		return MC_ERR_NOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_READONLY:
+	case SQLITE_FULL:
+		return MC_ERR_BUSY;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return MC_ERR_EXISTS;
+		return MC_ERR_INVALID;
+	case SQLITE_CANTOPEN:
+		return MC_ERR_NOTFOUND;
+	default:
+		return MC_ERR_DB;
+	}
+}
+
+enum mc_err mc_store_open(const char *path, unsigned flags, struct mc_store **out)
+{
+	struct mc_store *s;
+	int oflags = SQLITE_OPEN_NOMUTEX;
+	enum mc_err err;
+	int rc;
+
+	*out = NULL;
+	if (!path || !*path)
+		return MC_ERR_INVALID;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return MC_ERR_NOMEM;
+	if (flags & MC_STORE_READONLY)
+		oflags |= SQLITE_OPEN_READONLY;
+	else
+		oflags |=
+		    SQLITE_OPEN_READWRITE | ((flags & MC_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		err = map_rc(rc);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	/* WAL lets the server's readers carry on while one writer commits; NORMAL sync is
+	 * durable against a killed process, which is what a ward office server meets. */
+	if (rc == SQLITE_OK && !(flags & MC_STORE_READONLY))
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+				  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		err = map_rc(rc);
+		goto fail;
+	}
+	*out = s;
+	return MC_OK;
+fail:
+	mc_store_destroy(s);
+	return err == MC_OK ? MC_ERR_DB : err;
+}
+
+void mc_store_destroy(struct mc_store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST_COUNT_; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *mc_store_errmsg(struct mc_store *s)
+{
+	return s && s->db ? sqlite3_errmsg(s->db) : "no database";
+}
+
+/* Returns the cached statement, preparing it on first use; NULL on failure. */
+static sqlite3_stmt *stmt(struct mc_store *s, enum stmt_id id)
+{
+	if (!s->st[id] && sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					     &s->st[id], NULL) != SQLITE_OK)
+		return NULL;
+	return s->st[id];
+}
+
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (!v || !*v)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return v && *v ? v : NULL;
+}
+
+/* Steps a statement that returns no rows we need; resets it. */
+static enum mc_err exec_stmt(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	done(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? MC_OK : map_rc(rc);
+}
+
+/* Reads the first column of the first row as an id; MC_ERR_NOTFOUND without rows. */
+static enum mc_err query_id(sqlite3_stmt *st, int64_t *id)
+{
+	int rc = sqlite3_step(st);
+	enum mc_err err = MC_OK;
+
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		err = MC_ERR_NOTFOUND;
+	else
+		err = map_rc(rc);
+	done(st);
+	return err;
+}
+
+/* The caller's typed callback and its context, carried through walk(). */
+struct visit {
+	union {
+		mc_store_ward_fn ward;
+		mc_store_announcement_fn ann;
+		mc_store_procedure_fn proc;
+		mc_store_document_fn doc;
+		mc_store_permit_fn permit;
+		mc_store_inspection_fn insp;
+		mc_store_code_fn code;
+	} fn;
+	void *ctx;
+};
+
+typedef enum mc_err (*row_fn)(sqlite3_stmt *st, const struct visit *v);
+
+/* Walks the rows of a bound statement through row(). With one set, no row is
+ * MC_ERR_NOTFOUND. */
+static enum mc_err walk(sqlite3_stmt *st, row_fn row, const struct visit *v, bool one)
+{
+	enum mc_err err = MC_OK;
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		if ((err = row(st, v)) != MC_OK)
+			break;
+	}
+	if (err == MC_OK && rc != SQLITE_DONE)
+		err = map_rc(rc);
+	if (err == MC_OK && one && n == 0)
+		err = MC_ERR_NOTFOUND;
+	done(st);
+	return err;
+}
+
+int mc_store_schema_version(void)
+{
+	return SCHEMA_VERSION;
+}
+
+enum mc_err mc_store_version(struct mc_store *s, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? MC_OK : map_rc(rc);
+}
+
+enum mc_err mc_store_migrate(struct mc_store *s)
+{
+	char pragma[64];
+	enum mc_err err;
+	int version, rc;
+
+	if ((err = mc_store_begin(s)) != MC_OK)
+		return err;
+	if ((err = mc_store_version(s, &version)) != MC_OK)
+		goto fail;
+	if (version > SCHEMA_VERSION) {
+		err = MC_ERR_INVALID; /* made by a newer motcham: do not touch it */
+		goto fail;
+	}
+	for (; version < SCHEMA_VERSION; version++) {
+		rc = sqlite3_exec(s->db, migrations[version], NULL, NULL, NULL);
+		if (rc == SQLITE_OK) {
+			snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
+			rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+		}
+		if (rc != SQLITE_OK) {
+			err = map_rc(rc);
+			goto fail;
+		}
+	}
+	return mc_store_commit(s);
+fail:
+	mc_store_rollback(s);
+	return err;
+}
+
+enum mc_err mc_store_begin(struct mc_store *s)
+{
+	sqlite3_stmt *st = stmt(s, ST_BEGIN);
+	enum mc_err err;
+
+	if (!st)
+		return map_rc(sqlite3_errcode(s->db));
+	if ((err = exec_stmt(st)) == MC_OK)
+		s->depth = 1;
+	return err;
+}
+
+enum mc_err mc_store_commit(struct mc_store *s)
+{
+	sqlite3_stmt *st = stmt(s, ST_COMMIT);
+	enum mc_err err;
+
+	if (!st)
+		return map_rc(sqlite3_errcode(s->db));
+	if ((err = exec_stmt(st)) != MC_OK) {
+		mc_store_rollback(s);
+		return err;
+	}
+	s->depth = 0;
+	return MC_OK;
+}
+
+void mc_store_rollback(struct mc_store *s)
+{
+	sqlite3_stmt *st;
+
+	if (!s || sqlite3_get_autocommit(s->db)) {
+		if (s)
+			s->depth = 0;
+		return;
+	}
+	if ((st = stmt(s, ST_ROLLBACK)) != NULL)
+		exec_stmt(st);
+	s->depth = 0;
+}
+
+/* Prepares and fetches statement id into *st, or returns the error. */
+#define PREPARE(s, id, st)                                                                         \
+	do {                                                                                       \
+		if (!((st) = stmt((s), (id))))                                                     \
+			return map_rc(sqlite3_errcode((s)->db));                                   \
+	} while (0)
+
+/* ---- wards ---- */
+
+static enum mc_err ward_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_ward w = {
+	    .id = sqlite3_column_int64(st, 0),
+	    .slug = col_text(st, 1),
+	    .name = col_text(st, 2),
+	    .address = col_text(st, 3),
+	    .phone = col_text(st, 4),
+	    .hours = col_text(st, 5),
+	    .intro = col_text(st, 6),
+	    .merged_into = sqlite3_column_int64(st, 7),
+	    .sample = sqlite3_column_int(st, 8) != 0,
+	};
+	return v->fn.ward(v->ctx, &w);
+}
+
+enum mc_err mc_store_ward_id(struct mc_store *s, const char *slug, int64_t *id)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_WARD_ID, st);
+	bind_text(st, 1, slug);
+	return query_id(st, id);
+}
+
+enum mc_err mc_store_ward_upsert(struct mc_store *s, const struct mc_ward *w, int64_t *id)
+{
+	char today[MC_DATE_LEN + 1];
+	sqlite3_stmt *st;
+	int64_t old = 0;
+	enum mc_err err;
+
+	if (!w->slug || !w->name)
+		return MC_ERR_INVALID;
+	err = mc_store_ward_id(s, w->slug, &old);
+	if (err != MC_OK && err != MC_ERR_NOTFOUND)
+		return err;
+	PREPARE(s, old ? ST_WARD_UPDATE : ST_WARD_INSERT, st);
+	mc_date_today(today);
+	bind_text(st, 1, w->slug);
+	bind_text(st, 2, w->name);
+	bind_text(st, 3, w->address);
+	bind_text(st, 4, w->phone);
+	bind_text(st, 5, w->hours);
+	bind_text(st, 6, w->intro);
+	if (w->merged_into)
+		sqlite3_bind_int64(st, 7, w->merged_into);
+	sqlite3_bind_int(st, 8, w->sample ? 1 : 0);
+	bind_text(st, 9, today);
+	if (old)
+		sqlite3_bind_int64(st, 10, old);
+	if ((err = exec_stmt(st)) != MC_OK)
+		return err;
+	if (id)
+		*id = old ? old : sqlite3_last_insert_rowid(s->db);
+	return MC_OK;
+}
+
+enum mc_err mc_store_ward_by_slug(struct mc_store *s, const char *slug, mc_store_ward_fn fn,
+				  void *ctx)
+{
+	struct visit v = {.fn.ward = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_WARD_BY_SLUG, st);
+	bind_text(st, 1, slug);
+	return walk(st, ward_row, &v, true);
+}
+
+enum mc_err mc_store_ward_by_id(struct mc_store *s, int64_t id, mc_store_ward_fn fn, void *ctx)
+{
+	struct visit v = {.fn.ward = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_WARD_BY_ID, st);
+	sqlite3_bind_int64(st, 1, id);
+	return walk(st, ward_row, &v, true);
+}
+
+enum mc_err mc_store_ward_each(struct mc_store *s, mc_store_ward_fn fn, void *ctx)
+{
+	struct visit v = {.fn.ward = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_WARD_EACH, st);
+	return walk(st, ward_row, &v, false);
+}
+
+enum mc_err mc_store_ward_count(struct mc_store *s, int *n)
+{
+	sqlite3_stmt *st;
+	int64_t count = 0;
+	enum mc_err err;
+
+	PREPARE(s, ST_WARD_COUNT, st);
+	err = query_id(st, &count);
+	*n = (int)count;
+	return err;
+}
+
+/* ---- announcements ---- */
+
+static enum mc_err ann_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_announcement a = {
+	    .id = sqlite3_column_int64(st, 0),
+	    .ward_id = sqlite3_column_int64(st, 1),
+	    .title = col_text(st, 2),
+	    .body = col_text(st, 3),
+	    .published_on = col_text(st, 4),
+	    .expires_on = col_text(st, 5),
+	    .updated_at = col_text(st, 6),
+	};
+	return v->fn.ann(v->ctx, &a);
+}
+
+/* Looks a record's id up by its natural key; *old is 0 when there is none. */
+static enum mc_err find_old(sqlite3_stmt *st, int64_t *old)
+{
+	enum mc_err err = query_id(st, old);
+
+	if (err == MC_ERR_NOTFOUND) {
+		*old = 0;
+		return MC_OK;
+	}
+	return err;
+}
+
+/* Finishes an upsert: steps the bound statement and reports id and created. */
+static enum mc_err finish_upsert(struct mc_store *s, sqlite3_stmt *st, int64_t old, int64_t *id,
+				 bool *created)
+{
+	enum mc_err err = exec_stmt(st);
+
+	if (err != MC_OK)
+		return err;
+	if (id)
+		*id = old ? old : sqlite3_last_insert_rowid(s->db);
+	if (created)
+		*created = old == 0;
+	return MC_OK;
+}
+
+enum mc_err mc_store_announcement_upsert(struct mc_store *s, const struct mc_announcement *a,
+					 int64_t *id, bool *created)
+{
+	char today[MC_DATE_LEN + 1];
+	sqlite3_stmt *st;
+	int64_t old;
+	enum mc_err err;
+
+	if (!a->title || !a->body || !a->published_on)
+		return MC_ERR_INVALID;
+	PREPARE(s, ST_ANN_ID, st);
+	sqlite3_bind_int64(st, 1, a->ward_id);
+	bind_text(st, 2, a->title);
+	if ((err = find_old(st, &old)) != MC_OK)
+		return err;
+	PREPARE(s, old ? ST_ANN_UPDATE : ST_ANN_INSERT, st);
+	mc_date_today(today);
+	sqlite3_bind_int64(st, 1, a->ward_id);
+	bind_text(st, 2, a->title);
+	bind_text(st, 3, a->body);
+	bind_text(st, 4, a->published_on);
+	bind_text(st, 5, a->expires_on);
+	bind_text(st, 6, today);
+	if (old)
+		sqlite3_bind_int64(st, 7, old);
+	return finish_upsert(s, st, old, id, created);
+}
+
+enum mc_err mc_store_announcement_get(struct mc_store *s, int64_t id, mc_store_announcement_fn fn,
+				      void *ctx)
+{
+	struct visit v = {.fn.ann = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_ANN_GET, st);
+	sqlite3_bind_int64(st, 1, id);
+	return walk(st, ann_row, &v, true);
+}
+
+enum mc_err mc_store_announcement_each_current(struct mc_store *s, int64_t ward_id,
+					       const char *today, mc_store_announcement_fn fn,
+					       void *ctx)
+{
+	struct visit v = {.fn.ann = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_ANN_CURRENT, st);
+	sqlite3_bind_int64(st, 1, ward_id);
+	bind_text(st, 2, today);
+	return walk(st, ann_row, &v, false);
+}
+
+/* ---- procedures ---- */
+
+static enum mc_err proc_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_procedure p = {
+	    .id = sqlite3_column_int64(st, 0),
+	    .ward_id = sqlite3_column_int64(st, 1),
+	    .tthc_code = col_text(st, 2),
+	    .title = col_text(st, 3),
+	    .field = col_text(st, 4),
+	    .level = col_text(st, 5),
+	    .steps = col_text(st, 6),
+	    .ways = col_text(st, 7),
+	    .place = col_text(st, 8),
+	    .who = col_text(st, 9),
+	    .conditions = col_text(st, 10),
+	    .duration = col_text(st, 11),
+	    .fees = col_text(st, 12),
+	    .office = col_text(st, 13),
+	    .result = col_text(st, 14),
+	    .legal_basis = col_text(st, 15),
+	    .online_url = col_text(st, 16),
+	    .updated_at = col_text(st, 17),
+	};
+	return v->fn.proc(v->ctx, &p);
+}
+
+static void bind_procedure(sqlite3_stmt *st, const struct mc_procedure *p, const char *today,
+			   const char *fold)
+{
+	const char *text[] = {p->tthc_code, p->title,  p->field,  p->level,	  p->steps,
+			      p->ways,	    p->place,  p->who,	  p->conditions,  p->duration,
+			      p->fees,	    p->office, p->result, p->legal_basis, p->online_url,
+			      today,	    fold};
+
+	sqlite3_bind_int64(st, 1, p->ward_id);
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		bind_text(st, (int)i + 2, text[i]);
+}
+
+static enum mc_err put_documents(struct mc_store *s, int64_t proc_id,
+				 const struct mc_document *docs, size_t ndocs)
+{
+	sqlite3_stmt *st;
+	enum mc_err err;
+
+	PREPARE(s, ST_DOC_DELETE, st);
+	sqlite3_bind_int64(st, 1, proc_id);
+	if ((err = exec_stmt(st)) != MC_OK)
+		return err;
+	PREPARE(s, ST_DOC_INSERT, st);
+	for (size_t i = 0; i < ndocs; i++) {
+		if (!docs[i].name || docs[i].originals < 0 || docs[i].copies < 0)
+			return MC_ERR_INVALID;
+		sqlite3_bind_int64(st, 1, proc_id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		sqlite3_bind_int(st, 3, docs[i].kind == MC_DOC_FORM ? 1 : 0);
+		bind_text(st, 4, docs[i].name);
+		sqlite3_bind_int(st, 5, docs[i].originals);
+		sqlite3_bind_int(st, 6, docs[i].copies);
+		if ((err = exec_stmt(st)) != MC_OK)
+			return err;
+	}
+	return MC_OK;
+}
+
+enum mc_err mc_store_procedure_upsert(struct mc_store *s, const struct mc_procedure *p,
+				      const struct mc_document *docs, size_t ndocs, int64_t *id,
+				      bool *created)
+{
+	char today[MC_DATE_LEN + 1];
+	struct mc_buf fold;
+	sqlite3_stmt *st;
+	int64_t old, rowid;
+	enum mc_err err;
+
+	if (!p->tthc_code || !p->title || !p->field)
+		return MC_ERR_INVALID;
+	mc_buf_init(&fold);
+	if ((err = mc_utf8_fold(p->title, strlen(p->title), &fold)) != MC_OK)
+		goto out;
+	if (!(st = stmt(s, ST_PROC_ID))) {
+		err = map_rc(sqlite3_errcode(s->db));
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, p->ward_id);
+	bind_text(st, 2, p->tthc_code);
+	if ((err = find_old(st, &old)) != MC_OK)
+		goto out;
+	if (!(st = stmt(s, old ? ST_PROC_UPDATE : ST_PROC_INSERT))) {
+		err = map_rc(sqlite3_errcode(s->db));
+		goto out;
+	}
+	mc_date_today(today);
+	bind_procedure(st, p, today, fold.data ? fold.data : "");
+	if (old)
+		sqlite3_bind_int64(st, 19, old);
+	if ((err = finish_upsert(s, st, old, &rowid, created)) != MC_OK)
+		goto out;
+	if ((err = put_documents(s, rowid, docs, ndocs)) != MC_OK)
+		goto out;
+	if (id)
+		*id = rowid;
+out:
+	mc_buf_finish(&fold);
+	return err;
+}
+
+enum mc_err mc_store_procedure_get(struct mc_store *s, int64_t id, mc_store_procedure_fn fn,
+				   void *ctx)
+{
+	struct visit v = {.fn.proc = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_PROC_GET, st);
+	sqlite3_bind_int64(st, 1, id);
+	return walk(st, proc_row, &v, true);
+}
+
+static enum mc_err doc_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_document d = {
+	    .kind = sqlite3_column_int(st, 0) ? MC_DOC_FORM : MC_DOC_PAPER,
+	    .name = col_text(st, 1),
+	    .originals = sqlite3_column_int(st, 2),
+	    .copies = sqlite3_column_int(st, 3),
+	};
+	return v->fn.doc(v->ctx, &d);
+}
+
+enum mc_err mc_store_procedure_documents(struct mc_store *s, int64_t procedure_id,
+					 mc_store_document_fn fn, void *ctx)
+{
+	struct visit v = {.fn.doc = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_DOC_EACH, st);
+	sqlite3_bind_int64(st, 1, procedure_id);
+	return walk(st, doc_row, &v, false);
+}
+
+enum mc_err mc_store_procedure_each(struct mc_store *s, int64_t ward_id, mc_store_procedure_fn fn,
+				    void *ctx)
+{
+	struct visit v = {.fn.proc = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_PROC_EACH, st);
+	sqlite3_bind_int64(st, 1, ward_id);
+	return walk(st, proc_row, &v, false);
+}
+
+/* "khai sinh" -> "%khai%sinh%", with LIKE's own characters escaped. */
+static enum mc_err like_pattern(const char *q, struct mc_buf *out)
+{
+	enum mc_err err = mc_buf_putc(out, '%');
+
+	for (; err == MC_OK && *q; q++) {
+		if (*q == ' ')
+			err = mc_buf_putc(out, '%');
+		else if (*q == '%' || *q == '_' || *q == '\\')
+			err = mc_buf_printf(out, "\\%c", *q);
+		else
+			err = mc_buf_putc(out, *q);
+	}
+	return err == MC_OK ? mc_buf_putc(out, '%') : err;
+}
+
+enum mc_err mc_store_procedure_search(struct mc_store *s, int64_t ward_id, const char *folded_query,
+				      int limit, mc_store_procedure_fn fn, void *ctx)
+{
+	struct visit v = {.fn.proc = fn, .ctx = ctx};
+	struct mc_buf pat;
+	sqlite3_stmt *st;
+	enum mc_err err;
+
+	PREPARE(s, ST_PROC_SEARCH, st);
+	mc_buf_init(&pat);
+	if ((err = like_pattern(folded_query, &pat)) == MC_OK) {
+		sqlite3_bind_int64(st, 1, ward_id);
+		bind_text(st, 2, pat.data);
+		sqlite3_bind_int(st, 3, limit);
+		err = walk(st, proc_row, &v, false);
+	}
+	mc_buf_finish(&pat);
+	return err;
+}
+
+/* ---- permits and inspections ---- */
+
+static enum mc_err permit_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_permit p = {
+	    .id = sqlite3_column_int64(st, 0),
+	    .ward_id = sqlite3_column_int64(st, 1),
+	    .number = col_text(st, 2),
+	    .kind = col_text(st, 3),
+	    .address = col_text(st, 4),
+	    .owner_name = col_text(st, 5),
+	    .scope = col_text(st, 6),
+	    .floors = sqlite3_column_int(st, 7),
+	    .area_m2 = sqlite3_column_double(st, 8),
+	    .height_m = sqlite3_column_double(st, 9),
+	    .contractor = col_text(st, 10),
+	    .office = col_text(st, 11),
+	    .issued_on = col_text(st, 12),
+	    .starts_on = col_text(st, 13),
+	    .ends_on = col_text(st, 14),
+	    .status = col_text(st, 15),
+	    .status_reason = col_text(st, 16),
+	    .updated_at = col_text(st, 17),
+	};
+	return v->fn.permit(v->ctx, &p);
+}
+
+enum mc_err mc_store_permit_id(struct mc_store *s, const char *number, int64_t *id)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_PERMIT_ID, st);
+	bind_text(st, 1, number);
+	return query_id(st, id);
+}
+
+enum mc_err mc_store_permit_upsert(struct mc_store *s, const struct mc_permit *p, int64_t *id,
+				   bool *created)
+{
+	char today[MC_DATE_LEN + 1];
+	sqlite3_stmt *st;
+	int64_t old = 0;
+	enum mc_err err;
+
+	if (!p->number)
+		return MC_ERR_INVALID;
+	err = mc_store_permit_id(s, p->number, &old);
+	if (err != MC_OK && err != MC_ERR_NOTFOUND)
+		return err;
+	PREPARE(s, old ? ST_PERMIT_UPDATE : ST_PERMIT_INSERT, st);
+	mc_date_today(today);
+	sqlite3_bind_int64(st, 1, p->ward_id);
+	bind_text(st, 2, p->number);
+	bind_text(st, 3, p->kind);
+	bind_text(st, 4, p->address);
+	bind_text(st, 5, p->owner_name);
+	bind_text(st, 6, p->scope);
+	sqlite3_bind_int(st, 7, p->floors);
+	sqlite3_bind_double(st, 8, p->area_m2);
+	sqlite3_bind_double(st, 9, p->height_m);
+	bind_text(st, 10, p->contractor);
+	bind_text(st, 11, p->office);
+	bind_text(st, 12, p->issued_on);
+	bind_text(st, 13, p->starts_on);
+	bind_text(st, 14, p->ends_on);
+	bind_text(st, 15, p->status);
+	bind_text(st, 16, p->status_reason);
+	bind_text(st, 17, today);
+	if (old)
+		sqlite3_bind_int64(st, 18, old);
+	return finish_upsert(s, st, old, id, created);
+}
+
+enum mc_err mc_store_permit_get(struct mc_store *s, int64_t id, mc_store_permit_fn fn, void *ctx)
+{
+	struct visit v = {.fn.permit = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_PERMIT_GET, st);
+	sqlite3_bind_int64(st, 1, id);
+	return walk(st, permit_row, &v, true);
+}
+
+enum mc_err mc_store_permit_each(struct mc_store *s, int64_t ward_id, mc_store_permit_fn fn,
+				 void *ctx)
+{
+	struct visit v = {.fn.permit = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_PERMIT_EACH, st);
+	sqlite3_bind_int64(st, 1, ward_id);
+	return walk(st, permit_row, &v, false);
+}
+
+enum mc_err mc_store_inspection_upsert(struct mc_store *s, const struct mc_inspection *i,
+				       int64_t *id, bool *created)
+{
+	sqlite3_stmt *st;
+	int64_t old;
+	enum mc_err err;
+
+	if (!i->on_date || !i->inspector)
+		return MC_ERR_INVALID;
+	PREPARE(s, ST_INSP_ID, st);
+	sqlite3_bind_int64(st, 1, i->permit_id);
+	bind_text(st, 2, i->on_date);
+	bind_text(st, 3, i->inspector);
+	if ((err = find_old(st, &old)) != MC_OK)
+		return err;
+	PREPARE(s, old ? ST_INSP_UPDATE : ST_INSP_INSERT, st);
+	sqlite3_bind_int64(st, 1, i->permit_id);
+	bind_text(st, 2, i->on_date);
+	bind_text(st, 3, i->inspector);
+	bind_text(st, 4, i->result);
+	bind_text(st, 5, i->note);
+	if (old)
+		sqlite3_bind_int64(st, 6, old);
+	return finish_upsert(s, st, old, id, created);
+}
+
+static enum mc_err insp_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_inspection i = {
+	    .id = sqlite3_column_int64(st, 0),
+	    .permit_id = sqlite3_column_int64(st, 1),
+	    .on_date = col_text(st, 2),
+	    .inspector = col_text(st, 3),
+	    .result = col_text(st, 4),
+	    .note = col_text(st, 5),
+	};
+	return v->fn.insp(v->ctx, &i);
+}
+
+enum mc_err mc_store_permit_inspections(struct mc_store *s, int64_t permit_id,
+					mc_store_inspection_fn fn, void *ctx)
+{
+	struct visit v = {.fn.insp = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_INSP_EACH, st);
+	sqlite3_bind_int64(st, 1, permit_id);
+	return walk(st, insp_row, &v, false);
+}
+
+/* ---- codes ---- */
+
+static enum mc_err code_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_code c = {
+	    .id = sqlite3_column_int64(st, 0),
+	    .token = col_text(st, 1),
+	    .target_kind = col_text(st, 2),
+	    .target_id = sqlite3_column_int64(st, 3),
+	    .created_at = col_text(st, 4),
+	    .revoked_at = col_text(st, 5),
+	    .replaced_by = col_text(st, 6),
+	    .title = col_text(st, 7),
+	    .ward_id = sqlite3_column_int64(st, 8),
+	};
+	return v->fn.code(v->ctx, &c);
+}
+
+static enum mc_err target_exists(struct mc_store *s, const char *kind, int64_t target_id)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	enum mc_err err;
+
+	PREPARE(s, ST_TARGET_EXISTS, st);
+	bind_text(st, 1, kind);
+	sqlite3_bind_int64(st, 2, target_id);
+	err = query_id(st, &id);
+	return err == MC_OK && id == 0 ? MC_ERR_NOTFOUND : err;
+}
+
+enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t target_id,
+				 char token[MC_TOKEN_LEN + 1])
+{
+	sqlite3_stmt *st;
+	enum mc_err err;
+
+	if ((err = target_exists(s, kind, target_id)) != MC_OK)
+		return err;
+	PREPARE(s, ST_CODE_INSERT, st);
+	/* 40 random bits make a collision rare; a few retries make it harmless. */
+	for (int tries = 0; tries < 8; tries++) {
+		mc_token_make(token);
+		bind_text(st, 1, token);
+		bind_text(st, 2, kind);
+		sqlite3_bind_int64(st, 3, target_id);
+		if ((err = exec_stmt(st)) != MC_ERR_EXISTS)
+			return err;
+	}
+	return err;
+}
+
+struct token_copy {
+	char *token;
+};
+
+static enum mc_err copy_token(void *ctx, const struct mc_code *c)
+{
+	struct token_copy *t = ctx;
+
+	snprintf(t->token, MC_TOKEN_LEN + 1, "%s", c->token);
+	return MC_OK;
+}
+
+enum mc_err mc_store_code_ensure(struct mc_store *s, const char *kind, int64_t target_id,
+				 char token[MC_TOKEN_LEN + 1], bool *created)
+{
+	struct token_copy t = {token};
+	enum mc_err err;
+
+	err = mc_store_code_for_target(s, kind, target_id, copy_token, &t);
+	if (created)
+		*created = false;
+	if (err != MC_ERR_NOTFOUND)
+		return err;
+	if ((err = mc_store_code_create(s, kind, target_id, token)) == MC_OK && created)
+		*created = true;
+	return err;
+}
+
+enum mc_err mc_store_code_get(struct mc_store *s, const char *token, mc_store_code_fn fn, void *ctx)
+{
+	struct visit v = {.fn.code = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_CODE_GET, st);
+	bind_text(st, 1, token);
+	return walk(st, code_row, &v, true);
+}
+
+enum mc_err mc_store_code_for_target(struct mc_store *s, const char *kind, int64_t target_id,
+				     mc_store_code_fn fn, void *ctx)
+{
+	struct visit v = {.fn.code = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_CODE_FOR_TARGET, st);
+	bind_text(st, 1, kind);
+	sqlite3_bind_int64(st, 2, target_id);
+	return walk(st, code_row, &v, true);
+}
+
+enum mc_err mc_store_code_each(struct mc_store *s, const char *kind, mc_store_code_fn fn, void *ctx)
+{
+	struct visit v = {.fn.code = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_CODE_EACH, st);
+	bind_text(st, 1, kind);
+	return walk(st, code_row, &v, false);
+}
+
+struct code_state {
+	int64_t id;
+	bool revoked;
+};
+
+static enum mc_err read_state(void *ctx, const struct mc_code *c)
+{
+	struct code_state *cs = ctx;
+
+	cs->id = c->id;
+	cs->revoked = c->revoked_at != NULL;
+	return MC_OK;
+}
+
+enum mc_err mc_store_code_revoke(struct mc_store *s, const char *token, const char *replacement)
+{
+	struct code_state old = {0}, repl = {0};
+	sqlite3_stmt *st;
+	enum mc_err err;
+
+	if ((err = mc_store_code_get(s, token, read_state, &old)) != MC_OK)
+		return err;
+	if (old.revoked)
+		return MC_ERR_GONE;
+	if (replacement) {
+		if ((err = mc_store_code_get(s, replacement, read_state, &repl)) != MC_OK)
+			return err;
+		if (repl.revoked || repl.id == old.id)
+			return MC_ERR_INVALID;
+	}
+	PREPARE(s, ST_CODE_REVOKE, st);
+	sqlite3_bind_int64(st, 1, old.id);
+	if (replacement)
+		sqlite3_bind_int64(st, 2, repl.id);
+	return exec_stmt(st);
+}

@@ -17,7 +17,7 @@ struct mc_store;
 struct mc_template;
 
 struct mc_pages_config {
-	const char *templates_dir; /* templates/*.html */
+	const char *templates_dir; /* holds the NAME.html templates */
 	const char *base_url;      /* public URL prefix, e.g. http://127.0.0.1:8080 */
 };
 

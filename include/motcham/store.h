@@ -5,7 +5,8 @@
  *
  * Reading uses callbacks: a record's strings are borrowed from SQLite and valid only during
  * the callback (copy what you keep). A callback returning anything but MC_OK stops the walk
- * and that value is returned. Optional text fields are NULL when empty. Getters for one
+ * and that value is returned. A callback may call other store functions, but not the one it
+ * is called from (each function reuses one prepared statement). Optional text fields are NULL when empty. Getters for one
  * record return MC_ERR_NOTFOUND when there is none (and do not call back).
  *
  * Writing takes caller-owned records; text must already be valid NFC UTF-8 (import and the
