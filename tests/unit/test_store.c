@@ -1,0 +1,278 @@
+/* Storage: schema, upserts keeping ids, codes, revocation, search keys, transactions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "motcham/store.h"
+
+struct fixture {
+	char path[64];
+	struct mc_store *s;
+	int64_t ward;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct mc_ward w = {.slug = "phuong-7-quan-8", .name = "Phường 7, Quận 8", .sample = true};
+	int fd;
+
+	snprintf(f->path, sizeof(f->path), "/tmp/mc-store-XXXXXX");
+	fd = mkstemp(f->path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(mc_store_open(f->path, MC_STORE_CREATE, &f->s), MC_OK);
+	assert_int_equal(mc_store_migrate(f->s), MC_OK);
+	assert_int_equal(mc_store_ward_upsert(f->s, &w, &f->ward), MC_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char side[80];
+
+	mc_store_destroy(f->s);
+	unlink(f->path);
+	snprintf(side, sizeof(side), "%s-wal", f->path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", f->path);
+	unlink(side);
+	free(f);
+	return 0;
+}
+
+static void test_migrate_sets_version(void **state)
+{
+	struct fixture *f = *state;
+	int v = 0;
+
+	assert_int_equal(mc_store_version(f->s, &v), MC_OK);
+	assert_int_equal(v, mc_store_schema_version());
+	/* Migrating a current database is a no-op. */
+	assert_int_equal(mc_store_migrate(f->s), MC_OK);
+	assert_int_equal(mc_store_version(f->s, &v), MC_OK);
+	assert_int_equal(v, mc_store_schema_version());
+}
+
+struct got {
+	char text[512];
+	int64_t id;
+	int n;
+};
+
+static enum mc_err got_ward(void *ctx, const struct mc_ward *w)
+{
+	struct got *g = ctx;
+
+	snprintf(g->text, sizeof(g->text), "%s|%d", w->name, w->sample);
+	g->id = w->id;
+	g->n++;
+	return MC_OK;
+}
+
+static void test_ward_roundtrip_bytes(void **state)
+{
+	struct fixture *f = *state;
+	struct got g = {0};
+
+	assert_int_equal(mc_store_ward_by_slug(f->s, "phuong-7-quan-8", got_ward, &g), MC_OK);
+	assert_string_equal(g.text, "Phường 7, Quận 8|1");
+	assert_int_equal(g.id, f->ward);
+	assert_int_equal(mc_store_ward_by_slug(f->s, "khong-co", got_ward, &g), MC_ERR_NOTFOUND);
+}
+
+static struct mc_procedure proc(int64_t ward, const char *code, const char *title)
+{
+	struct mc_procedure p = {.ward_id = ward, .tthc_code = code, .title = title,
+				 .field = "Hộ tịch", .steps = "Nộp hồ sơ\nNhận kết quả",
+				 .duration = "Trong ngày", .office = "UBND Phường 7"};
+	return p;
+}
+
+static enum mc_err got_proc(void *ctx, const struct mc_procedure *p)
+{
+	struct got *g = ctx;
+
+	snprintf(g->text, sizeof(g->text), "%s", p->title);
+	g->id = p->id;
+	g->n++;
+	return MC_OK;
+}
+
+static enum mc_err got_doc(void *ctx, const struct mc_document *d)
+{
+	struct got *g = ctx;
+	size_t len = strlen(g->text);
+
+	snprintf(g->text + len, sizeof(g->text) - len, "[%d:%s:%d/%d]", (int)d->kind, d->name,
+		 d->originals, d->copies);
+	g->n++;
+	return MC_OK;
+}
+
+static void test_procedure_upsert_keeps_id_and_docs(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_procedure p = proc(f->ward, "1.001193", "Đăng ký khai sinh");
+	struct mc_document docs[] = {{MC_DOC_FORM, "Tờ khai đăng ký khai sinh", 1, 0},
+				     {MC_DOC_PAPER, "Giấy chứng sinh", 1, 0}};
+	struct got g = {0};
+	int64_t id1, id2;
+	bool created;
+
+	assert_int_equal(mc_store_procedure_upsert(f->s, &p, docs, 2, &id1, &created), MC_OK);
+	assert_true(created);
+	p.title = "Đăng ký khai sinh (sửa)";
+	assert_int_equal(mc_store_procedure_upsert(f->s, &p, docs + 1, 1, &id2, &created), MC_OK);
+	assert_false(created);
+	assert_int_equal(id1, id2);
+	assert_int_equal(mc_store_procedure_get(f->s, id1, got_proc, &g), MC_OK);
+	assert_string_equal(g.text, "Đăng ký khai sinh (sửa)");
+	g.text[0] = '\0';
+	g.n = 0;
+	assert_int_equal(mc_store_procedure_documents(f->s, id1, got_doc, &g), MC_OK);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.text, "[0:Giấy chứng sinh:1/0]");
+}
+
+static void test_search_is_diacritics_insensitive(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_procedure a = proc(f->ward, "1.001193", "Đăng ký khai sinh");
+	struct mc_procedure b = proc(f->ward, "1.000656", "Đăng ký khai tử");
+	struct mc_procedure c = proc(f->ward, "2.000815", "Chứng thực bản sao từ bản chính");
+	struct got g = {0};
+
+	assert_int_equal(mc_store_procedure_upsert(f->s, &a, NULL, 0, NULL, NULL), MC_OK);
+	assert_int_equal(mc_store_procedure_upsert(f->s, &b, NULL, 0, NULL, NULL), MC_OK);
+	assert_int_equal(mc_store_procedure_upsert(f->s, &c, NULL, 0, NULL, NULL), MC_OK);
+	assert_int_equal(mc_store_procedure_search(f->s, f->ward, "khai sinh", 10, got_proc, &g),
+			 MC_OK);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.text, "Đăng ký khai sinh");
+	g.n = 0;
+	assert_int_equal(mc_store_procedure_search(f->s, f->ward, "dang ky", 10, got_proc, &g),
+			 MC_OK);
+	assert_int_equal(g.n, 2);
+	/* LIKE's own wildcards in a query match only themselves. */
+	g.n = 0;
+	assert_int_equal(mc_store_procedure_search(f->s, f->ward, "%", 10, got_proc, &g), MC_OK);
+	assert_int_equal(g.n, 0);
+}
+
+static enum mc_err got_code(void *ctx, const struct mc_code *c)
+{
+	struct got *g = ctx;
+
+	snprintf(g->text, sizeof(g->text), "%s|%s|%s|%s", c->target_kind, c->title ? c->title : "",
+		 c->revoked_at ? "revoked" : "active", c->replaced_by ? c->replaced_by : "-");
+	g->n++;
+	return MC_OK;
+}
+
+static void test_codes_ensure_get_revoke(void **state)
+{
+	struct fixture *f = *state;
+	char t1[MC_TOKEN_LEN + 1], t2[MC_TOKEN_LEN + 1], t3[MC_TOKEN_LEN + 1];
+	struct got g = {0};
+	bool created;
+
+	assert_int_equal(mc_store_code_ensure(f->s, MC_KIND_WARD, f->ward, t1, &created), MC_OK);
+	assert_true(created);
+	assert_int_equal(mc_store_code_ensure(f->s, MC_KIND_WARD, f->ward, t2, &created), MC_OK);
+	assert_false(created);
+	assert_string_equal(t1, t2);
+	assert_int_equal(mc_store_code_create(f->s, MC_KIND_PERMIT, 999, t3), MC_ERR_NOTFOUND);
+	assert_int_equal(mc_store_code_create(f->s, MC_KIND_WARD, f->ward, t3), MC_OK);
+	assert_string_not_equal(t1, t3);
+
+	assert_int_equal(mc_store_code_get(f->s, t1, got_code, &g), MC_OK);
+	assert_string_equal(g.text, "ward|Phường 7, Quận 8|active|-");
+	assert_int_equal(mc_store_code_revoke(f->s, t1, t1), MC_ERR_INVALID);
+	assert_int_equal(mc_store_code_revoke(f->s, t1, t3), MC_OK);
+	assert_int_equal(mc_store_code_revoke(f->s, t1, NULL), MC_ERR_GONE);
+	assert_int_equal(mc_store_code_get(f->s, t1, got_code, &g), MC_OK);
+	snprintf(t2, sizeof(t2), "%s", t3);
+	assert_non_null(strstr(g.text, "revoked"));
+	assert_non_null(strstr(g.text, t2));
+	/* A revoked code cannot become anyone's replacement. */
+	assert_int_equal(mc_store_code_revoke(f->s, t3, t1), MC_ERR_INVALID);
+	g.n = 0;
+	assert_int_equal(mc_store_code_each(f->s, MC_KIND_WARD, got_code, &g), MC_OK);
+	assert_int_equal(g.n, 1);
+}
+
+static enum mc_err got_permit(void *ctx, const struct mc_permit *p)
+{
+	struct got *g = ctx;
+
+	snprintf(g->text, sizeof(g->text), "%s|%s|%d|%.1f", p->number, p->status, p->floors,
+		 p->area_m2);
+	g->n++;
+	return MC_OK;
+}
+
+static void test_permit_rollback_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_permit p = {.ward_id = f->ward, .number = "15/GPSC-UBND", .kind = "repair",
+			      .address = "12 Đường số 5", .owner_name = "Nguyễn Văn An",
+			      .scope = "Sửa mái", .floors = 2, .area_m2 = 48.5, .height_m = 7,
+			      .office = "UBND Phường 7", .issued_on = "2026-11-01",
+			      .starts_on = "2026-11-05", .ends_on = "2026-12-05", .status = "issued"};
+	struct got g = {0};
+	int64_t id;
+
+	assert_int_equal(mc_store_begin(f->s), MC_OK);
+	assert_int_equal(mc_store_permit_upsert(f->s, &p, &id, NULL), MC_OK);
+	mc_store_rollback(f->s);
+	assert_int_equal(mc_store_permit_get(f->s, id, got_permit, &g), MC_ERR_NOTFOUND);
+
+	assert_int_equal(mc_store_permit_upsert(f->s, &p, &id, NULL), MC_OK);
+	assert_int_equal(mc_store_permit_get(f->s, id, got_permit, &g), MC_OK);
+	assert_string_equal(g.text, "15/GPSC-UBND|issued|2|48.5");
+	/* The schema refuses what the application must never write. */
+	p.status = "bogus";
+	assert_int_not_equal(mc_store_permit_upsert(f->s, &p, NULL, NULL), MC_OK);
+	p.status = "issued";
+	p.ends_on = "2026-11-01";
+	assert_int_not_equal(mc_store_permit_upsert(f->s, &p, NULL, NULL), MC_OK);
+}
+
+static void test_readonly_refuses_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_store *ro = NULL;
+	struct mc_ward w = {.slug = "x", .name = "X"};
+
+	assert_int_equal(mc_store_open(f->path, MC_STORE_READONLY, &ro), MC_OK);
+	assert_int_equal(mc_store_ward_upsert(ro, &w, NULL), MC_ERR_BUSY);
+	mc_store_destroy(ro);
+	assert_int_equal(mc_store_open("/nonexistent/dir/x.db", 0, &ro), MC_ERR_NOTFOUND);
+	assert_null(ro);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrate_sets_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ward_roundtrip_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_procedure_upsert_keeps_id_and_docs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_search_is_diacritics_insensitive, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_codes_ensure_get_revoke, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_permit_rollback_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_refuses_writes, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
