@@ -148,7 +148,8 @@ static enum mc_err load_asset(struct mc_http *h, const char *dir, const char *na
 		mc_buf_printf(errs, "cannot read asset %s: %s", path.data, mc_strerror(err));
 		goto out;
 	}
-	snprintf(a->name, sizeof(a->name), "%s", name);
+	/* plain_name() already bounded the length. */
+	memcpy(a->name, name, strlen(name) + 1);
 	a->type = type_of(name);
 	hash_etag(data.data ? data.data : "", data.len, a->etag);
 	a->resp = MHD_create_response_from_buffer(data.len, data.data, MHD_RESPMEM_MUST_COPY);
