@@ -31,17 +31,16 @@ bool mc_auth_verify_password(const char *hash, const char *pw)
 	/* Verifying against a throwaway hash keeps an unknown account as slow as a known one,
 	 * so response time does not tell whether an account exists. */
 	char dummy[MC_AUTH_HASH_MAX];
-	bool ok;
 
 	if (sodium_init() < 0 || !pw)
 		return false;
 	if (!hash) {
-		if (mc_auth_hash_password("not-a-real-password", dummy) == MC_OK)
-			crypto_pwhash_str_verify(dummy, pw, strlen(pw));
+		if (mc_auth_hash_password("not-a-real-password", dummy) == MC_OK &&
+		    crypto_pwhash_str_verify(dummy, pw, strlen(pw)) == 0)
+			return false;
 		return false;
 	}
-	ok = crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
-	return ok;
+	return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
 }
 
 void mc_auth_token(char out[MC_AUTH_TOKEN_LEN + 1])

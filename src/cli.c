@@ -265,7 +265,8 @@ static int cmd_import(struct args *a, int argc, char **argv)
 		enum mc_err err = mc_csvimport_file(s, a->pos[i], ward, &st, stderr);
 
 		if (err != MC_OK) {
-			fprintf(stderr, "%s: not imported (%s): nothing from this file was written\n",
+			fprintf(stderr,
+				"motcham import: %s not imported (%s): nothing from it was written\n",
 				a->pos[i], mc_strerror(err));
 			rc = 1;
 			continue;
