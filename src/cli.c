@@ -405,6 +405,10 @@ static int cmd_code(struct args *a, int argc, char **argv)
 		return rc;
 	if (!a->npos || (strcmp(a->pos[0], "list") && strcmp(a->pos[0], "revoke")))
 		return usage_error(a->cmd, "say 'list' or 'revoke'%s", "");
+	if (kind && strcmp(kind, MC_KIND_WARD) && strcmp(kind, MC_KIND_PROCEDURE) &&
+	    strcmp(kind, MC_KIND_PERMIT) && strcmp(kind, MC_KIND_ANNOUNCEMENT))
+		return usage_error(a->cmd, "--kind must be ward, procedure, permit or announcement, "
+					   "not %s", kind);
 	if ((rc = open_db(a->cmd, db_path(db), false, &s)) != 0)
 		return rc;
 	if (!strcmp(a->pos[0], "revoke")) {

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "motcham/auth.h"
 #include "motcham/buf.h"
 #include "motcham/date.h"
 #include "motcham/utf8.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 enum stmt_id {
 	ST_WARD_ID,
@@ -50,6 +52,10 @@ enum stmt_id {
 	ST_CODE_EACH,
 	ST_CODE_REVOKE,
 	ST_TARGET_EXISTS,
+	ST_AUDIT_LAST,
+	ST_AUDIT_INSERT,
+	ST_AUDIT_EACH,
+	ST_AUDIT_COUNT,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -224,13 +230,126 @@ static const char schema_v1[] =
     " replaced_by INTEGER REFERENCES code(id));"
     "CREATE INDEX code_target ON code(target_kind, target_id);";
 
+static const char schema_v2[] =
+	"ALTER TABLE procedure ADD COLUMN retired_at TEXT;"
+	"ALTER TABLE announcement ADD COLUMN retired_at TEXT;"
+	"CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"INSERT INTO setting VALUES ('secret', lower(hex(randomblob(32))));"
+	"CREATE TABLE user ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" role TEXT NOT NULL CHECK (role IN ('staff', 'supervisor', 'admin')),"
+	" ward_id INTEGER REFERENCES ward(id),"
+	" pw_hash TEXT NOT NULL,"
+	" disabled_at TEXT,"
+	" created_at TEXT NOT NULL);"
+	"CREATE TABLE session ("
+	" token_hash TEXT PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES user(id),"
+	" csrf TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL);"
+	"CREATE TABLE throttle ("
+	" key TEXT PRIMARY KEY,"
+	" failures INTEGER NOT NULL,"
+	" first_at INTEGER NOT NULL,"
+	" locked_until INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE file ("
+	" id INTEGER PRIMARY KEY,"
+	" permit_id INTEGER NOT NULL REFERENCES permit(id),"
+	" sha256 TEXT NOT NULL,"
+	" mime TEXT NOT NULL CHECK (mime IN ('application/pdf', 'image/jpeg', 'image/png')),"
+	" size INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" public INTEGER NOT NULL CHECK (public IN (0, 1)),"
+	" created_at TEXT NOT NULL);"
+	"CREATE INDEX file_permit ON file(permit_id);"
+	"CREATE INDEX file_hash ON file(sha256);"
+	"CREATE TABLE report ("
+	" id INTEGER PRIMARY KEY,"
+	" ref TEXT NOT NULL UNIQUE,"
+	" permit_id INTEGER NOT NULL REFERENCES permit(id),"
+	" category TEXT NOT NULL CHECK (category IN"
+	"  ('beyond_permit', 'after_expiry', 'no_notice', 'unsafe', 'other')),"
+	" description TEXT NOT NULL,"
+	" contact TEXT,"
+	" photo_sha256 TEXT, photo_mime TEXT,"
+	" client_key TEXT NOT NULL,"
+	" created_at TEXT NOT NULL,"
+	" reviewed_at TEXT, reviewed_by INTEGER REFERENCES user(id), review_note TEXT);"
+	"CREATE INDEX report_client ON report(client_key, created_at);"
+	"CREATE TABLE audit ("
+	" id INTEGER PRIMARY KEY,"
+	" at TEXT NOT NULL,"
+	" actor_id INTEGER,"
+	" actor TEXT NOT NULL,"
+	" entity TEXT NOT NULL,"
+	" entity_id INTEGER NOT NULL,"
+	" action TEXT NOT NULL,"
+	" before TEXT,"
+	" after TEXT,"
+	" prev_hash TEXT NOT NULL,"
+	" hash TEXT NOT NULL);"
+	"CREATE INDEX audit_entity ON audit(entity, entity_id);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'audit entries are never changed'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'audit entries are never deleted'); END;";
+
 /* Each entry brings a database from version i to i + 1. */
-static const char *const migrations[] = {schema_v1};
+static const char *const migrations[] = {schema_v1, schema_v2};
+
+/* What the audit trail can name, and how each record is written down in it (JSON). */
+enum entity { E_WARD, E_ANN, E_PROC, E_PERMIT, E_INSP, E_CODE, E_USER, E_FILE, E_REPORT, E_COUNT_ };
+
+static const char *const entity_name[E_COUNT_] = {
+	"ward", "announcement", "procedure", "permit", "inspection", "code", "user", "file", "report",
+};
+
+static const char *const snap_sql[E_COUNT_] = {
+	[E_WARD] = "SELECT json_object('slug', slug, 'name', name, 'address', address, 'phone', "
+		   "phone, 'hours', hours, 'intro', intro, 'merged_into', merged_into, 'sample', "
+		   "sample) FROM ward WHERE id = ?1",
+	[E_ANN] = "SELECT json_object('ward_id', ward_id, 'title', title, 'body', body, "
+		  "'published_on', published_on, 'expires_on', expires_on, 'retired_at', "
+		  "retired_at) FROM announcement WHERE id = ?1",
+	[E_PROC] = "SELECT json_object('ward_id', ward_id, 'tthc_code', tthc_code, 'title', title, "
+		   "'field', field, 'level', level, 'steps', steps, 'ways', ways, 'place', place, "
+		   "'who', who, 'conditions', conditions, 'duration', duration, 'fees', fees, "
+		   "'office', office, 'result', result, 'legal_basis', legal_basis, 'online_url', "
+		   "online_url, 'retired_at', retired_at, 'documents', json((SELECT "
+		   "json_group_array(json_object('kind', kind, 'name', name, 'originals', "
+		   "originals, 'copies', copies)) FROM (SELECT * FROM procedure_document d WHERE "
+		   "d.procedure_id = procedure.id ORDER BY pos)))) FROM procedure WHERE id = ?1",
+	[E_PERMIT] = "SELECT json_object('ward_id', ward_id, 'number', number, 'kind', kind, "
+		     "'address', address, 'owner_name', owner_name, 'scope', scope, 'floors', "
+		     "floors, 'area_m2', area_m2, 'height_m', height_m, 'contractor', contractor, "
+		     "'office', office, 'issued_on', issued_on, 'starts_on', starts_on, 'ends_on', "
+		     "ends_on, 'status', status, 'status_reason', status_reason) FROM permit "
+		     "WHERE id = ?1",
+	[E_INSP] = "SELECT json_object('permit_id', permit_id, 'on_date', on_date, 'inspector', "
+		   "inspector, 'result', result, 'note', note) FROM inspection WHERE id = ?1",
+	[E_CODE] = "SELECT json_object('token', token, 'target_kind', target_kind, 'target_id', "
+		   "target_id, 'revoked_at', revoked_at, 'replaced_by', replaced_by) FROM code "
+		   "WHERE id = ?1",
+	[E_USER] = "SELECT json_object('name', name, 'role', role, 'ward_id', ward_id, "
+		   "'disabled_at', disabled_at) FROM user WHERE id = ?1",
+	[E_FILE] = "SELECT json_object('permit_id', permit_id, 'sha256', sha256, 'mime', mime, "
+		   "'size', size, 'name', name, 'public', public) FROM file WHERE id = ?1",
+	[E_REPORT] = "SELECT json_object('ref', ref, 'permit_id', permit_id, 'category', category, "
+		     "'description', description, 'contact', contact, 'photo_sha256', "
+		     "photo_sha256, 'reviewed_at', reviewed_at, 'reviewed_by', reviewed_by, "
+		     "'review_note', review_note) FROM report WHERE id = ?1",
+};
 
 struct mc_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT_];
-	int depth; /* open transactions: 0 or 1 */
+	sqlite3_stmt *snap[E_COUNT_];
+	int depth;          /* open transactions: 0 or 1 */
+	int64_t actor_id;   /* who the writes are made by (0: system) */
+	struct mc_buf before; /* the record as it was before the current write */
+	char actor[128];
 };
 
 static enum mc_err map_rc(int rc)
@@ -306,7 +425,10 @@ void mc_store_destroy(struct mc_store *s)
 		return;
 	for (int i = 0; i < ST_COUNT_; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < E_COUNT_; i++)
+		sqlite3_finalize(s->snap[i]);
 	sqlite3_close(s->db);
+	mc_buf_finish(&s->before);
 	free(s);
 }
 
@@ -379,6 +501,10 @@ struct visit {
 		mc_store_permit_fn permit;
 		mc_store_inspection_fn insp;
 		mc_store_code_fn code;
+		mc_store_audit_fn audit;
+		mc_store_user_fn user;
+		mc_store_file_fn file;
+		mc_store_report_fn report;
 	} fn;
 	void *ctx;
 };
@@ -503,6 +629,223 @@ void mc_store_rollback(struct mc_store *s)
 			return map_rc(sqlite3_errcode((s)->db));                                   \
 	} while (0)
 
+/* ---- the audit trail ---- */
+
+enum mc_err mc_store_set_actor(struct mc_store *s, int64_t user_id, const char *label)
+{
+	s->actor_id = user_id;
+	snprintf(s->actor, sizeof(s->actor), "%s", label && *label ? label : "system");
+	return MC_OK;
+}
+
+/* Opens a transaction unless the caller has one; *owned says who must end it. */
+static enum mc_err tx_begin(struct mc_store *s, bool *owned)
+{
+	*owned = sqlite3_get_autocommit(s->db) != 0;
+	return *owned ? mc_store_begin(s) : MC_OK;
+}
+
+static enum mc_err tx_end(struct mc_store *s, enum mc_err err, bool owned)
+{
+	if (!owned)
+		return err;
+	if (err != MC_OK) {
+		mc_store_rollback(s);
+		return err;
+	}
+	return mc_store_commit(s);
+}
+
+/* Appends the record's current JSON form to out; leaves out empty when it is gone. */
+static enum mc_err snap(struct mc_store *s, enum entity e, int64_t id, struct mc_buf *out)
+{
+	sqlite3_stmt *st;
+	enum mc_err err = MC_OK;
+	int rc;
+
+	mc_buf_reset(out);
+	if (!s->snap[e] &&
+	    sqlite3_prepare_v3(s->db, snap_sql[e], -1, SQLITE_PREPARE_PERSISTENT, &s->snap[e],
+			       NULL) != SQLITE_OK)
+		return map_rc(sqlite3_errcode(s->db));
+	st = s->snap[e];
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+		err = mc_buf_puts(out, (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = map_rc(rc);
+	done(st);
+	return err;
+}
+
+static enum mc_err add_field(struct mc_buf *out, const char *v)
+{
+	if (!v)
+		return mc_buf_puts(out, "-\n");
+	return mc_buf_printf(out, "%zu:%s\n", strlen(v), v);
+}
+
+enum mc_err mc_store_audit_canonical(const struct mc_audit *a, struct mc_buf *out)
+{
+	enum mc_err err;
+
+	/* Length-prefixed fields: no two different entries can share a canonical form. */
+	err = mc_buf_printf(out, "motcham-audit-1\n%lld\n%lld\n%lld\n", (long long)a->id,
+			    (long long)a->actor_id, (long long)a->entity_id);
+	const char *fields[] = {a->at,     a->actor, a->entity,    a->action,
+				a->before, a->after, a->prev_hash};
+	for (size_t i = 0; err == MC_OK && i < sizeof(fields) / sizeof(fields[0]); i++)
+		err = add_field(out, fields[i]);
+	return err;
+}
+
+static void utc_now(char out[21])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static enum mc_err audit_insert(struct mc_store *s, struct mc_audit *a)
+{
+	char hash[MC_AUTH_SHA256_LEN + 1];
+	struct mc_buf canon;
+	sqlite3_stmt *st;
+	enum mc_err err;
+
+	mc_buf_init(&canon);
+	if ((err = mc_store_audit_canonical(a, &canon)) != MC_OK)
+		goto out;
+	mc_auth_sha256_hex(canon.data, canon.len, hash);
+	if (!(st = stmt(s, ST_AUDIT_INSERT))) {
+		err = map_rc(sqlite3_errcode(s->db));
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, a->id);
+	bind_text(st, 2, a->at);
+	if (a->actor_id)
+		sqlite3_bind_int64(st, 3, a->actor_id);
+	bind_text(st, 4, a->actor);
+	bind_text(st, 5, a->entity);
+	sqlite3_bind_int64(st, 6, a->entity_id);
+	bind_text(st, 7, a->action);
+	bind_text(st, 8, a->before);
+	bind_text(st, 9, a->after);
+	bind_text(st, 10, a->prev_hash);
+	bind_text(st, 11, hash);
+	err = exec_stmt(st);
+out:
+	mc_buf_finish(&canon);
+	return err;
+}
+
+/* Appends one entry for record (e, id): before is the JSON taken before the write (empty
+ * for a new record); the after image is taken now. Must run inside the write's
+ * transaction, which also makes the chain's "last entry" stable. */
+static enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *action,
+			 const struct mc_buf *before)
+{
+	char at[21], prev[MC_AUTH_SHA256_LEN + 1];
+	struct mc_audit a = {0};
+	struct mc_buf after;
+	sqlite3_stmt *st;
+	int64_t last = 0;
+	enum mc_err err = MC_OK;
+	int rc;
+
+	mc_buf_init(&after);
+	memset(prev, '0', MC_AUTH_SHA256_LEN);
+	prev[MC_AUTH_SHA256_LEN] = '\0';
+	if (!(st = stmt(s, ST_AUDIT_LAST)))
+		return map_rc(sqlite3_errcode(s->db));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
+		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(st, 1));
+	} else if (rc != SQLITE_DONE) {
+		err = map_rc(rc);
+	}
+	done(st);
+	if (err == MC_OK)
+		err = snap(s, e, id, &after);
+	if (err != MC_OK)
+		goto out;
+	utc_now(at);
+	a = (struct mc_audit){.id = last + 1, .at = at, .actor_id = s->actor_id,
+			      .actor = s->actor[0] ? s->actor : "system", .entity = entity_name[e],
+			      .entity_id = id, .action = action,
+			      .before = before && before->len ? before->data : NULL,
+			      .after = after.len ? after.data : NULL, .prev_hash = prev};
+	err = audit_insert(s, &a);
+out:
+	mc_buf_finish(&after);
+	return err;
+}
+
+/* Keeps the record's JSON form before a write for the audit entry (nothing for a new one). */
+static enum mc_err remember(struct mc_store *s, enum entity e, int64_t id)
+{
+	mc_buf_reset(&s->before);
+	return id ? snap(s, e, id, &s->before) : MC_OK;
+}
+
+/* Ends an audited write: appends the entry when the write worked, then commits the
+ * transaction it opened, or rolls back. */
+static enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, enum entity e,
+			     int64_t id, const char *action)
+{
+	if (err == MC_OK)
+		err = audit(s, e, id, action ? action : s->before.len ? "update" : "create",
+			    &s->before);
+	mc_buf_reset(&s->before);
+	return tx_end(s, err, owned);
+}
+
+static enum mc_err audit_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_audit a = {
+		.id = sqlite3_column_int64(st, 0),
+		.at = col_text(st, 1),
+		.actor_id = sqlite3_column_int64(st, 2),
+		.actor = col_text(st, 3),
+		.entity = col_text(st, 4),
+		.entity_id = sqlite3_column_int64(st, 5),
+		.action = col_text(st, 6),
+		.before = col_text(st, 7),
+		.after = col_text(st, 8),
+		.prev_hash = col_text(st, 9),
+		.hash = col_text(st, 10),
+	};
+	return v->fn.audit(v->ctx, &a);
+}
+
+enum mc_err mc_store_audit_each(struct mc_store *s, int64_t after_id, const char *entity,
+				int64_t entity_id, mc_store_audit_fn fn, void *ctx)
+{
+	struct visit v = {.fn.audit = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_AUDIT_EACH, st);
+	sqlite3_bind_int64(st, 1, after_id);
+	bind_text(st, 2, entity);
+	sqlite3_bind_int64(st, 3, entity_id);
+	return walk(st, audit_row, &v, false);
+}
+
+enum mc_err mc_store_audit_count(struct mc_store *s, long long *n)
+{
+	sqlite3_stmt *st;
+	int64_t count = 0;
+	enum mc_err err;
+
+	PREPARE(s, ST_AUDIT_COUNT, st);
+	err = query_id(st, &count);
+	*n = count;
+	return err;
+}
+
 /* ---- wards ---- */
 
 static enum mc_err ward_row(sqlite3_stmt *st, const struct visit *v)
@@ -530,7 +873,7 @@ enum mc_err mc_store_ward_id(struct mc_store *s, const char *slug, int64_t *id)
 	return query_id(st, id);
 }
 
-enum mc_err mc_store_ward_upsert(struct mc_store *s, const struct mc_ward *w, int64_t *id)
+static enum mc_err ward_write(struct mc_store *s, const struct mc_ward *w, int64_t *id)
 {
 	char today[MC_DATE_LEN + 1];
 	sqlite3_stmt *st;
@@ -541,6 +884,8 @@ enum mc_err mc_store_ward_upsert(struct mc_store *s, const struct mc_ward *w, in
 		return MC_ERR_INVALID;
 	err = mc_store_ward_id(s, w->slug, &old);
 	if (err != MC_OK && err != MC_ERR_NOTFOUND)
+		return err;
+	if ((err = remember(s, E_WARD, old)) != MC_OK)
 		return err;
 	PREPARE(s, old ? ST_WARD_UPDATE : ST_WARD_INSERT, st);
 	mc_date_today(today);
@@ -648,8 +993,8 @@ static enum mc_err finish_upsert(struct mc_store *s, sqlite3_stmt *st, int64_t o
 	return MC_OK;
 }
 
-enum mc_err mc_store_announcement_upsert(struct mc_store *s, const struct mc_announcement *a,
-					 int64_t *id, bool *created)
+static enum mc_err ann_write(struct mc_store *s, const struct mc_announcement *a, int64_t *id,
+			     bool *created)
 {
 	char today[MC_DATE_LEN + 1];
 	sqlite3_stmt *st;
@@ -662,6 +1007,8 @@ enum mc_err mc_store_announcement_upsert(struct mc_store *s, const struct mc_ann
 	sqlite3_bind_int64(st, 1, a->ward_id);
 	bind_text(st, 2, a->title);
 	if ((err = find_old(st, &old)) != MC_OK)
+		return err;
+	if ((err = remember(s, E_ANN, old)) != MC_OK)
 		return err;
 	PREPARE(s, old ? ST_ANN_UPDATE : ST_ANN_INSERT, st);
 	mc_date_today(today);
@@ -766,9 +1113,9 @@ static enum mc_err put_documents(struct mc_store *s, int64_t proc_id,
 	return MC_OK;
 }
 
-enum mc_err mc_store_procedure_upsert(struct mc_store *s, const struct mc_procedure *p,
-				      const struct mc_document *docs, size_t ndocs, int64_t *id,
-				      bool *created)
+static enum mc_err proc_write(struct mc_store *s, const struct mc_procedure *p,
+			      const struct mc_document *docs, size_t ndocs, int64_t *id,
+			      bool *created)
 {
 	char today[MC_DATE_LEN + 1];
 	struct mc_buf fold;
@@ -788,6 +1135,8 @@ enum mc_err mc_store_procedure_upsert(struct mc_store *s, const struct mc_proced
 	sqlite3_bind_int64(st, 1, p->ward_id);
 	bind_text(st, 2, p->tthc_code);
 	if ((err = find_old(st, &old)) != MC_OK)
+		goto out;
+	if ((err = remember(s, E_PROC, old)) != MC_OK)
 		goto out;
 	if (!(st = stmt(s, old ? ST_PROC_UPDATE : ST_PROC_INSERT))) {
 		err = map_rc(sqlite3_errcode(s->db));
@@ -924,8 +1273,8 @@ enum mc_err mc_store_permit_id(struct mc_store *s, const char *number, int64_t *
 	return query_id(st, id);
 }
 
-enum mc_err mc_store_permit_upsert(struct mc_store *s, const struct mc_permit *p, int64_t *id,
-				   bool *created)
+static enum mc_err permit_write(struct mc_store *s, const struct mc_permit *p, int64_t *id,
+				bool *created)
 {
 	char today[MC_DATE_LEN + 1];
 	sqlite3_stmt *st;
@@ -936,6 +1285,8 @@ enum mc_err mc_store_permit_upsert(struct mc_store *s, const struct mc_permit *p
 		return MC_ERR_INVALID;
 	err = mc_store_permit_id(s, p->number, &old);
 	if (err != MC_OK && err != MC_ERR_NOTFOUND)
+		return err;
+	if ((err = remember(s, E_PERMIT, old)) != MC_OK)
 		return err;
 	PREPARE(s, old ? ST_PERMIT_UPDATE : ST_PERMIT_INSERT, st);
 	mc_date_today(today);
@@ -982,8 +1333,8 @@ enum mc_err mc_store_permit_each(struct mc_store *s, int64_t ward_id, mc_store_p
 	return walk(st, permit_row, &v, false);
 }
 
-enum mc_err mc_store_inspection_upsert(struct mc_store *s, const struct mc_inspection *i,
-				       int64_t *id, bool *created)
+static enum mc_err insp_write(struct mc_store *s, const struct mc_inspection *i, int64_t *id,
+			      bool *created)
 {
 	sqlite3_stmt *st;
 	int64_t old;
@@ -996,6 +1347,8 @@ enum mc_err mc_store_inspection_upsert(struct mc_store *s, const struct mc_inspe
 	bind_text(st, 2, i->on_date);
 	bind_text(st, 3, i->inspector);
 	if ((err = find_old(st, &old)) != MC_OK)
+		return err;
+	if ((err = remember(s, E_INSP, old)) != MC_OK)
 		return err;
 	PREPARE(s, old ? ST_INSP_UPDATE : ST_INSP_INSERT, st);
 	sqlite3_bind_int64(st, 1, i->permit_id);
@@ -1067,11 +1420,19 @@ enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t t
 				 char token[MC_TOKEN_LEN + 1])
 {
 	sqlite3_stmt *st;
+	int64_t rowid = 0;
+	bool owned;
 	enum mc_err err;
 
-	if ((err = target_exists(s, kind, target_id)) != MC_OK)
+	if ((err = tx_begin(s, &owned)) != MC_OK)
 		return err;
-	PREPARE(s, ST_CODE_INSERT, st);
+	mc_buf_reset(&s->before);
+	if ((err = target_exists(s, kind, target_id)) != MC_OK)
+		goto out;
+	if (!(st = stmt(s, ST_CODE_INSERT))) {
+		err = map_rc(sqlite3_errcode(s->db));
+		goto out;
+	}
 	/* 40 random bits make a collision rare; a few retries make it harmless. */
 	for (int tries = 0; tries < 8; tries++) {
 		mc_token_make(token);
@@ -1079,9 +1440,11 @@ enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t t
 		bind_text(st, 2, kind);
 		sqlite3_bind_int64(st, 3, target_id);
 		if ((err = exec_stmt(st)) != MC_ERR_EXISTS)
-			return err;
+			break;
 	}
-	return err;
+	rowid = sqlite3_last_insert_rowid(s->db);
+out:
+	return end_write(s, err, owned, E_CODE, rowid, "create");
 }
 
 struct token_copy {
@@ -1158,7 +1521,8 @@ static enum mc_err read_state(void *ctx, const struct mc_code *c)
 	return MC_OK;
 }
 
-enum mc_err mc_store_code_revoke(struct mc_store *s, const char *token, const char *replacement)
+static enum mc_err revoke_write(struct mc_store *s, const char *token, const char *replacement,
+				int64_t *id)
 {
 	struct code_state old = {0}, repl = {0};
 	sqlite3_stmt *st;
@@ -1174,9 +1538,106 @@ enum mc_err mc_store_code_revoke(struct mc_store *s, const char *token, const ch
 		if (repl.revoked || repl.id == old.id)
 			return MC_ERR_INVALID;
 	}
+	if ((err = remember(s, E_CODE, old.id)) != MC_OK)
+		return err;
 	PREPARE(s, ST_CODE_REVOKE, st);
 	sqlite3_bind_int64(st, 1, old.id);
 	if (replacement)
 		sqlite3_bind_int64(st, 2, repl.id);
+	*id = old.id;
 	return exec_stmt(st);
+}
+
+enum mc_err mc_store_code_revoke(struct mc_store *s, const char *token, const char *replacement)
+{
+	int64_t id = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	err = revoke_write(s, token, replacement, &id);
+	return end_write(s, err, owned, E_CODE, id, "revoke");
+}
+
+/* ---- audited public writes ---- */
+
+enum mc_err mc_store_ward_upsert(struct mc_store *s, const struct mc_ward *w, int64_t *id)
+{
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	err = ward_write(s, w, &rowid);
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, E_WARD, rowid, NULL);
+}
+
+enum mc_err mc_store_announcement_upsert(struct mc_store *s, const struct mc_announcement *a,
+					 int64_t *id, bool *created)
+{
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	err = ann_write(s, a, &rowid, created);
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, E_ANN, rowid, NULL);
+}
+
+enum mc_err mc_store_procedure_upsert(struct mc_store *s, const struct mc_procedure *p,
+				      const struct mc_document *docs, size_t ndocs, int64_t *id,
+				      bool *created)
+{
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	err = proc_write(s, p, docs, ndocs, &rowid, created);
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, E_PROC, rowid, NULL);
+}
+
+enum mc_err mc_store_permit_upsert(struct mc_store *s, const struct mc_permit *p, int64_t *id,
+				   bool *created)
+{
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	err = permit_write(s, p, &rowid, created);
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, E_PERMIT, rowid, NULL);
+}
+
+enum mc_err mc_store_inspection_upsert(struct mc_store *s, const struct mc_inspection *i,
+				       int64_t *id, bool *created)
+{
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	err = insp_write(s, i, &rowid, created);
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, E_INSP, rowid, NULL);
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "motcham/buf.h"
 #include "motcham/err.h"
 #include "motcham/token.h"
 
@@ -253,5 +254,138 @@ enum mc_err mc_store_code_each(struct mc_store *s, const char *kind, mc_store_co
  * unknown token or replacement, MC_ERR_GONE if it is already revoked, MC_ERR_INVALID if the
  * replacement is the code itself or revoked. */
 enum mc_err mc_store_code_revoke(struct mc_store *s, const char *token, const char *replacement);
+
+/* ---- Staff, audit, files and reports (schema version 2) ----
+ *
+ * Every write function in this header appends exactly one audit entry (when, who, which
+ * record, action, the record's fields before and after as JSON) in the same transaction as
+ * the write: inside the caller's transaction when one is open, else in one of its own.
+ * Audit entries form a SHA-256 chain (each entry hashes its own canonical content and the
+ * hash of the entry before it) and are never updated or deleted by the application. */
+
+#define MC_ROLE_STAFF "staff"
+#define MC_ROLE_SUPERVISOR "supervisor"
+#define MC_ROLE_ADMIN "admin"
+
+/* Who the following writes on this connection are made by: a user id (0 for the system or
+ * the command line) and a label such as "cli" or the user's name. Copied. */
+enum mc_err mc_store_set_actor(struct mc_store *s, int64_t user_id, const char *label);
+
+struct mc_user {
+	int64_t id;
+	const char *name;
+	const char *role;     /* MC_ROLE_* */
+	int64_t ward_id;      /* 0 when the user is not tied to one ward */
+	const char *pw_hash;  /* Argon2id string */
+	const char *disabled_at;
+	const char *created_at;
+};
+typedef enum mc_err (*mc_store_user_fn)(void *ctx, const struct mc_user *u);
+
+/* Creates a user. MC_ERR_EXISTS when the name is taken. */
+enum mc_err mc_store_user_add(struct mc_store *s, const struct mc_user *u, int64_t *id);
+enum mc_err mc_store_user_by_name(struct mc_store *s, const char *name, mc_store_user_fn fn,
+				  void *ctx);
+enum mc_err mc_store_user_by_id(struct mc_store *s, int64_t id, mc_store_user_fn fn, void *ctx);
+enum mc_err mc_store_user_each(struct mc_store *s, mc_store_user_fn fn, void *ctx);
+/* Disables a user and ends their sessions. MC_ERR_NOTFOUND, MC_ERR_GONE if already. */
+enum mc_err mc_store_user_disable(struct mc_store *s, const char *name);
+
+/* Sessions are kept by the SHA-256 of their cookie token; now and expires are Unix times. */
+enum mc_err mc_store_session_add(struct mc_store *s, const char *token_hash, int64_t user_id,
+				 const char *csrf, long long now, long long expires);
+/* The user of a live session (not expired, user not disabled) and its CSRF token, copied
+ * into csrf[65]. MC_ERR_NOTFOUND otherwise. */
+enum mc_err mc_store_session_get(struct mc_store *s, const char *token_hash, long long now,
+				 mc_store_user_fn fn, void *ctx, char csrf[65]);
+enum mc_err mc_store_session_end(struct mc_store *s, const char *token_hash);
+
+/* Failed-login throttling by key (an account name, or a client key). failures counts the
+ * failures within the window; locked_until is a Unix time (0: not locked). */
+enum mc_err mc_store_throttle_get(struct mc_store *s, const char *key, long long now,
+				  int *failures, long long *locked_until);
+/* Records a failure at now; after max failures within window seconds, locks the key for
+ * lock seconds. */
+enum mc_err mc_store_throttle_fail(struct mc_store *s, const char *key, long long now,
+				   int max, long long window, long long lock);
+enum mc_err mc_store_throttle_clear(struct mc_store *s, const char *key);
+
+/* A per-database random secret (hex), made at migration: keys clients without storing
+ * their address. */
+enum mc_err mc_store_secret(struct mc_store *s, char out[65]);
+
+/* Status moves, checked against mc_permit_can_move; MC_ERR_INVALID for a move the rules
+ * do not allow or a missing reason. */
+enum mc_err mc_store_permit_set_status(struct mc_store *s, int64_t permit_id, const char *status,
+				       const char *reason);
+/* Retires (hides from public lists) a procedure or announcement; its page says so. */
+enum mc_err mc_store_procedure_retire(struct mc_store *s, int64_t id);
+enum mc_err mc_store_announcement_retire(struct mc_store *s, int64_t id);
+
+struct mc_file {
+	int64_t id;
+	int64_t permit_id;
+	const char *sha256; /* hex; the file lives on disk under this name */
+	const char *mime;   /* application/pdf, image/jpeg, image/png */
+	long long size;
+	const char *name;   /* the name it was uploaded with, for display */
+	bool public;
+	const char *created_at;
+};
+typedef enum mc_err (*mc_store_file_fn)(void *ctx, const struct mc_file *f);
+enum mc_err mc_store_file_add(struct mc_store *s, const struct mc_file *f, int64_t *id);
+enum mc_err mc_store_file_each(struct mc_store *s, int64_t permit_id, bool public_only,
+			       mc_store_file_fn fn, void *ctx);
+/* The file with this hash attached to any permit (public_only: only public ones). */
+enum mc_err mc_store_file_by_hash(struct mc_store *s, const char *sha256, bool public_only,
+				  mc_store_file_fn fn, void *ctx);
+
+struct mc_report {
+	int64_t id;
+	const char *ref; /* reference number given to the resident */
+	int64_t permit_id;
+	const char *category; /* beyond_permit, after_expiry, no_notice, unsafe, other */
+	const char *description;
+	const char *contact;      /* optional */
+	const char *photo_sha256; /* optional */
+	const char *photo_mime;
+	const char *client_key; /* keyed hash of the client address, never the address */
+	const char *created_at;
+	const char *reviewed_at;
+	const char *review_note;
+	int64_t ward_id; /* the permit's ward (read only) */
+};
+typedef enum mc_err (*mc_store_report_fn)(void *ctx, const struct mc_report *r);
+enum mc_err mc_store_report_add(struct mc_store *s, const struct mc_report *r, int64_t *id);
+/* How many reports this client made since the given UTC timestamp. */
+enum mc_err mc_store_report_count_since(struct mc_store *s, const char *client_key,
+					const char *since, int *n);
+/* Reports of a ward (ward_id 0: all), open ones first, oldest first. */
+enum mc_err mc_store_report_each(struct mc_store *s, int64_t ward_id, mc_store_report_fn fn,
+				 void *ctx);
+enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *note);
+
+struct mc_audit {
+	int64_t id;
+	const char *at;
+	int64_t actor_id;
+	const char *actor;
+	const char *entity;
+	int64_t entity_id;
+	const char *action;
+	const char *before; /* JSON object or NULL */
+	const char *after;  /* JSON object or NULL */
+	const char *prev_hash;
+	const char *hash;
+};
+typedef enum mc_err (*mc_store_audit_fn)(void *ctx, const struct mc_audit *a);
+/* Audit entries in chain order (id ascending), from id > after_id; entity NULL for all, or
+ * one record's entries (entity + entity_id). */
+enum mc_err mc_store_audit_each(struct mc_store *s, int64_t after_id, const char *entity,
+				int64_t entity_id, mc_store_audit_fn fn, void *ctx);
+/* Number of audit entries. */
+enum mc_err mc_store_audit_count(struct mc_store *s, long long *n);
+/* Writes the canonical content an entry's hash is taken over into out. */
+enum mc_err mc_store_audit_canonical(const struct mc_audit *a, struct mc_buf *out);
 
 #endif

@@ -1,0 +1,24 @@
+#ifndef MOTCHAM_PERMIT_H
+#define MOTCHAM_PERMIT_H
+
+/* The rules of a permit's life, shared by the store (which refuses what breaks them), the
+ * public pages and the staff forms. */
+
+#include <stdbool.h>
+
+/* True when status is one of the stored statuses (MC_STATUS_* in store.h). */
+bool mc_permit_status_valid(const char *status);
+/* True when a permit may move from one status to another: issued → in_progress →
+ * completed; issued or in_progress → suspended → issued or in_progress; any status but
+ * revoked → revoked. Staying put is not a move. */
+bool mc_permit_can_move(const char *from, const char *to);
+/* True when a move to this status must give a reason (suspended, revoked). */
+bool mc_permit_needs_reason(const char *to);
+/* True when work is allowed on day today (YYYY-MM-DD): an open status (issued,
+ * in_progress) and starts_on <= today <= ends_on. */
+bool mc_permit_allowed_on(const char *status, const char *starts_on, const char *ends_on,
+			  const char *today);
+/* True when an open permit's end date has passed. */
+bool mc_permit_expired_on(const char *status, const char *ends_on, const char *today);
+
+#endif

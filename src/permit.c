@@ -1,0 +1,53 @@
+#include "motcham/permit.h"
+
+#include <string.h>
+
+#include "motcham/store.h"
+
+static bool is(const char *a, const char *b)
+{
+	return a && !strcmp(a, b);
+}
+
+static bool open_status(const char *s)
+{
+	return is(s, MC_STATUS_ISSUED) || is(s, MC_STATUS_IN_PROGRESS);
+}
+
+bool mc_permit_status_valid(const char *status)
+{
+	return open_status(status) || is(status, MC_STATUS_SUSPENDED) ||
+	       is(status, MC_STATUS_REVOKED) || is(status, MC_STATUS_COMPLETED);
+}
+
+bool mc_permit_can_move(const char *from, const char *to)
+{
+	if (!mc_permit_status_valid(from) || !mc_permit_status_valid(to) || !strcmp(from, to))
+		return false;
+	if (is(to, MC_STATUS_REVOKED))
+		return !is(from, MC_STATUS_REVOKED);
+	if (is(from, MC_STATUS_ISSUED))
+		return is(to, MC_STATUS_IN_PROGRESS) || is(to, MC_STATUS_SUSPENDED);
+	if (is(from, MC_STATUS_IN_PROGRESS))
+		return is(to, MC_STATUS_COMPLETED) || is(to, MC_STATUS_SUSPENDED);
+	if (is(from, MC_STATUS_SUSPENDED))
+		return open_status(to);
+	return false; /* completed and revoked are final, but for revocation */
+}
+
+bool mc_permit_needs_reason(const char *to)
+{
+	return is(to, MC_STATUS_SUSPENDED) || is(to, MC_STATUS_REVOKED);
+}
+
+bool mc_permit_allowed_on(const char *status, const char *starts_on, const char *ends_on,
+			  const char *today)
+{
+	return open_status(status) && starts_on && ends_on && strcmp(starts_on, today) <= 0 &&
+	       strcmp(today, ends_on) <= 0;
+}
+
+bool mc_permit_expired_on(const char *status, const char *ends_on, const char *today)
+{
+	return open_status(status) && ends_on && strcmp(ends_on, today) < 0;
+}

@@ -1,0 +1,610 @@
+"""Shared helpers for the motcham end-to-end tests (Python 3 standard library only).
+
+Everything here talks to the real binary ($MOTCHAM), to 127.0.0.1 only, with a timeout on every
+wait. Servers are stopped with SIGTERM and killed if they do not exit in time.
+"""
+
+import csv
+import html
+import html.parser
+import http.client
+import io
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.environ.get("MOTCHAM_SRC") or os.path.dirname(os.path.dirname(HERE))
+BIN = os.path.abspath(os.environ.get("MOTCHAM") or os.path.join(SRC, "build", "motcham"))
+FIXTURES = os.path.join(HERE, "fixtures")
+SLUG = "phuong-7-quan-8"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+PAGE_LIMIT = 30 * 1024
+CMD_TIMEOUT = 120
+HTTP_TIMEOUT = 15
+
+
+class Result:
+    """A finished command: exit code, raw bytes and decoded text of both streams."""
+
+    def __init__(self, args, proc):
+        self.args = args
+        self.rc = proc.returncode
+        self.stdout_bytes = proc.stdout
+        self.stderr_bytes = proc.stderr
+        self.out = proc.stdout.decode("utf-8", "replace")
+        self.err = proc.stderr.decode("utf-8", "replace")
+
+    def __repr__(self):
+        return "motcham %s -> rc=%s\nstdout: %s\nstderr: %s" % (
+            " ".join(self.args), self.rc, self.out[-2000:], self.err[-2000:])
+
+
+def clean_env(extra=None):
+    env = os.environ.copy()
+    env.pop("MOTCHAM_DB", None)
+    env.update(extra or {})
+    return env
+
+
+def run(args, cwd=None, env=None, timeout=CMD_TIMEOUT):
+    """Runs motcham ARGS and returns a Result (never raises on a non-zero exit)."""
+    args = [str(a) for a in args]
+    proc = subprocess.run([BIN] + args, cwd=cwd or SRC, env=clean_env(env),
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    return Result(args, proc)
+
+
+def sqlite(db, sql, timeout=30):
+    """Runs sql with the sqlite3 CLI and returns its stdout (stripped)."""
+    proc = subprocess.run(["sqlite3", "-batch", db, sql], capture_output=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise AssertionError("sqlite3 %r failed: %s" % (sql, proc.stderr.decode(errors="replace")))
+    return proc.stdout.decode("utf-8").strip()
+
+
+def sqlite_tables(db):
+    out = sqlite(db, "SELECT name FROM sqlite_master WHERE type='table' "
+                     "AND name NOT LIKE 'sqlite_%' ORDER BY name;")
+    return [t for t in out.splitlines() if t]
+
+
+def sqlite_counts(db):
+    """Row count of every user table: a schema-agnostic picture of what a command wrote."""
+    return {t: int(sqlite(db, 'SELECT count(*) FROM "%s";' % t.replace('"', '""')))
+            for t in sqlite_tables(db)}
+
+
+def sqlite_dump(db):
+    proc = subprocess.run(["sqlite3", "-batch", db, ".dump"], capture_output=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise AssertionError("sqlite3 .dump failed: %s" % proc.stderr.decode(errors="replace"))
+    return proc.stdout
+
+
+class TempDir:
+    """A temporary directory removed on cleanup()."""
+
+    def __init__(self, prefix="motcham-test-"):
+        self.path = tempfile.mkdtemp(prefix=prefix)
+
+    def join(self, *parts):
+        return os.path.join(self.path, *parts)
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+# --- CSV fixtures ------------------------------------------------------------------------------
+
+def write_csv(path, header, rows, bom=False, newline="\r\n"):
+    """Writes an RFC 4180 file (every cell quoted) in UTF-8, optionally with a BOM."""
+    buf = io.StringIO()
+    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator=newline)
+    w.writerow(header)
+    for r in rows:
+        w.writerow([r.get(h, "") for h in header] if isinstance(r, dict) else r)
+    data = buf.getvalue().encode("utf-8")
+    with open(path, "wb") as f:
+        f.write((b"\xef\xbb\xbf" if bom else b"") + data)
+    return path
+
+
+PROCEDURE_COLUMNS = ["tthc_code", "title", "field", "level", "steps", "ways", "place",
+                     "documents", "forms", "who", "conditions", "duration", "fees", "office",
+                     "result", "legal_basis", "online_url"]
+
+PERMIT_COLUMNS = ["number", "kind", "address", "owner_name", "scope", "floors", "area_m2",
+                  "height_m", "contractor", "office", "issued_on", "starts_on", "ends_on",
+                  "status", "status_reason"]
+
+
+def procedure_row(code, title, **kw):
+    row = {
+        "tthc_code": code,
+        "title": title,
+        "field": "Hộ tịch",
+        "level": "Cấp xã",
+        "steps": "Bước 1: Nộp hồ sơ tại Bộ phận một cửa\nBước 2: Nhận kết quả",
+        "ways": "Trực tiếp; trực tuyến",
+        "place": "Bộ phận tiếp nhận và trả kết quả, UBND phường",
+        "documents": "Tờ khai theo mẫu | 1 | 0\nGiấy tờ tùy thân | 0 | 1",
+        "forms": "Tờ khai đăng ký",
+        "who": "Công dân Việt Nam",
+        "conditions": "",
+        "duration": "Trong ngày",
+        "fees": "Miễn phí",
+        "office": "UBND phường 7, quận 8",
+        "result": "Giấy xác nhận",
+        "legal_basis": "Luật Hộ tịch 2014\nNghị định 123/2015/NĐ-CP",
+        "online_url": "",
+    }
+    row.update(kw)
+    return row
+
+
+def permit_row(number, **kw):
+    row = {
+        "number": number,
+        "kind": "repair",
+        "address": "12 Đường số 5, Phường 7, Quận 8",
+        "owner_name": "Nguyễn Văn An",
+        "scope": "Sửa chữa mái tôn, thay cửa",
+        "floors": "2",
+        "area_m2": "48.5",
+        "height_m": "7.2",
+        "contractor": "Công ty TNHH Xây dựng Bình An",
+        "office": "UBND Phường 7, Quận 8",
+        "issued_on": "2024-01-05",
+        "starts_on": "2024-01-10",
+        "ends_on": "2099-12-31",
+        "status": "in_progress",
+        "status_reason": "",
+    }
+    row.update(kw)
+    return row
+
+
+# --- the code list -----------------------------------------------------------------------------
+
+def code_list(db, kind=None):
+    """[(token, kind, title)] from `motcham code list`; raises if the command fails."""
+    args = ["code", "list", "--db", db] + (["--kind", kind] if kind else [])
+    r = run(args)
+    if r.rc != 0:
+        raise AssertionError("code list failed: %r" % r)
+    rows = []
+    for line in r.stdout_bytes.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            raise AssertionError("code list line is not TOKEN<TAB>KIND<TAB>TITLE: %r" % line)
+        rows.append(tuple(parts))
+    return rows
+
+
+def mistype(token, pos=3):
+    """The token with one data character replaced by another (not a look-alike)."""
+    look_alike = {"0": "0O", "1": "1IL"}
+    c = token[pos]
+    for alt in CROCKFORD:
+        if alt != c and alt not in look_alike.get(c, c) and c not in look_alike.get(alt, alt):
+            return token[:pos] + alt + token[pos + 1:]
+    raise AssertionError("no replacement character")
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # list of (name, value)
+        self.body = body
+
+    def header(self, name):
+        name = name.lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return None
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+    def __repr__(self):
+        return "HTTP %s %r %r" % (self.status, self.headers, self.body[:300])
+
+
+def request(port, path, method="GET", headers=None, body=None, host="127.0.0.1",
+            timeout=HTTP_TIMEOUT):
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        return Response(r.status, r.getheaders(), data)
+    finally:
+        conn.close()
+
+
+def raw_request(port, data, timeout=HTTP_TIMEOUT, limit=4 << 20):
+    """Sends bytes as they are and reads until the server closes (bounded in time and size)."""
+    deadline = time.monotonic() + timeout
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks, total = [], 0
+        while time.monotonic() < deadline and total < limit:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                break
+            if not b:
+                break
+            chunks.append(b)
+            total += len(b)
+    return b"".join(chunks)
+
+
+def raw_status(reply):
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", reply)
+    if not m:
+        raise AssertionError("not an HTTP reply: %r" % reply[:200])
+    return int(m.group(1))
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`motcham serve` on a loopback port; use start() and stop() (or as a context manager)."""
+
+    URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)/")
+
+    def __init__(self, db, port=0, base_url=None, extra=(), start_timeout=20):
+        self.db = db
+        self.want_port = port
+        self.base_url = base_url
+        self.extra = list(extra)
+        self.start_timeout = start_timeout
+        self.proc = None
+        self.port = None
+        self.first_line = None
+        self._errfile = None
+        self._drain = None
+
+    def start(self):
+        args = [BIN, "serve", "--db", self.db, "--port", str(self.want_port),
+                "--bind", "127.0.0.1"]
+        if self.base_url:
+            args += ["--base-url", self.base_url]
+        args += self.extra
+        self._errfile = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args, cwd=SRC, env=clean_env(), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self._errfile)
+        deadline = time.monotonic() + self.start_timeout
+        buf = b""
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                buf += chunk
+                m = self.URL_RE.search(buf.decode("utf-8", "replace"))
+                if m:
+                    self.port = int(m.group(1))
+                    self.first_line = buf.decode("utf-8", "replace")
+                    break
+            elif self.proc.poll() is not None:
+                break
+        if self.port is None:
+            self.stop()
+            raise AssertionError("server did not print its URL within %ss; stdout %r stderr %r"
+                                 % (self.start_timeout, buf[-500:], self.stderr()[-1000:]))
+        # Keep reading stdout so a chatty server never blocks on a full pipe.
+        self._drain = threading.Thread(target=self._drain_stdout, daemon=True)
+        self._drain.start()
+        return self
+
+    def _drain_stdout(self):
+        try:
+            while self.proc.stdout.read(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+
+    def stderr(self):
+        if not self._errfile:
+            return ""
+        self._errfile.seek(0)
+        return self._errfile.read().decode("utf-8", "replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Stops the server; returns (exit code, stopped_in_time)."""
+        if self.proc is None:
+            return None, True
+        in_time = True
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                in_time = False
+                self.proc.kill()
+                self.proc.wait(10)
+        if self._drain:
+            self._drain.join(5)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        return self.proc.returncode, in_time
+
+    def close(self):
+        self.stop()
+        if self._errfile:
+            self._errfile.close()
+            self._errfile = None
+
+    def get(self, path, **kw):
+        return request(self.port, path, **kw)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def start_server_with_base(db, attempts=3):
+    """A server whose --base-url is its own http://127.0.0.1:PORT (port picked beforehand)."""
+    last = None
+    for _ in range(attempts):
+        port = free_port()
+        srv = Server(db, port=port, base_url="http://127.0.0.1:%d" % port)
+        try:
+            return srv.start()
+        except AssertionError as e:  # the port was taken in between: try another
+            last = e
+            srv.close()
+    raise last
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+class _Collector(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text = []
+        self.attrs = []  # (tag, attr, value)
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            self.attrs.append((tag, k, v or ""))
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse_html(body):
+    p = _Collector()
+    p.feed(body.decode("utf-8") if isinstance(body, bytes) else body)
+    p.close()
+    return p
+
+
+def page_text(body):
+    """The visible text of a page, entities decoded, whitespace collapsed."""
+    return re.sub(r"\s+", " ", "".join(parse_html(body).text)).strip()
+
+
+def links(body):
+    return [v for t, k, v in parse_html(body).attrs if t == "a" and k == "href"]
+
+
+RESOURCE_ATTRS = {"src", "srcset", "poster", "data", "action", "formaction", "background"}
+URL_RE = re.compile(r"https?://[^\s\"'<>)]+", re.I)
+
+
+def foreign_urls(body, port, strict=True):
+    """http(s) URLs in a page that point to a host other than 127.0.0.1:port.
+
+    strict=False only looks where a browser would make a request by itself (src, <link href>,
+    form actions, CSS url()/@import); strict=True looks at every URL outside <a href>."""
+    own = re.compile(r"https?://127\.0\.0\.1:%d(/|$)" % port, re.I)
+    text = body.decode("utf-8")
+    p = parse_html(text)
+    found = []
+    for tag, k, v in p.attrs:
+        if k in RESOURCE_ATTRS or (tag == "link" and k == "href") or \
+                (tag == "meta" and k == "content") or k == "style":
+            found += URL_RE.findall(v)
+    found += re.findall(r"(?:url\(|@import)\s*['\"]?(https?://[^'\")\s]+)", text, re.I)
+    if strict:
+        stripped = re.sub(r"<a\s[^>]*>", "", text, flags=re.I)
+        found += URL_RE.findall(html.unescape(stripped))
+    return sorted({u for u in found if not own.match(u)})
+
+
+# --- PNG, QR -----------------------------------------------------------------------------------
+
+PNG_SIG = b"\x89PNG\r\n\x1a\n"
+
+
+def png_chunks(data):
+    """[(type, payload)] with every CRC checked."""
+    if not data.startswith(PNG_SIG):
+        raise AssertionError("not a PNG")
+    pos, out = len(PNG_SIG), []
+    while pos + 12 <= len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        ctype = data[pos + 4:pos + 8]
+        payload = data[pos + 8:pos + 8 + n]
+        (crc,) = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
+        if zlib.crc32(ctype + payload) & 0xffffffff != crc:
+            raise AssertionError("bad CRC in PNG chunk %r" % ctype)
+        out.append((ctype.decode("ascii"), payload))
+        pos += 12 + n
+        if ctype == b"IEND":
+            break
+    if not out or out[-1][0] != "IEND":
+        raise AssertionError("PNG without IEND")
+    return out
+
+
+def png_info(data):
+    info = {"phys": None}
+    for ctype, p in png_chunks(data):
+        if ctype == "IHDR":
+            w, h, depth, color = struct.unpack(">IIBB", p[:10])
+            info.update(width=w, height=h, depth=depth, color=color)
+        elif ctype == "pHYs":
+            info["phys"] = struct.unpack(">IIB", p)
+    return info
+
+
+def write_gray_png(path, rows):
+    """Writes an 8-bit greyscale PNG from rows of 0..255 values."""
+    h, w = len(rows), len(rows[0])
+    raw = b"".join(b"\x00" + bytes(r) for r in rows)
+
+    def chunk(t, p):
+        return struct.pack(">I", len(p)) + t + p + struct.pack(">I", zlib.crc32(t + p) & 0xffffffff)
+    with open(path, "wb") as f:
+        f.write(PNG_SIG + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def zbar_decode(path):
+    """The text zbarimg reads from an image (None if it finds no symbol)."""
+    proc = subprocess.run(["zbarimg", "--raw", "-q", path], capture_output=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("utf-8").rstrip("\n")
+
+
+def qrencode_version(text, ecc):
+    """The version libqrencode picks for text, told by its own CLI (width = line count)."""
+    proc = subprocess.run(["qrencode", "-l", ecc, "-t", "ASCII", "-m", "0", "-o", "-", text],
+                          capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise AssertionError("qrencode failed: %s" % proc.stderr.decode(errors="replace"))
+    width = len(proc.stdout.decode("ascii").rstrip("\n").split("\n"))
+    if (width - 17) % 4:
+        raise AssertionError("qrencode printed %d lines, not a QR width" % width)
+    return (width - 17) // 4
+
+
+def qr_url(base, token):
+    return (base.rstrip("/") + "/Q/" + token).upper()
+
+
+# --- SVG: rasterise the one <path> to check it is the same symbol ------------------------------
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def svg_path_edges(d):
+    """Vertical edges (x, y0, y1, dir) of a path made of M/m L/l H/h V/v Z/z commands."""
+    tokens = re.findall(r"[MmLlHhVvZz]|" + _NUM, d)
+    edges = []
+    x = y = sx = sy = 0.0
+    cmd = None
+    i = 0
+
+    def num():
+        nonlocal i
+        v = float(tokens[i])
+        i += 1
+        return v
+
+    def line_to(nx, ny):
+        nonlocal x, y
+        if nx != x and ny != y:
+            raise AssertionError("diagonal segment in a QR path")
+        if nx == x and ny != y:
+            edges.append((x, min(y, ny), max(y, ny), 1 if ny > y else -1))
+        x, y = nx, ny
+
+    while i < len(tokens):
+        t = tokens[i]
+        if t.isalpha():
+            cmd = t
+            i += 1
+            if cmd in "Zz":
+                line_to(sx, sy)
+                continue
+        elif cmd is None:
+            raise AssertionError("path data starts with a number")
+        if cmd in "Mm":
+            nx, ny = num(), num()
+            x, y = (nx, ny) if cmd == "M" else (x + nx, y + ny)
+            sx, sy = x, y
+            cmd = "L" if cmd == "M" else "l"  # later pairs are line-tos
+        elif cmd in "Ll":
+            nx, ny = num(), num()
+            line_to(*((nx, ny) if cmd == "L" else (x + nx, y + ny)))
+        elif cmd in "Hh":
+            n = num()
+            line_to(n if cmd == "H" else x + n, y)
+        elif cmd in "Vv":
+            n = num()
+            line_to(x, n if cmd == "V" else y + n)
+        else:
+            raise AssertionError("unsupported path command %r" % cmd)
+    return edges
+
+
+def svg_to_png(svg_text, path, scale=4):
+    """Draws the SVG's <path> (module units, non-zero fill) as a PNG zbarimg can read."""
+    vb = re.search(r'viewBox="([^"]+)"', svg_text)
+    d = re.search(r'<path[^>]*\sd="([^"]+)"', svg_text)
+    if not vb or not d:
+        raise AssertionError("SVG without viewBox or path d")
+    x0, y0, w, h = (float(v) for v in vb.group(1).replace(",", " ").split())
+    edges = svg_path_edges(d.group(1))
+    rows = []
+    for my in range(int(h)):
+        cy = y0 + my + 0.5
+        crossing = sorted((ex, dr) for ex, a, b, dr in edges if a <= cy < b)
+        row = []
+        for mx in range(int(w)):
+            cx = x0 + mx + 0.5
+            wind = sum(dr for ex, dr in crossing if ex > cx)
+            row += [0 if wind else 255] * scale
+        rows += [row] * scale
+    write_gray_png(path, rows)
+
+
+def read_manifest(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def api(port, token):
+    r = request(port, "/api/v1/codes/" + token)
+    return r, (json.loads(r.body.decode("utf-8")) if r.body else None)
+
+
+def main():
+    unittest.main(verbosity=2)
