@@ -11,6 +11,7 @@
 #include "motcham/auth.h"
 #include "motcham/buf.h"
 #include "motcham/date.h"
+#include "motcham/permit.h"
 #include "motcham/utf8.h"
 
 #define SCHEMA_VERSION 2
@@ -56,6 +57,30 @@ enum stmt_id {
 	ST_AUDIT_INSERT,
 	ST_AUDIT_EACH,
 	ST_AUDIT_COUNT,
+	ST_USER_INSERT,
+	ST_USER_BY_NAME,
+	ST_USER_BY_ID,
+	ST_USER_EACH,
+	ST_USER_DISABLE,
+	ST_SESSION_INSERT,
+	ST_SESSION_GET,
+	ST_SESSION_END,
+	ST_SESSION_END_USER,
+	ST_THROTTLE_GET,
+	ST_THROTTLE_FAIL,
+	ST_THROTTLE_CLEAR,
+	ST_SECRET,
+	ST_PERMIT_STATUS,
+	ST_PERMIT_SET_STATUS,
+	ST_PROC_RETIRE,
+	ST_ANN_RETIRE,
+	ST_FILE_INSERT,
+	ST_FILE_EACH,
+	ST_FILE_BY_HASH,
+	ST_REPORT_INSERT,
+	ST_REPORT_COUNT,
+	ST_REPORT_EACH,
+	ST_REPORT_REVIEW,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -70,6 +95,12 @@ enum stmt_id {
 #define PERMIT_COLS                                                                                \
 	"id, ward_id, number, kind, address, owner_name, scope, floors, area_m2, height_m, "       \
 	"contractor, office, issued_on, starts_on, ends_on, status, status_reason, updated_at"
+#define USER_COLS "id, name, role, ward_id, pw_hash, disabled_at, created_at"
+#define USER_COLS_U "u.id, u.name, u.role, u.ward_id, u.pw_hash, u.disabled_at, u.created_at"
+#define FILE_COLS "id, permit_id, sha256, mime, size, name, public, created_at"
+#define REPORT_COLS                                                                                \
+	"r.id, r.ref, r.permit_id, r.category, r.description, r.contact, r.photo_sha256, "         \
+	"r.photo_mime, r.client_key, r.created_at, r.reviewed_at, r.review_note, p.ward_id"
 /* A code with its target's title and ward, whatever the target's kind. */
 #define CODE_SELECT                                                                                \
 	"SELECT c.id, c.token, c.target_kind, c.target_id, c.created_at, c.revoked_at, r.token, "  \
@@ -1640,4 +1671,497 @@ enum mc_err mc_store_inspection_upsert(struct mc_store *s, const struct mc_inspe
 	if (id)
 		*id = rowid;
 	return end_write(s, err, owned, E_INSP, rowid, NULL);
+}
+
+/* ---- users and sessions ---- */
+
+static enum mc_err user_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_user u = {
+		.id = sqlite3_column_int64(st, 0),
+		.name = col_text(st, 1),
+		.role = col_text(st, 2),
+		.ward_id = sqlite3_column_int64(st, 3),
+		.pw_hash = col_text(st, 4),
+		.disabled_at = col_text(st, 5),
+		.created_at = col_text(st, 6),
+	};
+	return v->fn.user(v->ctx, &u);
+}
+
+enum mc_err mc_store_user_add(struct mc_store *s, const struct mc_user *u, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if (!u->name || !u->role || !u->pw_hash)
+		return MC_ERR_INVALID;
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	if (!(st = stmt(s, ST_USER_INSERT))) {
+		err = map_rc(sqlite3_errcode(s->db));
+	} else {
+		bind_text(st, 1, u->name);
+		bind_text(st, 2, u->role);
+		if (u->ward_id)
+			sqlite3_bind_int64(st, 3, u->ward_id);
+		bind_text(st, 4, u->pw_hash);
+		if ((err = exec_stmt(st)) == MC_OK)
+			rowid = sqlite3_last_insert_rowid(s->db);
+	}
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, E_USER, rowid, "create");
+}
+
+enum mc_err mc_store_user_by_name(struct mc_store *s, const char *name, mc_store_user_fn fn,
+				  void *ctx)
+{
+	struct visit v = {.fn.user = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_USER_BY_NAME, st);
+	bind_text(st, 1, name);
+	return walk(st, user_row, &v, true);
+}
+
+enum mc_err mc_store_user_by_id(struct mc_store *s, int64_t id, mc_store_user_fn fn, void *ctx)
+{
+	struct visit v = {.fn.user = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_USER_BY_ID, st);
+	sqlite3_bind_int64(st, 1, id);
+	return walk(st, user_row, &v, true);
+}
+
+enum mc_err mc_store_user_each(struct mc_store *s, mc_store_user_fn fn, void *ctx)
+{
+	struct visit v = {.fn.user = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_USER_EACH, st);
+	return walk(st, user_row, &v, false);
+}
+
+struct user_state {
+	int64_t id;
+	bool disabled;
+};
+
+static enum mc_err read_user_state(void *ctx, const struct mc_user *u)
+{
+	struct user_state *us = ctx;
+
+	us->id = u->id;
+	us->disabled = u->disabled_at != NULL;
+	return MC_OK;
+}
+
+static enum mc_err disable_write(struct mc_store *s, const char *name, int64_t *id)
+{
+	struct user_state us = {0};
+	sqlite3_stmt *st;
+	enum mc_err err;
+
+	if ((err = mc_store_user_by_name(s, name, read_user_state, &us)) != MC_OK)
+		return err;
+	if (us.disabled)
+		return MC_ERR_GONE;
+	*id = us.id;
+	if ((err = remember(s, E_USER, us.id)) != MC_OK)
+		return err;
+	PREPARE(s, ST_USER_DISABLE, st);
+	sqlite3_bind_int64(st, 1, us.id);
+	if ((err = exec_stmt(st)) != MC_OK)
+		return err;
+	PREPARE(s, ST_SESSION_END_USER, st);
+	sqlite3_bind_int64(st, 1, us.id);
+	return exec_stmt(st);
+}
+
+enum mc_err mc_store_user_disable(struct mc_store *s, const char *name)
+{
+	int64_t id = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	err = disable_write(s, name, &id);
+	return end_write(s, err, owned, E_USER, id, "disable");
+}
+
+enum mc_err mc_store_session_add(struct mc_store *s, const char *token_hash, int64_t user_id,
+				 const char *csrf, long long now, long long expires)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_SESSION_INSERT, st);
+	bind_text(st, 1, token_hash);
+	sqlite3_bind_int64(st, 2, user_id);
+	bind_text(st, 3, csrf);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, expires);
+	return exec_stmt(st);
+}
+
+static enum mc_err session_user(void *ctx, const struct mc_user *u)
+{
+	(void)ctx;
+	(void)u;
+	return MC_OK;
+}
+
+enum mc_err mc_store_session_get(struct mc_store *s, const char *token_hash, long long now,
+				 mc_store_user_fn fn, void *ctx, char csrf[65])
+{
+	sqlite3_stmt *st;
+	enum mc_err err = MC_ERR_NOTFOUND;
+	struct visit v = {.fn.user = fn ? fn : session_user, .ctx = ctx};
+	int rc;
+
+	PREPARE(s, ST_SESSION_GET, st);
+	bind_text(st, 1, token_hash);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(csrf, 65, "%s", col_text(st, 7) ? col_text(st, 7) : "");
+		err = user_row(st, &v);
+	} else if (rc != SQLITE_DONE) {
+		err = map_rc(rc);
+	}
+	done(st);
+	return err;
+}
+
+enum mc_err mc_store_session_end(struct mc_store *s, const char *token_hash)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_SESSION_END, st);
+	bind_text(st, 1, token_hash);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	return exec_stmt(st);
+}
+
+/* ---- login throttling ---- */
+
+enum mc_err mc_store_throttle_get(struct mc_store *s, const char *key, long long now,
+				  int *failures, long long *locked_until)
+{
+	sqlite3_stmt *st;
+	enum mc_err err = MC_OK;
+	int rc;
+
+	*failures = 0;
+	*locked_until = 0;
+	PREPARE(s, ST_THROTTLE_GET, st);
+	bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, 3600); /* failures older than an hour are forgotten */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*failures = sqlite3_column_int(st, 0);
+		*locked_until = sqlite3_column_int64(st, 1);
+	} else if (rc != SQLITE_DONE) {
+		err = map_rc(rc);
+	}
+	done(st);
+	return err;
+}
+
+enum mc_err mc_store_throttle_fail(struct mc_store *s, const char *key, long long now, int max,
+				   long long window, long long lock)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_THROTTLE_FAIL, st);
+	bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, window);
+	sqlite3_bind_int(st, 4, max);
+	sqlite3_bind_int64(st, 5, lock);
+	return exec_stmt(st);
+}
+
+enum mc_err mc_store_throttle_clear(struct mc_store *s, const char *key)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_THROTTLE_CLEAR, st);
+	bind_text(st, 1, key);
+	return exec_stmt(st);
+}
+
+enum mc_err mc_store_secret(struct mc_store *s, char out[65])
+{
+	sqlite3_stmt *st;
+	enum mc_err err = MC_OK;
+	int rc;
+
+	PREPARE(s, ST_SECRET, st);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && col_text(st, 0))
+		snprintf(out, 65, "%s", col_text(st, 0));
+	else
+		err = rc == SQLITE_DONE || rc == SQLITE_ROW ? MC_ERR_NOTFOUND : map_rc(rc);
+	done(st);
+	return err;
+}
+
+/* ---- permit status, retiring ---- */
+
+static enum mc_err status_write(struct mc_store *s, int64_t id, const char *status,
+				const char *reason)
+{
+	char today[MC_DATE_LEN + 1], from[32] = "";
+	sqlite3_stmt *st;
+	enum mc_err err = MC_OK;
+	int rc;
+
+	PREPARE(s, ST_PERMIT_STATUS, st);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(from, sizeof(from), "%s", col_text(st, 0) ? col_text(st, 0) : "");
+	else
+		err = rc == SQLITE_DONE ? MC_ERR_NOTFOUND : map_rc(rc);
+	done(st);
+	if (err != MC_OK)
+		return err;
+	if (!mc_permit_can_move(from, status) ||
+	    (mc_permit_needs_reason(status) && (!reason || !*reason)))
+		return MC_ERR_INVALID;
+	if ((err = remember(s, E_PERMIT, id)) != MC_OK)
+		return err;
+	PREPARE(s, ST_PERMIT_SET_STATUS, st);
+	mc_date_today(today);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, status);
+	bind_text(st, 3, mc_permit_needs_reason(status) ? reason : NULL);
+	bind_text(st, 4, today);
+	return exec_stmt(st);
+}
+
+enum mc_err mc_store_permit_set_status(struct mc_store *s, int64_t permit_id, const char *status,
+				       const char *reason)
+{
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	err = status_write(s, permit_id, status, reason);
+	return end_write(s, err, owned, E_PERMIT, permit_id, "status");
+}
+
+static enum mc_err retire(struct mc_store *s, enum stmt_id sid, enum entity e, int64_t id)
+{
+	char today[MC_DATE_LEN + 1];
+	sqlite3_stmt *st;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	if ((err = remember(s, e, id)) == MC_OK && !s->before.len)
+		err = MC_ERR_NOTFOUND;
+	if (err == MC_OK && !(st = stmt(s, sid)))
+		err = map_rc(sqlite3_errcode(s->db));
+	if (err == MC_OK) {
+		mc_date_today(today);
+		sqlite3_bind_int64(st, 1, id);
+		bind_text(st, 2, today);
+		err = exec_stmt(st);
+		if (err == MC_OK && sqlite3_changes(s->db) == 0)
+			err = MC_ERR_GONE;
+	}
+	return end_write(s, err, owned, e, id, "retire");
+}
+
+enum mc_err mc_store_procedure_retire(struct mc_store *s, int64_t id)
+{
+	return retire(s, ST_PROC_RETIRE, E_PROC, id);
+}
+
+enum mc_err mc_store_announcement_retire(struct mc_store *s, int64_t id)
+{
+	return retire(s, ST_ANN_RETIRE, E_ANN, id);
+}
+
+/* ---- files ---- */
+
+static enum mc_err file_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_file f = {
+		.id = sqlite3_column_int64(st, 0),
+		.permit_id = sqlite3_column_int64(st, 1),
+		.sha256 = col_text(st, 2),
+		.mime = col_text(st, 3),
+		.size = sqlite3_column_int64(st, 4),
+		.name = col_text(st, 5),
+		.public = sqlite3_column_int(st, 6) != 0,
+		.created_at = col_text(st, 7),
+	};
+	return v->fn.file(v->ctx, &f);
+}
+
+enum mc_err mc_store_file_add(struct mc_store *s, const struct mc_file *f, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if (!f->sha256 || !f->mime || !f->name)
+		return MC_ERR_INVALID;
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	if (!(st = stmt(s, ST_FILE_INSERT))) {
+		err = map_rc(sqlite3_errcode(s->db));
+	} else {
+		sqlite3_bind_int64(st, 1, f->permit_id);
+		bind_text(st, 2, f->sha256);
+		bind_text(st, 3, f->mime);
+		sqlite3_bind_int64(st, 4, f->size);
+		bind_text(st, 5, f->name);
+		sqlite3_bind_int(st, 6, f->public ? 1 : 0);
+		if ((err = exec_stmt(st)) == MC_OK)
+			rowid = sqlite3_last_insert_rowid(s->db);
+	}
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, E_FILE, rowid, "attach");
+}
+
+enum mc_err mc_store_file_each(struct mc_store *s, int64_t permit_id, bool public_only,
+			       mc_store_file_fn fn, void *ctx)
+{
+	struct visit v = {.fn.file = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_FILE_EACH, st);
+	sqlite3_bind_int64(st, 1, permit_id);
+	sqlite3_bind_int(st, 2, public_only ? 1 : 0);
+	return walk(st, file_row, &v, false);
+}
+
+enum mc_err mc_store_file_by_hash(struct mc_store *s, const char *sha256, bool public_only,
+				  mc_store_file_fn fn, void *ctx)
+{
+	struct visit v = {.fn.file = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_FILE_BY_HASH, st);
+	bind_text(st, 1, sha256);
+	sqlite3_bind_int(st, 2, public_only ? 1 : 0);
+	return walk(st, file_row, &v, true);
+}
+
+/* ---- resident reports ---- */
+
+static enum mc_err report_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_report r = {
+		.id = sqlite3_column_int64(st, 0),
+		.ref = col_text(st, 1),
+		.permit_id = sqlite3_column_int64(st, 2),
+		.category = col_text(st, 3),
+		.description = col_text(st, 4),
+		.contact = col_text(st, 5),
+		.photo_sha256 = col_text(st, 6),
+		.photo_mime = col_text(st, 7),
+		.client_key = col_text(st, 8),
+		.created_at = col_text(st, 9),
+		.reviewed_at = col_text(st, 10),
+		.review_note = col_text(st, 11),
+		.ward_id = sqlite3_column_int64(st, 12),
+	};
+	return v->fn.report(v->ctx, &r);
+}
+
+enum mc_err mc_store_report_add(struct mc_store *s, const struct mc_report *r, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if (!r->ref || !r->category || !r->description || !r->client_key)
+		return MC_ERR_INVALID;
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	if (!(st = stmt(s, ST_REPORT_INSERT))) {
+		err = map_rc(sqlite3_errcode(s->db));
+	} else {
+		bind_text(st, 1, r->ref);
+		sqlite3_bind_int64(st, 2, r->permit_id);
+		bind_text(st, 3, r->category);
+		bind_text(st, 4, r->description);
+		bind_text(st, 5, r->contact);
+		bind_text(st, 6, r->photo_sha256);
+		bind_text(st, 7, r->photo_mime);
+		bind_text(st, 8, r->client_key);
+		if ((err = exec_stmt(st)) == MC_OK)
+			rowid = sqlite3_last_insert_rowid(s->db);
+	}
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, E_REPORT, rowid, "create");
+}
+
+enum mc_err mc_store_report_count_since(struct mc_store *s, const char *client_key,
+					const char *since, int *n)
+{
+	sqlite3_stmt *st;
+	int64_t count = 0;
+	enum mc_err err;
+
+	PREPARE(s, ST_REPORT_COUNT, st);
+	bind_text(st, 1, client_key);
+	bind_text(st, 2, since);
+	err = query_id(st, &count);
+	*n = (int)count;
+	return err;
+}
+
+enum mc_err mc_store_report_each(struct mc_store *s, int64_t ward_id, mc_store_report_fn fn,
+				 void *ctx)
+{
+	struct visit v = {.fn.report = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_REPORT_EACH, st);
+	sqlite3_bind_int64(st, 1, ward_id);
+	return walk(st, report_row, &v, false);
+}
+
+enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *note)
+{
+	sqlite3_stmt *st;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	if ((err = remember(s, E_REPORT, id)) == MC_OK && !s->before.len)
+		err = MC_ERR_NOTFOUND;
+	if (err == MC_OK && !(st = stmt(s, ST_REPORT_REVIEW)))
+		err = map_rc(sqlite3_errcode(s->db));
+	if (err == MC_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (s->actor_id)
+			sqlite3_bind_int64(st, 2, s->actor_id);
+		bind_text(st, 3, note);
+		err = exec_stmt(st);
+		if (err == MC_OK && sqlite3_changes(s->db) == 0)
+			err = MC_ERR_GONE;
+	}
+	return end_write(s, err, owned, E_REPORT, id, "review");
 }
