@@ -10,14 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include "motcham/auth.h"
 #include "motcham/buf.h"
 #include "motcham/csvimport.h"
 #include "motcham/demo.h"
 #include "motcham/gen.h"
 #include "motcham/http.h"
 #include "motcham/pages.h"
+#include "motcham/staff.h"
 #include "motcham/store.h"
 #include "motcham/token.h"
 
@@ -181,9 +185,9 @@ static int open_db(const char *cmd, const char *path, bool create, struct mc_sto
 }
 
 static const char usage_init[] =
-	"usage: motcham init [--db PATH]\n"
-	"Creates the database, or brings its schema up to date.\n"
-	"  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db)\n";
+    "usage: motcham init [--db PATH]\n"
+    "Creates the database, or brings its schema up to date.\n"
+    "  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db)\n";
 
 static int cmd_init(struct args *a, int argc, char **argv)
 {
@@ -205,11 +209,11 @@ static int cmd_init(struct args *a, int argc, char **argv)
 }
 
 static const char usage_demo[] =
-	"usage: motcham demo [--db PATH]\n"
-	"Creates the database if needed and loads the sample ward Phường 7, Quận 8\n"
-	"(procedures, announcements, permits and a code for each) from data/.\n"
-	"Running it again updates the records and keeps their codes.\n"
-	"  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db)\n";
+    "usage: motcham demo [--db PATH]\n"
+    "Creates the database if needed and loads the sample ward Phường 7, Quận 8\n"
+    "(procedures, announcements, permits and a code for each) from data/.\n"
+    "Running it again updates the records and keeps their codes.\n"
+    "  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db)\n";
 
 static int cmd_demo(struct args *a, int argc, char **argv)
 {
@@ -240,12 +244,12 @@ static int cmd_demo(struct args *a, int argc, char **argv)
 }
 
 static const char usage_import[] =
-	"usage: motcham import [--db PATH] [--ward SLUG] FILE.csv...\n"
-	"Imports procedure guides, permits, announcements, inspections or wards from CSV files\n"
-	"(the kind is told by the header row). Each file is all-or-nothing: any rejected row is\n"
-	"reported as FILE:LINE: reason and nothing of that file is written.\n"
-	"  --db PATH     database file (default $MOTCHAM_DB or ./motcham.db)\n"
-	"  --ward SLUG   ward for files without a ward column (default: the only ward)\n";
+    "usage: motcham import [--db PATH] [--ward SLUG] FILE.csv...\n"
+    "Imports procedure guides, permits, announcements, inspections or wards from CSV files\n"
+    "(the kind is told by the header row). Each file is all-or-nothing: any rejected row is\n"
+    "reported as FILE:LINE: reason and nothing of that file is written.\n"
+    "  --db PATH     database file (default $MOTCHAM_DB or ./motcham.db)\n"
+    "  --ward SLUG   ward for files without a ward column (default: the only ward)\n";
 
 static int cmd_import(struct args *a, int argc, char **argv)
 {
@@ -265,9 +269,10 @@ static int cmd_import(struct args *a, int argc, char **argv)
 		enum mc_err err = mc_csvimport_file(s, a->pos[i], ward, &st, stderr);
 
 		if (err != MC_OK) {
-			fprintf(stderr,
-				"motcham import: %s not imported (%s): nothing from it was written\n",
-				a->pos[i], mc_strerror(err));
+			fprintf(
+			    stderr,
+			    "motcham import: %s not imported (%s): nothing from it was written\n",
+			    a->pos[i], mc_strerror(err));
 			rc = 1;
 			continue;
 		}
@@ -279,19 +284,19 @@ static int cmd_import(struct args *a, int argc, char **argv)
 }
 
 static const char usage_gen[] =
-	"usage: motcham gen [--db PATH] --base-url URL (--all | --token T | --kind KIND)\n"
-	"                   --format png|svg --out DIR [--ecc L|M|Q|H]\n"
-	"                   [--scale N | --size-mm MM [--dpi N]] [--margin N]\n"
-	"Makes print-ready QR codes for BASE_URL/Q/TOKEN (upper-case: QR alphanumeric mode)\n"
-	"and a manifest.csv (token,kind,title,url,version,ecc,file) beside them.\n"
-	"  --all              every active code\n"
-	"  --token T          one code\n"
-	"  --kind KIND        every active code of a kind: ward, procedure, permit, announcement\n"
-	"  --ecc L|M|Q|H      error correction (default Q: keychains and notices get worn)\n"
-	"  --scale N          PNG pixels per module (default 8)\n"
-	"  --size-mm MM       printed side of the symbol with its quiet zone\n"
-	"  --dpi N            printer resolution for --size-mm and the PNG pHYs (default 300)\n"
-	"  --margin N         quiet zone in modules (default 4)\n";
+    "usage: motcham gen [--db PATH] --base-url URL (--all | --token T | --kind KIND)\n"
+    "                   --format png|svg --out DIR [--ecc L|M|Q|H]\n"
+    "                   [--scale N | --size-mm MM [--dpi N]] [--margin N]\n"
+    "Makes print-ready QR codes for BASE_URL/Q/TOKEN (upper-case: QR alphanumeric mode)\n"
+    "and a manifest.csv (token,kind,title,url,version,ecc,file) beside them.\n"
+    "  --all              every active code\n"
+    "  --token T          one code\n"
+    "  --kind KIND        every active code of a kind: ward, procedure, permit, announcement\n"
+    "  --ecc L|M|Q|H      error correction (default Q: keychains and notices get worn)\n"
+    "  --scale N          PNG pixels per module (default 8)\n"
+    "  --size-mm MM       printed side of the symbol with its quiet zone\n"
+    "  --dpi N            printer resolution for --size-mm and the PNG pHYs (default 300)\n"
+    "  --margin N         quiet zone in modules (default 4)\n";
 
 static int cmd_gen(struct args *a, int argc, char **argv)
 {
@@ -299,14 +304,19 @@ static int cmd_gen(struct args *a, int argc, char **argv)
 	struct mc_gen_opts g = {.margin = -1};
 	long scale = 0, dpi = 0, margin = -1;
 	double size_mm = 0;
-	const struct opt opts[] = {
-		{"db", OPT_STR, &db, 0, 0},          {"base-url", OPT_STR, &g.base_url, 0, 0},
-		{"all", OPT_FLAG, &g.all, 0, 0},     {"token", OPT_STR, &g.token, 0, 0},
-		{"kind", OPT_STR, &g.kind, 0, 0},    {"format", OPT_STR, &format, 0, 0},
-		{"out", OPT_STR, &g.out_dir, 0, 0},  {"ecc", OPT_STR, &ecc, 0, 0},
-		{"scale", OPT_INT, &scale, 1, 100},  {"size-mm", OPT_DBL, &size_mm, 5, 1000},
-		{"dpi", OPT_INT, &dpi, 72, 2400},    {"margin", OPT_INT, &margin, 0, 40},
-		{0}};
+	const struct opt opts[] = {{"db", OPT_STR, &db, 0, 0},
+				   {"base-url", OPT_STR, &g.base_url, 0, 0},
+				   {"all", OPT_FLAG, &g.all, 0, 0},
+				   {"token", OPT_STR, &g.token, 0, 0},
+				   {"kind", OPT_STR, &g.kind, 0, 0},
+				   {"format", OPT_STR, &format, 0, 0},
+				   {"out", OPT_STR, &g.out_dir, 0, 0},
+				   {"ecc", OPT_STR, &ecc, 0, 0},
+				   {"scale", OPT_INT, &scale, 1, 100},
+				   {"size-mm", OPT_DBL, &size_mm, 5, 1000},
+				   {"dpi", OPT_INT, &dpi, 72, 2400},
+				   {"margin", OPT_INT, &margin, 0, 40},
+				   {0}};
 	struct mc_store *s = NULL;
 	enum mc_err err;
 	int rc;
@@ -344,11 +354,11 @@ static int cmd_gen(struct args *a, int argc, char **argv)
 }
 
 static const char usage_code[] =
-	"usage: motcham code list [--db PATH] [--kind KIND]\n"
-	"       motcham code revoke [--db PATH] TOKEN [--replacement TOKEN]\n"
-	"list prints one active code a line: TOKEN<TAB>KIND<TAB>TITLE.\n"
-	"revoke retires a code for good (its page answers 410), optionally pointing to a\n"
-	"replacement code; a retired code never points at anything else.\n";
+    "usage: motcham code list [--db PATH] [--kind KIND]\n"
+    "       motcham code revoke [--db PATH] TOKEN [--replacement TOKEN]\n"
+    "list prints one active code a line: TOKEN<TAB>KIND<TAB>TITLE.\n"
+    "revoke retires a code for good (its page answers 410), optionally pointing to a\n"
+    "replacement code; a retired code never points at anything else.\n";
 
 static enum mc_err print_code(void *ctx, const struct mc_code *c)
 {
@@ -376,7 +386,8 @@ static int code_revoke(struct args *a, struct mc_store *s, const char *replaceme
 
 	if (a->npos != 2)
 		return usage_error(a->cmd, "revoke needs one TOKEN%s", "");
-	if (read_token(a->cmd, a->pos[1], tok) || (replacement && read_token(a->cmd, replacement, rep)))
+	if (read_token(a->cmd, a->pos[1], tok) ||
+	    (replacement && read_token(a->cmd, replacement, rep)))
 		return 1;
 	if ((err = mc_store_begin(s)) == MC_OK &&
 	    (err = mc_store_code_revoke(s, tok, replacement ? rep : NULL)) == MC_OK)
@@ -407,8 +418,10 @@ static int cmd_code(struct args *a, int argc, char **argv)
 		return usage_error(a->cmd, "say 'list' or 'revoke'%s", "");
 	if (kind && strcmp(kind, MC_KIND_WARD) && strcmp(kind, MC_KIND_PROCEDURE) &&
 	    strcmp(kind, MC_KIND_PERMIT) && strcmp(kind, MC_KIND_ANNOUNCEMENT))
-		return usage_error(a->cmd, "--kind must be ward, procedure, permit or announcement, "
-					   "not %s", kind);
+		return usage_error(a->cmd,
+				   "--kind must be ward, procedure, permit or announcement, "
+				   "not %s",
+				   kind);
 	if ((rc = open_db(a->cmd, db_path(db), false, &s)) != 0)
 		return rc;
 	if (!strcmp(a->pos[0], "revoke")) {
@@ -421,14 +434,14 @@ static int cmd_code(struct args *a, int argc, char **argv)
 }
 
 static const char usage_serve[] =
-	"usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
-	"Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on\n"
-	"SIGINT or SIGTERM.\n"
-	"  --db PATH        database file (default $MOTCHAM_DB or ./motcham.db)\n"
-	"  --port N         TCP port (default 8080; 0 picks a free one)\n"
-	"  --bind ADDR      IPv4 address to listen on (default 127.0.0.1)\n"
-	"  --base-url URL   public URL of this server (default http://ADDR:PORT)\n"
-	"  --threads N      worker threads (default: one per core)\n";
+    "usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
+    "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on\n"
+    "SIGINT or SIGTERM.\n"
+    "  --db PATH        database file (default $MOTCHAM_DB or ./motcham.db)\n"
+    "  --port N         TCP port (default 8080; 0 picks a free one)\n"
+    "  --bind ADDR      IPv4 address to listen on (default 127.0.0.1)\n"
+    "  --base-url URL   public URL of this server (default http://ADDR:PORT)\n"
+    "  --threads N      worker threads (default: one per core)\n";
 
 static enum mc_err first_ward_code(void *ctx, const struct mc_code *c)
 {
@@ -477,8 +490,9 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	struct mc_http_config hc = {.db_path = o->db, .threads = (unsigned)o->threads};
 	struct mc_pages_config pc = {0};
 	struct mc_pages *pages = NULL;
+	struct mc_staff *staff = NULL;
 	struct mc_http *http = NULL;
-	struct mc_buf tdir, adir, errs, base;
+	struct mc_buf tdir, adir, fdir, errs, base;
 	uint16_t port = 0;
 	sigset_t set;
 	enum mc_err err;
@@ -486,6 +500,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 
 	mc_buf_init(&tdir);
 	mc_buf_init(&adir);
+	mc_buf_init(&fdir);
 	mc_buf_init(&errs);
 	mc_buf_init(&base);
 	if ((err = mc_http_listen(o->bind, (uint16_t)o->port, &fd, &port, &errs)) != MC_OK)
@@ -498,14 +513,22 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 		err = mc_buf_printf(&tdir, "%s/templates", home_dir());
 	if (err == MC_OK)
 		err = mc_buf_printf(&adir, "%s/assets", home_dir());
+	if (err == MC_OK)
+		err = mc_buf_printf(&fdir, "%s.files", o->db);
 	if (err != MC_OK)
 		goto out;
 	pc.templates_dir = tdir.data;
 	pc.base_url = base.data;
 	if ((err = mc_pages_create(&pc, &pages, &errs)) != MC_OK)
 		goto out;
+	if ((err =
+		 mc_staff_create(&(struct mc_staff_config){.pages = pages, .files_dir = fdir.data},
+				 &staff)) != MC_OK)
+		goto out;
 	hc.assets_dir = adir.data;
 	hc.pages = pages;
+	hc.staff = staff;
+	hc.https = !strncmp(base.data, "https://", 8);
 	hc.listen_fd = fd;
 	fd = -1;
 	sigemptyset(&set);
@@ -524,9 +547,11 @@ out:
 	if (fd >= 0)
 		close(fd);
 	mc_http_destroy(http);
+	mc_staff_destroy(staff);
 	mc_pages_destroy(pages);
 	mc_buf_finish(&tdir);
 	mc_buf_finish(&adir);
+	mc_buf_finish(&fdir);
 	mc_buf_finish(&errs);
 	mc_buf_finish(&base);
 	return rc;
@@ -559,6 +584,151 @@ static int cmd_serve(struct args *a, int argc, char **argv)
 	return rc;
 }
 
+static const char usage_user[] =
+    "usage: motcham user add [--db PATH] --name NAME --role staff|supervisor|admin [--ward SLUG]\n"
+    "       motcham user list [--db PATH]\n"
+    "       motcham user disable [--db PATH] --name NAME\n"
+    "add asks for the password on the terminal (twice), or reads one line from standard\n"
+    "input when it is not a terminal. Passwords: 10 to 256 bytes. Staff need --ward.\n"
+    "disable ends the user's sessions; users are never deleted (the audit trail names them).\n";
+
+/* Reads one line into buf without echo on a terminal. */
+static bool read_line(const char *prompt, bool tty, char *buf, size_t size)
+{
+	struct termios old, quiet;
+	bool ok, hidden = false;
+	size_t n;
+
+	if (tty) {
+		fputs(prompt, stderr);
+		if (tcgetattr(STDIN_FILENO, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			hidden = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+		}
+	}
+	ok = fgets(buf, (int)size, stdin) != NULL;
+	if (hidden) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	n = ok ? strcspn(buf, "\r\n") : 0;
+	if (ok && buf[n] == '\0' && n == size - 1)
+		return false; /* longer than any password we accept */
+	buf[n] = '\0';
+	return ok;
+}
+
+static int read_password(const char *cmd, char pw[300])
+{
+	char again[300];
+	bool tty = isatty(STDIN_FILENO);
+
+	if (!read_line("Password: ", tty, pw, 300)) {
+		fprintf(stderr, "motcham %s: no password given\n", cmd);
+		return 1;
+	}
+	if (tty &&
+	    (!read_line("Password again: ", tty, again, sizeof(again)) || strcmp(pw, again))) {
+		fprintf(stderr, "motcham %s: the passwords differ\n", cmd);
+		return 1;
+	}
+	if (mc_auth_check_password(pw) != MC_OK) {
+		fprintf(stderr, "motcham %s: a password needs 10 to 256 bytes of UTF-8\n", cmd);
+		return 1;
+	}
+	return 0;
+}
+
+static int user_add(struct args *a, struct mc_store *s, const char *name, const char *role,
+		    const char *ward)
+{
+	char pw[300], hash[MC_AUTH_HASH_MAX];
+	struct mc_user u = {.name = name, .role = role, .pw_hash = hash};
+	enum mc_err err;
+	int rc;
+
+	if (ward && (err = mc_store_ward_id(s, ward, &u.ward_id)) != MC_OK)
+		return fail(a->cmd, ward, err, s);
+	if ((rc = read_password(a->cmd, pw)) != 0)
+		return rc;
+	err = mc_auth_hash_password(pw, hash);
+	sodium_memzero(pw, sizeof(pw));
+	if (err == MC_OK)
+		err = mc_store_user_add(s, &u, NULL);
+	if (err == MC_ERR_EXISTS) {
+		fprintf(stderr, "motcham %s: a user called %s exists already\n", a->cmd, name);
+		return 1;
+	}
+	if (err != MC_OK)
+		return fail(a->cmd, name, err, s);
+	printf("user %s (%s) added\n", name, role);
+	return 0;
+}
+
+static enum mc_err print_user(void *ctx, const struct mc_user *u)
+{
+	(void)ctx;
+	printf("%s\t%s\t%lld\t%s\n", u->name, u->role, (long long)u->ward_id,
+	       u->disabled_at ? "disabled" : "active");
+	return MC_OK;
+}
+
+static bool valid_user_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	return len >= 2 && len <= 64 &&
+	       strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@") ==
+		   len;
+}
+
+static int cmd_user(struct args *a, int argc, char **argv)
+{
+	const char *db = NULL, *name = NULL, *role = NULL, *ward = NULL;
+	const struct opt opts[] = {{"db", OPT_STR, &db, 0, 0},
+				   {"name", OPT_STR, &name, 0, 0},
+				   {"role", OPT_STR, &role, 0, 0},
+				   {"ward", OPT_STR, &ward, 0, 0},
+				   {0}};
+	const char *verb;
+	struct mc_store *s = NULL;
+	enum mc_err err;
+	int rc;
+
+	if ((rc = parse(a, argc, argv, opts)) != 0 || a->help)
+		return rc;
+	verb = a->npos == 1 ? a->pos[0] : "";
+	if (strcmp(verb, "add") && strcmp(verb, "list") && strcmp(verb, "disable"))
+		return usage_error(a->cmd, "say 'add', 'list' or 'disable'%s", "");
+	if (strcmp(verb, "list") && (!name || !valid_user_name(name)))
+		return usage_error(a->cmd, "--name wants 2-64 letters, digits or ._-@%s", "");
+	if (!strcmp(verb, "add")) {
+		if (!role || (strcmp(role, MC_ROLE_STAFF) && strcmp(role, MC_ROLE_SUPERVISOR) &&
+			      strcmp(role, MC_ROLE_ADMIN)))
+			return usage_error(a->cmd, "--role must be staff, supervisor or admin%s",
+					   "");
+		if (!strcmp(role, MC_ROLE_STAFF) && !ward)
+			return usage_error(a->cmd, "staff belong to a ward: give --ward SLUG%s",
+					   "");
+	}
+	if ((rc = open_db(a->cmd, db_path(db), false, &s)) != 0)
+		return rc;
+	mc_store_set_actor(s, 0, "cli");
+	if (!strcmp(verb, "add")) {
+		rc = user_add(a, s, name, role, ward);
+	} else if (!strcmp(verb, "list")) {
+		if ((err = mc_store_user_each(s, print_user, NULL)) != MC_OK)
+			rc = fail(a->cmd, "cannot list users", err, s);
+	} else if ((err = mc_store_user_disable(s, name)) != MC_OK) {
+		rc = fail(a->cmd, name, err, s);
+	} else {
+		printf("user %s disabled\n", name);
+	}
+	mc_store_destroy(s);
+	return rc;
+}
+
 struct command {
 	const char *name;
 	int (*run)(struct args *a, int argc, char **argv);
@@ -567,12 +737,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"init", cmd_init, usage_init, "create or migrate the database"},
-	{"demo", cmd_demo, usage_demo, "load the sample ward Phường 7, Quận 8"},
-	{"import", cmd_import, usage_import, "import procedures, permits ... from CSV"},
-	{"gen", cmd_gen, usage_gen, "make print-ready QR codes (PNG or SVG) and a manifest"},
-	{"serve", cmd_serve, usage_serve, "run the web server"},
-	{"code", cmd_code, usage_code, "list or revoke codes"},
+    {"init", cmd_init, usage_init, "create or migrate the database"},
+    {"demo", cmd_demo, usage_demo, "load the sample ward Phường 7, Quận 8"},
+    {"import", cmd_import, usage_import, "import procedures, permits ... from CSV"},
+    {"gen", cmd_gen, usage_gen, "make print-ready QR codes (PNG or SVG) and a manifest"},
+    {"serve", cmd_serve, usage_serve, "run the web server"},
+    {"code", cmd_code, usage_code, "list or revoke codes"},
+    {"user", cmd_user, usage_user, "add, list or disable staff accounts"},
 };
 
 static void print_usage(FILE *f)

@@ -18,7 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "motcham/auth.h"
+#include "motcham/form.h"
 #include "motcham/pages.h"
+#include "motcham/request.h"
+#include "motcham/staff.h"
 #include "motcham/store.h"
 
 #define MAX_ASSETS 64
@@ -44,11 +48,22 @@ struct mc_http {
 	int listen_fd; /* ours to close until the daemon has it */
 	struct asset assets[MAX_ASSETS];
 	size_t nassets;
+	struct mc_staff *staff;
+	bool https;
+	/* The one read-write connection: staff pages and form posts take turns on it. */
+	struct mc_store *writer;
+	pthread_mutex_t writer_lock;
+	bool lock_made;
+	char secret[65]; /* keys client addresses without keeping them */
 };
 
 /* Per-request state, allocated on the first call of the access handler. */
 struct request {
 	size_t body_bytes;
+	bool post;
+	struct MHD_PostProcessor *pp;
+	struct mc_form form;
+	enum mc_err form_err; /* first error met while reading the form */
 };
 
 static void close_store(void *p)
@@ -236,9 +251,8 @@ static bool parse_id(const char *s, long long *id)
 }
 
 /* /w/SLUG[/procedures/ID | /announcements/ID | /permits/ID | /search] */
-static enum mc_err route_ward(struct mc_http *h, struct mc_store *s,
-			      struct MHD_Connection *conn, const char *rest,
-			      struct mc_response *r)
+static enum mc_err route_ward(struct mc_http *h, struct mc_store *s, struct MHD_Connection *conn,
+			      const char *rest, struct mc_response *r)
 {
 	char slug[65];
 	const char *sub, *tail;
@@ -254,9 +268,9 @@ static enum mc_err route_ward(struct mc_http *h, struct mc_store *s,
 	if (*sub == '\0' || !strcmp(sub, "/"))
 		return mc_pages_ward(h->pages, s, slug, r);
 	if (!strcasecmp(sub, "/search"))
-		return mc_pages_search(h->pages, s, slug,
-				       MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q"),
-				       r);
+		return mc_pages_search(
+		    h->pages, s, slug,
+		    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q"), r);
 	if (prefix(sub, "/procedures/", &tail) && parse_id(tail, &id))
 		return mc_pages_procedure(h->pages, s, slug, id, r);
 	if (prefix(sub, "/announcements/", &tail) && parse_id(tail, &id))
@@ -352,6 +366,12 @@ static enum MHD_Result send_page(struct MHD_Connection *conn, struct mc_response
 				r->cache ? r->cache : "no-cache");
 	if (r->etag[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	if (r->location[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookie);
+	if (r->disposition[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -408,28 +428,154 @@ static int status_of(enum mc_err err)
 	}
 }
 
-static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, const char *url)
+static const char *lookup(const struct mc_request *rq, enum mc_request_kind kind, const char *name)
 {
+	enum MHD_ValueKind k = kind == MC_REQ_ARG      ? MHD_GET_ARGUMENT_KIND
+			       : kind == MC_REQ_COOKIE ? MHD_COOKIE_KIND
+						       : MHD_HEADER_KIND;
+
+	return MHD_lookup_connection_value(rq->conn, k, name);
+}
+
+/* A keyed hash of the client's address: enough to rate-limit a client, useless to anyone
+ * who copies the database. */
+static void client_key(struct mc_http *h, struct MHD_Connection *conn, char out[65])
+{
+	const union MHD_ConnectionInfo *ci;
+	char addr[INET6_ADDRSTRLEN + 1] = "?";
+	struct mc_buf b;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
+			  sizeof(addr));
+	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
+			  addr, sizeof(addr));
+	mc_buf_init(&b);
+	if (mc_buf_printf(&b, "%s|%s", h->secret, addr) == MC_OK)
+		mc_auth_sha256_hex(b.data, b.len, out);
+	else
+		snprintf(out, 65, "%s", "unknown");
+	mc_buf_finish(&b);
+}
+
+/* True for the paths answered on the write connection: the staff side and the resident's
+ * report form. For a report, slug and id are set. */
+static bool writer_path(const char *url, char slug[65], long long *id)
+{
+	const char *rest, *sub;
+	size_t n;
+
+	if (!strncasecmp(url, "/staff", 6) && (url[6] == '\0' || url[6] == '/'))
+		return true;
+	if (!prefix(url, "/w/", &rest))
+		return false;
+	n = strcspn(rest, "/");
+	if (n == 0 || n >= 65 || !prefix(rest + n, "/permits/", &sub))
+		return false;
+	memcpy(slug, rest, n);
+	slug[n] = '\0';
+	*id = strtoll(sub, (char **)&rest, 10);
+	return *id > 0 && !strcasecmp(rest, "/report");
+}
+
+static enum mc_err route_writer(struct mc_http *h, const struct mc_request *rq, const char *slug,
+				long long id, struct mc_response *r)
+{
+	enum mc_err err;
+
+	if (!h->staff || !h->writer)
+		return mc_pages_error(h->pages, 503, r);
+	pthread_mutex_lock(&h->writer_lock);
+	if (id)
+		err = mc_staff_report(h->staff, h->writer, rq, slug, id, r);
+	else
+		err = mc_staff_handle(h->staff, h->writer, rq, r);
+	pthread_mutex_unlock(&h->writer_lock);
+	return err;
+}
+
+static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, const char *url,
+			      const char *method, struct request *req)
+{
+	struct mc_request rq = {
+	    .method = method, .path = url, .https = h->https, .lookup = lookup, .conn = conn};
+	struct mc_store *s = NULL;
 	struct mc_response r;
 	const struct asset *a;
 	const char *rest;
+	char slug[65], key[65];
+	long long id = 0;
 	enum MHD_Result ret;
 	enum mc_err err;
 
-	if (prefix(url, "/assets/", &rest)) {
+	if (!req->post && prefix(url, "/assets/", &rest)) {
 		a = find_asset(h, rest);
 		return a ? send_asset(conn, a) : send_error(h, conn, 404);
 	}
 	mc_response_init(&r);
-	err = route(h, conn, url, &r);
+	if (writer_path(url, slug, &id)) {
+		client_key(h, conn, key);
+		rq.client_key = key;
+		rq.form = req->post ? &req->form : NULL;
+		err = route_writer(h, &rq, slug, id, &r);
+	} else if (req->post) {
+		err = mc_pages_error(h->pages, 405, &r);
+	} else if (prefix(url, "/files/", &rest)) {
+		err = worker_store(h, &s);
+		if (err == MC_OK)
+			err = h->staff ? mc_staff_public_file(h->staff, s, &rq, rest, &r)
+				       : mc_pages_error(h->pages, 404, &r);
+	} else {
+		err = route(h, conn, url, &r);
+	}
 	if (err != MC_OK) {
-		fprintf(stderr, "motcham: %s: %s\n", url, mc_strerror(err));
+		fprintf(stderr, "motcham: %s %s: %s\n", method, url, mc_strerror(err));
 		ret = send_error(h, conn, status_of(err));
 	} else {
 		ret = send_page(conn, &r);
 	}
 	mc_response_finish(&r);
 	return ret;
+}
+
+static enum MHD_Result on_post_data(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *filename, const char *content_type,
+				    const char *transfer_encoding, const char *data, uint64_t off,
+				    size_t size)
+{
+	struct request *req = cls;
+
+	(void)kind;
+	(void)transfer_encoding;
+	if (req->form_err == MC_OK)
+		req->form_err = mc_form_append(&req->form, key, filename, content_type, data,
+					       (size_t)off, size);
+	return req->form_err == MC_OK ? MHD_YES : MHD_NO;
+}
+
+/* The first call for a request: refuse what we will not read, set up form parsing. */
+static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *conn,
+				     const char *method, void **con_cls)
+{
+	const char *len;
+	struct request *req;
+	bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
+
+	if (!post && strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return send_error(h, conn, 405);
+	len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (post && len && strtoull(len, NULL, 10) > MC_FORM_MAX_TOTAL + 64 * 1024)
+		return send_error(h, conn, 413);
+	if (!(req = calloc(1, sizeof(*req))))
+		return MHD_NO;
+	*con_cls = req;
+	mc_form_init(&req->form);
+	req->post = post;
+	if (post && !(req->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_data, req)))
+		return send_error(h, conn, 415);
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -440,33 +586,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct request *req = *con_cls;
 
 	(void)version;
-	(void)upload_data;
-	if (!req) {
-		/* Answering on a later call keeps the connection alive (see shared/README). */
-		if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-			return send_error(h, conn, 405);
-		if (!(req = calloc(1, sizeof(*req))))
-			return MHD_NO;
-		*con_cls = req;
-		return MHD_YES;
-	}
+	/* Answering on a later call keeps the connection alive (see shared/README). */
+	if (!req)
+		return start_request(h, conn, method, con_cls);
 	if (*upload_data_size) {
 		req->body_bytes += *upload_data_size;
+		if (!req->post) {
+			*upload_data_size = 0;
+			return req->body_bytes > MAX_GET_BODY ? send_error(h, conn, 413) : MHD_YES;
+		}
+		if (MHD_post_process(req->pp, upload_data, *upload_data_size) != MHD_YES)
+			return send_error(h, conn, req->form_err == MC_ERR_TOOBIG ? 413 : 400);
 		*upload_data_size = 0;
-		if (req->body_bytes > MAX_GET_BODY)
-			return send_error(h, conn, 413);
 		return MHD_YES;
 	}
-	return answer(h, conn, url);
+	return answer(h, conn, url, method, req);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct request *req = *con_cls;
+
 	(void)cls;
 	(void)conn;
 	(void)toe;
-	free(*con_cls);
+	if (!req)
+		return;
+	if (req->pp)
+		MHD_destroy_post_processor(req->pp);
+	mc_form_finish(&req->form);
+	free(req);
 	*con_cls = NULL;
 }
 
@@ -508,16 +658,28 @@ static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *
 		threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
 	}
 	h->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
-		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-		MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	    on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    threads, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 15u,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, h, MHD_OPTION_END);
 	if (!h->daemon) {
 		mc_buf_printf(errs, "cannot start the HTTP server");
 		return MC_ERR_IO;
 	}
 	h->listen_fd = -1; /* MHD closes it from now on */
+	return MC_OK;
+}
+
+static enum mc_err open_writer(struct mc_http *h, struct mc_buf *errs)
+{
+	enum mc_err err;
+
+	if ((err = mc_store_open(h->db_path, 0, &h->writer)) != MC_OK ||
+	    (err = mc_store_secret(h->writer, h->secret)) != MC_OK) {
+		mc_buf_printf(errs, "cannot open %s for writing: %s", h->db_path, mc_strerror(err));
+		return err;
+	}
 	return MC_OK;
 }
 
@@ -545,6 +707,15 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 		goto fail;
 	}
 	h->key_made = true;
+	if (pthread_mutex_init(&h->writer_lock, NULL) != 0) {
+		err = MC_ERR_NOMEM;
+		goto fail;
+	}
+	h->lock_made = true;
+	h->staff = cfg->staff;
+	h->https = cfg->https;
+	if ((err = open_writer(h, errs)) != MC_OK)
+		goto fail;
 	if ((err = load_assets(h, cfg->assets_dir, errs)) != MC_OK)
 		goto fail;
 	if ((err = start_daemon(h, cfg, errs)) != MC_OK)
@@ -567,6 +738,9 @@ void mc_http_destroy(struct mc_http *h)
 		pthread_key_delete(h->store_key);
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
+	mc_store_destroy(h->writer);
+	if (h->lock_made)
+		pthread_mutex_destroy(&h->writer_lock);
 	for (size_t i = 0; i < h->nassets; i++)
 		MHD_destroy_response(h->assets[i].resp);
 	free(h->db_path);

@@ -71,6 +71,9 @@ void mc_response_init(struct mc_response *r)
 	r->content_type = HTML_TYPE;
 	r->cache = NULL;
 	r->etag[0] = '\0';
+	r->location[0] = '\0';
+	r->cookie[0] = '\0';
+	r->disposition[0] = '\0';
 	mc_buf_init(&r->body);
 }
 
@@ -326,6 +329,17 @@ static enum mc_err render(struct mc_pages *p, const struct mc_tobj *root, const 
 	r->cache = NULL;
 	r->etag[0] = '\0';
 	return mc_template_render(p->tpl, name, root, &r->body);
+}
+
+enum mc_err mc_pages_render(struct mc_pages *p, const char *name, const struct mc_tobj *root,
+			    int status, struct mc_response *r)
+{
+	return render(p, root, name, status, r);
+}
+
+const char *mc_pages_base_url(const struct mc_pages *p)
+{
+	return p->base_url;
 }
 
 /* Ends a page: a missing record becomes the 404 page and bad input the 400 page; any other

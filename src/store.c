@@ -192,7 +192,61 @@ static const char *const stmt_sql[ST_COUNT_] = {
 			 " WHEN 'announcement' THEN (SELECT id FROM announcement WHERE id = ?2)"
 			 " WHEN 'procedure' THEN (SELECT id FROM procedure WHERE id = ?2)"
 			 " WHEN 'permit' THEN (SELECT id FROM permit WHERE id = ?2) END",
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+	[ST_AUDIT_INSERT] = "INSERT INTO audit (id, at, actor_id, actor, entity, entity_id, action, "
+			    "before, after, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[ST_AUDIT_EACH] = "SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
+			  "prev_hash, hash FROM audit WHERE id > ?1 AND (?2 IS NULL OR "
+			  "(entity = ?2 AND entity_id = ?3)) ORDER BY id",
+	[ST_AUDIT_COUNT] = "SELECT count(*) FROM audit",
+	[ST_USER_INSERT] = "INSERT INTO user (name, role, ward_id, pw_hash, created_at) VALUES "
+			   "(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+	[ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM user WHERE name = ?1",
+	[ST_USER_BY_ID] = "SELECT " USER_COLS " FROM user WHERE id = ?1",
+	[ST_USER_EACH] = "SELECT " USER_COLS " FROM user ORDER BY name",
+	[ST_USER_DISABLE] = "UPDATE user SET disabled_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+			    "WHERE id = ?1 AND disabled_at IS NULL",
+	[ST_SESSION_INSERT] = "INSERT INTO session (token_hash, user_id, csrf, created_at, "
+			      "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_SESSION_GET] = "SELECT " USER_COLS_U ", s.csrf FROM session s JOIN user u ON "
+			   "u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND "
+			   "u.disabled_at IS NULL",
+	[ST_SESSION_END] = "DELETE FROM session WHERE token_hash = ?1 OR expires_at < ?2",
+	[ST_SESSION_END_USER] = "DELETE FROM session WHERE user_id = ?1",
+	[ST_THROTTLE_GET] = "SELECT CASE WHEN first_at > ?2 - ?3 THEN failures ELSE 0 END, "
+			    "locked_until FROM throttle WHERE key = ?1",
+	[ST_THROTTLE_FAIL] = "INSERT INTO throttle (key, failures, first_at, locked_until) "
+			     "VALUES (?1, 1, ?2, 0) ON CONFLICT (key) DO UPDATE SET "
+			     "failures = CASE WHEN first_at > ?2 - ?3 THEN failures + 1 ELSE 1 END, "
+			     "first_at = CASE WHEN first_at > ?2 - ?3 THEN first_at ELSE ?2 END, "
+			     "locked_until = CASE WHEN first_at > ?2 - ?3 AND failures + 1 >= ?4 "
+			     "THEN ?2 + ?5 ELSE locked_until END",
+	[ST_THROTTLE_CLEAR] = "DELETE FROM throttle WHERE key = ?1",
+	[ST_SECRET] = "SELECT value FROM setting WHERE key = 'secret'",
+	[ST_PERMIT_STATUS] = "SELECT status FROM permit WHERE id = ?1",
+	[ST_PERMIT_SET_STATUS] = "UPDATE permit SET status = ?2, status_reason = ?3, "
+				 "updated_at = ?4 WHERE id = ?1",
+	[ST_PROC_RETIRE] = "UPDATE procedure SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
+			   "NULL",
+	[ST_ANN_RETIRE] = "UPDATE announcement SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
+			  "NULL",
+	[ST_FILE_INSERT] = "INSERT INTO file (permit_id, sha256, mime, size, name, public, "
+			   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			   "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+	[ST_FILE_EACH] = "SELECT " FILE_COLS " FROM file WHERE permit_id = ?1 AND (?2 = 0 OR "
+			 "public = 1) ORDER BY id",
+	[ST_FILE_BY_HASH] = "SELECT " FILE_COLS " FROM file WHERE sha256 = ?1 AND (?2 = 0 OR "
+			    "public = 1) ORDER BY public DESC, id LIMIT 1",
+	[ST_REPORT_INSERT] = "INSERT INTO report (ref, permit_id, category, description, contact, "
+			     "photo_sha256, photo_mime, client_key, created_at) VALUES (?1, ?2, ?3, "
+			     "?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+	[ST_REPORT_COUNT] = "SELECT count(*) FROM report WHERE client_key = ?1 AND created_at >= ?2",
+	[ST_REPORT_EACH] = "SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
+			   "WHERE ?1 = 0 OR p.ward_id = ?1 ORDER BY r.reviewed_at IS NOT NULL, "
+			   "r.created_at, r.id",
+	[ST_REPORT_REVIEW] = "UPDATE report SET reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+			     "reviewed_by = ?2, review_note = ?3 WHERE id = ?1 AND reviewed_at IS NULL",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
 };
@@ -468,6 +522,14 @@ const char *mc_store_errmsg(struct mc_store *s)
 	return s && s->db ? sqlite3_errmsg(s->db) : "no database";
 }
 
+/* Why preparing failed; a statement missing from the table is a bug, never success. */
+static enum mc_err prep_err(struct mc_store *s)
+{
+	enum mc_err err = map_rc(sqlite3_errcode(s->db));
+
+	return err == MC_OK ? MC_ERR_INTERNAL : err;
+}
+
 /* Returns the cached statement, preparing it on first use; NULL on failure. */
 static sqlite3_stmt *stmt(struct mc_store *s, enum stmt_id id)
 {
@@ -618,7 +680,7 @@ enum mc_err mc_store_begin(struct mc_store *s)
 	enum mc_err err;
 
 	if (!st)
-		return map_rc(sqlite3_errcode(s->db));
+		return prep_err(s);
 	if ((err = exec_stmt(st)) == MC_OK)
 		s->depth = 1;
 	return err;
@@ -630,7 +692,7 @@ enum mc_err mc_store_commit(struct mc_store *s)
 	enum mc_err err;
 
 	if (!st)
-		return map_rc(sqlite3_errcode(s->db));
+		return prep_err(s);
 	if ((err = exec_stmt(st)) != MC_OK) {
 		mc_store_rollback(s);
 		return err;
@@ -657,7 +719,7 @@ void mc_store_rollback(struct mc_store *s)
 #define PREPARE(s, id, st)                                                                         \
 	do {                                                                                       \
 		if (!((st) = stmt((s), (id))))                                                     \
-			return map_rc(sqlite3_errcode((s)->db));                                   \
+			return prep_err(s);                                   \
 	} while (0)
 
 /* ---- the audit trail ---- */
@@ -698,7 +760,7 @@ static enum mc_err snap(struct mc_store *s, enum entity e, int64_t id, struct mc
 	if (!s->snap[e] &&
 	    sqlite3_prepare_v3(s->db, snap_sql[e], -1, SQLITE_PREPARE_PERSISTENT, &s->snap[e],
 			       NULL) != SQLITE_OK)
-		return map_rc(sqlite3_errcode(s->db));
+		return prep_err(s);
 	st = s->snap[e];
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -752,7 +814,7 @@ static enum mc_err audit_insert(struct mc_store *s, struct mc_audit *a)
 		goto out;
 	mc_auth_sha256_hex(canon.data, canon.len, hash);
 	if (!(st = stmt(s, ST_AUDIT_INSERT))) {
-		err = map_rc(sqlite3_errcode(s->db));
+		err = prep_err(s);
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, a->id);
@@ -791,7 +853,7 @@ static enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const ch
 	memset(prev, '0', MC_AUTH_SHA256_LEN);
 	prev[MC_AUTH_SHA256_LEN] = '\0';
 	if (!(st = stmt(s, ST_AUDIT_LAST)))
-		return map_rc(sqlite3_errcode(s->db));
+		return prep_err(s);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		last = sqlite3_column_int64(st, 0);
 		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(st, 1));
@@ -1160,7 +1222,7 @@ static enum mc_err proc_write(struct mc_store *s, const struct mc_procedure *p,
 	if ((err = mc_utf8_fold(p->title, strlen(p->title), &fold)) != MC_OK)
 		goto out;
 	if (!(st = stmt(s, ST_PROC_ID))) {
-		err = map_rc(sqlite3_errcode(s->db));
+		err = prep_err(s);
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, p->ward_id);
@@ -1170,7 +1232,7 @@ static enum mc_err proc_write(struct mc_store *s, const struct mc_procedure *p,
 	if ((err = remember(s, E_PROC, old)) != MC_OK)
 		goto out;
 	if (!(st = stmt(s, old ? ST_PROC_UPDATE : ST_PROC_INSERT))) {
-		err = map_rc(sqlite3_errcode(s->db));
+		err = prep_err(s);
 		goto out;
 	}
 	mc_date_today(today);
@@ -1461,7 +1523,7 @@ enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t t
 	if ((err = target_exists(s, kind, target_id)) != MC_OK)
 		goto out;
 	if (!(st = stmt(s, ST_CODE_INSERT))) {
-		err = map_rc(sqlite3_errcode(s->db));
+		err = prep_err(s);
 		goto out;
 	}
 	/* 40 random bits make a collision rare; a few retries make it harmless. */
@@ -1702,7 +1764,7 @@ enum mc_err mc_store_user_add(struct mc_store *s, const struct mc_user *u, int64
 		return err;
 	mc_buf_reset(&s->before);
 	if (!(st = stmt(s, ST_USER_INSERT))) {
-		err = map_rc(sqlite3_errcode(s->db));
+		err = prep_err(s);
 	} else {
 		bind_text(st, 1, u->name);
 		bind_text(st, 2, u->role);
@@ -1971,7 +2033,7 @@ static enum mc_err retire(struct mc_store *s, enum stmt_id sid, enum entity e, i
 	if ((err = remember(s, e, id)) == MC_OK && !s->before.len)
 		err = MC_ERR_NOTFOUND;
 	if (err == MC_OK && !(st = stmt(s, sid)))
-		err = map_rc(sqlite3_errcode(s->db));
+		err = prep_err(s);
 	if (err == MC_OK) {
 		mc_date_today(today);
 		sqlite3_bind_int64(st, 1, id);
@@ -2023,7 +2085,7 @@ enum mc_err mc_store_file_add(struct mc_store *s, const struct mc_file *f, int64
 		return err;
 	mc_buf_reset(&s->before);
 	if (!(st = stmt(s, ST_FILE_INSERT))) {
-		err = map_rc(sqlite3_errcode(s->db));
+		err = prep_err(s);
 	} else {
 		sqlite3_bind_int64(st, 1, f->permit_id);
 		bind_text(st, 2, f->sha256);
@@ -2098,7 +2160,7 @@ enum mc_err mc_store_report_add(struct mc_store *s, const struct mc_report *r, i
 		return err;
 	mc_buf_reset(&s->before);
 	if (!(st = stmt(s, ST_REPORT_INSERT))) {
-		err = map_rc(sqlite3_errcode(s->db));
+		err = prep_err(s);
 	} else {
 		bind_text(st, 1, r->ref);
 		sqlite3_bind_int64(st, 2, r->permit_id);
@@ -2153,7 +2215,7 @@ enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *n
 	if ((err = remember(s, E_REPORT, id)) == MC_OK && !s->before.len)
 		err = MC_ERR_NOTFOUND;
 	if (err == MC_OK && !(st = stmt(s, ST_REPORT_REVIEW)))
-		err = map_rc(sqlite3_errcode(s->db));
+		err = prep_err(s);
 	if (err == MC_OK) {
 		sqlite3_bind_int64(st, 1, id);
 		if (s->actor_id)

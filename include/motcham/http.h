@@ -2,8 +2,10 @@
 #define MOTCHAM_HTTP_H
 
 /* The web server: libmicrohttpd set-up, request limits, routing, response headers.
- * Each worker thread opens its own read-only SQLite connection on first use. */
+ * Each worker thread opens its own read-only SQLite connection on first use; staff pages and
+ * form posts share one read-write connection, one at a time. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "motcham/buf.h"
@@ -18,6 +20,8 @@ struct mc_http_config {
 	unsigned threads;       /* worker threads; 0: one per core */
 	const char *assets_dir; /* every file in it is loaded once at start */
 	struct mc_pages *pages; /* borrowed; must outlive the server */
+	struct mc_staff *staff; /* borrowed; NULL: no staff side, no form posts */
+	bool https;             /* the public base URL is https (cookies get Secure) */
 };
 
 /* Opens a listening TCP socket on the IPv4 address host and port (0: a free port, so the

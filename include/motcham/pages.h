@@ -34,6 +34,9 @@ struct mc_response {
 	const char *content_type; /* static string, e.g. "text/html; charset=utf-8" */
 	const char *cache;        /* static Cache-Control value or NULL for "no-cache" */
 	char etag[40];            /* "" or a quoted strong ETag */
+	char location[512];       /* "" or where a 303 after a form post goes */
+	char cookie[320];         /* "" or one Set-Cookie header value */
+	char disposition[256];    /* "" or a Content-Disposition header value */
 	struct mc_buf body;
 };
 
@@ -67,6 +70,15 @@ enum mc_err mc_pages_qr_image(struct mc_pages *p, struct mc_store *s, const char
 /* GET /api/v1/codes/TOKEN: the code and its resolved record as JSON (jansson). */
 enum mc_err mc_pages_api_code(struct mc_pages *p, struct mc_store *s, const char *token,
 			      struct mc_response *r);
+struct mc_tobj;
+
+/* Renders template name with root into r as HTML with this status (for modules that build
+ * their own pages, such as the staff pages). MC_ERR_TEMPLATE for an unknown template. */
+enum mc_err mc_pages_render(struct mc_pages *p, const char *name, const struct mc_tobj *root,
+			    int status, struct mc_response *r);
+/* The public base URL the pages were made with, without a trailing '/'. */
+const char *mc_pages_base_url(const struct mc_pages *p);
+
 /* A plain error page in Vietnamese with this status (404, 400, 405, 413, 500, 503 ...). */
 enum mc_err mc_pages_error(struct mc_pages *p, int status, struct mc_response *r);
 

@@ -54,6 +54,9 @@ class Result:
 def clean_env(extra=None):
     env = os.environ.copy()
     env.pop("MOTCHAM_DB", None)
+    # Under a sanitizer build any report must fail the run, also outside `meson test`.
+    env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:abort_on_error=1:print_stacktrace=1")
+    env.setdefault("ASAN_OPTIONS", "abort_on_error=1:detect_leaks=1")
     env.update(extra or {})
     return env
 
@@ -273,6 +276,9 @@ def free_port():
         return s.getsockname()[1]
 
 
+SANITIZER_RE = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:|ThreadSanitizer")
+
+
 class Server:
     """`motcham serve` on a loopback port; use start() and stop() (or as a context manager)."""
 
@@ -316,9 +322,13 @@ class Server:
             elif self.proc.poll() is not None:
                 break
         if self.port is None:
-            self.stop()
+            self.stop(sig=signal.SIGKILL)
+            err = self.stderr()
+            self._errfile.close()
+            self._errfile = None
+            self.proc = None
             raise AssertionError("server did not print its URL within %ss; stdout %r stderr %r"
-                                 % (self.start_timeout, buf[-500:], self.stderr()[-1000:]))
+                                 % (self.start_timeout, buf[-500:], err[-1000:]))
         # Keep reading stdout so a chatty server never blocks on a full pipe.
         self._drain = threading.Thread(target=self._drain_stdout, daemon=True)
         self._drain.start()
@@ -357,10 +367,19 @@ class Server:
         return self.proc.returncode, in_time
 
     def close(self):
-        self.stop()
+        """Stops the server; raises if it did not stop cleanly (exit 0 within the timeout,
+        no sanitizer report), so a crash or leak at shutdown is not lost."""
+        if self.proc is None:
+            return
+        rc, in_time = self.stop()
+        err = self.stderr()
         if self._errfile:
             self._errfile.close()
             self._errfile = None
+        self.proc = None
+        if not in_time or rc != 0 or SANITIZER_RE.search(err):
+            raise AssertionError("server did not stop cleanly: rc=%s in_time=%s stderr=%s"
+                                 % (rc, in_time, err[-3000:]))
 
     def get(self, path, **kw):
         return request(self.port, path, **kw)
@@ -382,7 +401,6 @@ def start_server_with_base(db, attempts=3):
             return srv.start()
         except AssertionError as e:  # the port was taken in between: try another
             last = e
-            srv.close()
     raise last
 
 

@@ -27,14 +27,15 @@ class Gen(unittest.TestCase):
                 cls.server.start()
             except AssertionError as e:
                 cls.server_error = str(e)
-                cls.server.close()
                 cls.server = None
 
     @classmethod
     def tearDownClass(cls):
-        if cls.server:
-            cls.server.close()
-        cls.t.cleanup()
+        try:
+            if cls.server:
+                cls.server.close()
+        finally:
+            cls.t.cleanup()
 
     def setUp(self):
         self.assertEqual(self.demo.rc, 0, self.demo)

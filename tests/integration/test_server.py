@@ -65,9 +65,11 @@ class Server(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.srv:
-            cls.srv.close()
-        cls.t.cleanup()
+        try:
+            if cls.srv:
+                cls.srv.close()
+        finally:
+            cls.t.cleanup()
 
     def setUp(self):
         self.assertIsNone(self.setup_error, self.setup_error)

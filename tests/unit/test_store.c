@@ -261,6 +261,80 @@ static void test_readonly_refuses_writes(void **state)
 	assert_null(ro);
 }
 
+struct audit_seen {
+	int n;
+	char last_action[32];
+	char before[512];
+	char after[512];
+	char prev_hash[65];
+	char hash[65];
+	bool chain_ok;
+};
+
+static enum mc_err seen_audit(void *ctx, const struct mc_audit *a)
+{
+	struct audit_seen *as = ctx;
+
+	if (as->n && strcmp(a->prev_hash, as->hash) != 0)
+		as->chain_ok = false;
+	as->n++;
+	snprintf(as->last_action, sizeof(as->last_action), "%s", a->action);
+	snprintf(as->before, sizeof(as->before), "%s", a->before ? a->before : "");
+	snprintf(as->after, sizeof(as->after), "%s", a->after ? a->after : "");
+	snprintf(as->hash, sizeof(as->hash), "%s", a->hash);
+	return MC_OK;
+}
+
+static long long audit_count(struct mc_store *s)
+{
+	long long n = -1;
+
+	assert_int_equal(mc_store_audit_count(s, &n), MC_OK);
+	return n;
+}
+
+static void test_every_write_is_audited_once(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_permit p = {.ward_id = f->ward, .number = "7/GPSC", .kind = "repair",
+			      .address = "1 Đường số 1", .owner_name = "Lê Thị Hoa", .scope = "Sơn",
+			      .office = "UBND", .issued_on = "2026-11-01", .starts_on = "2026-11-02",
+			      .ends_on = "2026-12-01", .status = "issued"};
+	struct audit_seen as = {.chain_ok = true};
+	char tok[MC_TOKEN_LEN + 1];
+	long long n0 = audit_count(f->s);
+	int64_t id;
+
+	mc_store_set_actor(f->s, 0, "tester");
+	assert_int_equal(mc_store_permit_upsert(f->s, &p, &id, NULL), MC_OK);
+	assert_int_equal(audit_count(f->s), n0 + 1);
+	p.scope = "Sơn lại mặt tiền";
+	assert_int_equal(mc_store_permit_upsert(f->s, &p, &id, NULL), MC_OK);
+	assert_int_equal(audit_count(f->s), n0 + 2);
+	assert_int_equal(mc_store_audit_each(f->s, 0, "permit", id, seen_audit, &as), MC_OK);
+	assert_int_equal(as.n, 2);
+	assert_string_equal(as.last_action, "update");
+	assert_non_null(strstr(as.before, "\"scope\":\"Sơn\""));
+	assert_non_null(strstr(as.after, "\"scope\":\"Sơn lại mặt tiền\""));
+
+	/* A refused move writes nothing, not even an audit entry. */
+	assert_int_equal(mc_store_permit_set_status(f->s, id, "completed", NULL), MC_ERR_INVALID);
+	assert_int_equal(mc_store_permit_set_status(f->s, id, "suspended", NULL), MC_ERR_INVALID);
+	assert_int_equal(audit_count(f->s), n0 + 2);
+	assert_int_equal(mc_store_permit_set_status(f->s, id, "suspended", "Sai phép"), MC_OK);
+	assert_int_equal(mc_store_permit_set_status(f->s, id, "in_progress", NULL), MC_OK);
+	assert_int_equal(audit_count(f->s), n0 + 4);
+	assert_int_equal(mc_store_code_create(f->s, MC_KIND_PERMIT, id, tok), MC_OK);
+	assert_int_equal(mc_store_code_revoke(f->s, tok, NULL), MC_OK);
+	assert_int_equal(audit_count(f->s), n0 + 6);
+
+	/* The whole trail is one unbroken chain. */
+	as = (struct audit_seen){.chain_ok = true};
+	assert_int_equal(mc_store_audit_each(f->s, 0, NULL, 0, seen_audit, &as), MC_OK);
+	assert_true(as.chain_ok);
+	assert_int_equal(as.n, n0 + 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +347,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_codes_ensure_get_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permit_rollback_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_refuses_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_write_is_audited_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1 @@
+#include "motcham/print.h"
