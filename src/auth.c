@@ -61,6 +61,20 @@ void mc_auth_sha256_hex(const void *data, size_t len, char out[MC_AUTH_SHA256_LE
 	sodium_bin2hex(out, MC_AUTH_SHA256_LEN + 1, h, sizeof(h));
 }
 
+void mc_auth_form_token(const char *secret, const char *purpose,
+			char out[MC_AUTH_SHA256_LEN + 1])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)secret, strlen(secret));
+	crypto_hash_sha256_update(&st, (const unsigned char *)"|", 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)purpose, strlen(purpose));
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(out, MC_AUTH_SHA256_LEN + 1, h, sizeof(h));
+}
+
 bool mc_auth_equal(const char *a, const char *b)
 {
 	size_t n = strlen(a);

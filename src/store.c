@@ -29,6 +29,7 @@ enum stmt_id {
 	ST_ANN_UPDATE,
 	ST_ANN_GET,
 	ST_ANN_CURRENT,
+	ST_ANN_EACH,
 	ST_PROC_ID,
 	ST_PROC_INSERT,
 	ST_PROC_UPDATE,
@@ -88,10 +89,10 @@ enum stmt_id {
 };
 
 #define WARD_COLS "id, slug, name, address, phone, hours, intro, merged_into, sample"
-#define ANN_COLS "id, ward_id, title, body, published_on, expires_on, updated_at"
+#define ANN_COLS "id, ward_id, title, body, published_on, expires_on, updated_at, retired_at"
 #define PROC_COLS                                                                                  \
 	"id, ward_id, tthc_code, title, field, level, steps, ways, place, who, conditions, "       \
-	"duration, fees, office, result, legal_basis, online_url, updated_at"
+	"duration, fees, office, result, legal_basis, online_url, updated_at, retired_at"
 #define PERMIT_COLS                                                                                \
 	"id, ward_id, number, kind, address, owner_name, scope, floors, area_m2, height_m, "       \
 	"contractor, office, issued_on, starts_on, ends_on, status, status_reason, updated_at"
@@ -135,6 +136,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_ANN_GET] = "SELECT " ANN_COLS " FROM announcement WHERE id = ?1",
     [ST_ANN_CURRENT] = "SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
 		       "AND published_on <= ?2 AND (expires_on IS NULL OR expires_on >= ?2) "
+		       "AND retired_at IS NULL "
 		       "ORDER BY published_on DESC, id DESC",
     [ST_PROC_ID] = "SELECT id FROM procedure WHERE ward_id = ?1 AND tthc_code = ?2",
     [ST_PROC_INSERT] = "INSERT INTO procedure (ward_id, tthc_code, title, field, level, steps, "
@@ -148,9 +150,12 @@ static const char *const stmt_sql[ST_COUNT_] = {
 		       "title_fold = ?18 WHERE id = ?19",
     [ST_PROC_GET] = "SELECT " PROC_COLS " FROM procedure WHERE id = ?1",
     [ST_PROC_EACH] = "SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
-		     "ORDER BY field, title",
+		     "AND (?2 OR retired_at IS NULL) ORDER BY field, title",
+    [ST_ANN_EACH] = "SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
+		    "ORDER BY published_on DESC, id DESC",
     [ST_PROC_SEARCH] = "SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
-		       "AND title_fold LIKE ?2 ESCAPE '\\' ORDER BY title LIMIT ?3",
+		       "AND title_fold LIKE ?2 ESCAPE '\\' AND retired_at IS NULL "
+		       "ORDER BY title LIMIT ?3",
     [ST_DOC_DELETE] = "DELETE FROM procedure_document WHERE procedure_id = ?1",
     [ST_DOC_INSERT] = "INSERT INTO procedure_document (procedure_id, pos, kind, name, "
 		      "originals, copies) VALUES (?1,?2,?3,?4,?5,?6)",
@@ -192,61 +197,62 @@ static const char *const stmt_sql[ST_COUNT_] = {
 			 " WHEN 'announcement' THEN (SELECT id FROM announcement WHERE id = ?2)"
 			 " WHEN 'procedure' THEN (SELECT id FROM procedure WHERE id = ?2)"
 			 " WHEN 'permit' THEN (SELECT id FROM permit WHERE id = ?2) END",
-	[ST_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
-	[ST_AUDIT_INSERT] = "INSERT INTO audit (id, at, actor_id, actor, entity, entity_id, action, "
-			    "before, after, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-	[ST_AUDIT_EACH] = "SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
-			  "prev_hash, hash FROM audit WHERE id > ?1 AND (?2 IS NULL OR "
-			  "(entity = ?2 AND entity_id = ?3)) ORDER BY id",
-	[ST_AUDIT_COUNT] = "SELECT count(*) FROM audit",
-	[ST_USER_INSERT] = "INSERT INTO user (name, role, ward_id, pw_hash, created_at) VALUES "
-			   "(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-	[ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM user WHERE name = ?1",
-	[ST_USER_BY_ID] = "SELECT " USER_COLS " FROM user WHERE id = ?1",
-	[ST_USER_EACH] = "SELECT " USER_COLS " FROM user ORDER BY name",
-	[ST_USER_DISABLE] = "UPDATE user SET disabled_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-			    "WHERE id = ?1 AND disabled_at IS NULL",
-	[ST_SESSION_INSERT] = "INSERT INTO session (token_hash, user_id, csrf, created_at, "
-			      "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_SESSION_GET] = "SELECT " USER_COLS_U ", s.csrf FROM session s JOIN user u ON "
-			   "u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND "
-			   "u.disabled_at IS NULL",
-	[ST_SESSION_END] = "DELETE FROM session WHERE token_hash = ?1 OR expires_at < ?2",
-	[ST_SESSION_END_USER] = "DELETE FROM session WHERE user_id = ?1",
-	[ST_THROTTLE_GET] = "SELECT CASE WHEN first_at > ?2 - ?3 THEN failures ELSE 0 END, "
-			    "locked_until FROM throttle WHERE key = ?1",
-	[ST_THROTTLE_FAIL] = "INSERT INTO throttle (key, failures, first_at, locked_until) "
-			     "VALUES (?1, 1, ?2, 0) ON CONFLICT (key) DO UPDATE SET "
-			     "failures = CASE WHEN first_at > ?2 - ?3 THEN failures + 1 ELSE 1 END, "
-			     "first_at = CASE WHEN first_at > ?2 - ?3 THEN first_at ELSE ?2 END, "
-			     "locked_until = CASE WHEN first_at > ?2 - ?3 AND failures + 1 >= ?4 "
-			     "THEN ?2 + ?5 ELSE locked_until END",
-	[ST_THROTTLE_CLEAR] = "DELETE FROM throttle WHERE key = ?1",
-	[ST_SECRET] = "SELECT value FROM setting WHERE key = 'secret'",
-	[ST_PERMIT_STATUS] = "SELECT status FROM permit WHERE id = ?1",
-	[ST_PERMIT_SET_STATUS] = "UPDATE permit SET status = ?2, status_reason = ?3, "
-				 "updated_at = ?4 WHERE id = ?1",
-	[ST_PROC_RETIRE] = "UPDATE procedure SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
-			   "NULL",
-	[ST_ANN_RETIRE] = "UPDATE announcement SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
-			  "NULL",
-	[ST_FILE_INSERT] = "INSERT INTO file (permit_id, sha256, mime, size, name, public, "
-			   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-			   "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-	[ST_FILE_EACH] = "SELECT " FILE_COLS " FROM file WHERE permit_id = ?1 AND (?2 = 0 OR "
-			 "public = 1) ORDER BY id",
-	[ST_FILE_BY_HASH] = "SELECT " FILE_COLS " FROM file WHERE sha256 = ?1 AND (?2 = 0 OR "
-			    "public = 1) ORDER BY public DESC, id LIMIT 1",
-	[ST_REPORT_INSERT] = "INSERT INTO report (ref, permit_id, category, description, contact, "
-			     "photo_sha256, photo_mime, client_key, created_at) VALUES (?1, ?2, ?3, "
-			     "?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-	[ST_REPORT_COUNT] = "SELECT count(*) FROM report WHERE client_key = ?1 AND created_at >= ?2",
-	[ST_REPORT_EACH] = "SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
-			   "WHERE ?1 = 0 OR p.ward_id = ?1 ORDER BY r.reviewed_at IS NOT NULL, "
-			   "r.created_at, r.id",
-	[ST_REPORT_REVIEW] = "UPDATE report SET reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
-			     "reviewed_by = ?2, review_note = ?3 WHERE id = ?1 AND reviewed_at IS NULL",
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+    [ST_AUDIT_INSERT] =
+	"INSERT INTO audit (id, at, actor_id, actor, entity, entity_id, action, "
+	"before, after, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+    [ST_AUDIT_EACH] = "SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
+		      "prev_hash, hash FROM audit WHERE id > ?1 AND (?2 IS NULL OR "
+		      "(entity = ?2 AND entity_id = ?3)) ORDER BY id",
+    [ST_AUDIT_COUNT] = "SELECT count(*) FROM audit",
+    [ST_USER_INSERT] = "INSERT INTO user (name, role, ward_id, pw_hash, created_at) VALUES "
+		       "(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+    [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM user WHERE name = ?1",
+    [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM user WHERE id = ?1",
+    [ST_USER_EACH] = "SELECT " USER_COLS " FROM user ORDER BY name",
+    [ST_USER_DISABLE] = "UPDATE user SET disabled_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+			"WHERE id = ?1 AND disabled_at IS NULL",
+    [ST_SESSION_INSERT] = "INSERT INTO session (token_hash, user_id, csrf, created_at, "
+			  "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_SESSION_GET] = "SELECT " USER_COLS_U ", s.csrf FROM session s JOIN user u ON "
+		       "u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND "
+		       "u.disabled_at IS NULL",
+    [ST_SESSION_END] = "DELETE FROM session WHERE token_hash = ?1 OR expires_at < ?2",
+    [ST_SESSION_END_USER] = "DELETE FROM session WHERE user_id = ?1",
+    [ST_THROTTLE_GET] = "SELECT CASE WHEN first_at > ?2 - ?3 THEN failures ELSE 0 END, "
+			"locked_until FROM throttle WHERE key = ?1",
+    [ST_THROTTLE_FAIL] = "INSERT INTO throttle (key, failures, first_at, locked_until) "
+			 "VALUES (?1, 1, ?2, 0) ON CONFLICT (key) DO UPDATE SET "
+			 "failures = CASE WHEN first_at > ?2 - ?3 THEN failures + 1 ELSE 1 END, "
+			 "first_at = CASE WHEN first_at > ?2 - ?3 THEN first_at ELSE ?2 END, "
+			 "locked_until = CASE WHEN first_at > ?2 - ?3 AND failures + 1 >= ?4 "
+			 "THEN ?2 + ?5 ELSE locked_until END",
+    [ST_THROTTLE_CLEAR] = "DELETE FROM throttle WHERE key = ?1",
+    [ST_SECRET] = "SELECT value FROM setting WHERE key = 'secret'",
+    [ST_PERMIT_STATUS] = "SELECT status FROM permit WHERE id = ?1",
+    [ST_PERMIT_SET_STATUS] = "UPDATE permit SET status = ?2, status_reason = ?3, "
+			     "updated_at = ?4 WHERE id = ?1",
+    [ST_PROC_RETIRE] = "UPDATE procedure SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
+		       "NULL",
+    [ST_ANN_RETIRE] = "UPDATE announcement SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
+		      "NULL",
+    [ST_FILE_INSERT] = "INSERT INTO file (permit_id, sha256, mime, size, name, public, "
+		       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+		       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+    [ST_FILE_EACH] = "SELECT " FILE_COLS " FROM file WHERE permit_id = ?1 AND (?2 = 0 OR "
+		     "public = 1) ORDER BY id",
+    [ST_FILE_BY_HASH] = "SELECT " FILE_COLS " FROM file WHERE sha256 = ?1 AND (?2 = 0 OR "
+			"public = 1) ORDER BY public DESC, id LIMIT 1",
+    [ST_REPORT_INSERT] = "INSERT INTO report (ref, permit_id, category, description, contact, "
+			 "photo_sha256, photo_mime, client_key, created_at) VALUES (?1, ?2, ?3, "
+			 "?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+    [ST_REPORT_COUNT] = "SELECT count(*) FROM report WHERE client_key = ?1 AND created_at >= ?2",
+    [ST_REPORT_EACH] = "SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
+		       "WHERE ?1 = 0 OR p.ward_id = ?1 ORDER BY r.reviewed_at IS NOT NULL, "
+		       "r.created_at, r.id",
+    [ST_REPORT_REVIEW] = "UPDATE report SET reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+			 "reviewed_by = ?2, review_note = ?3 WHERE id = ?1 AND reviewed_at IS NULL",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
 };
@@ -316,70 +322,70 @@ static const char schema_v1[] =
     "CREATE INDEX code_target ON code(target_kind, target_id);";
 
 static const char schema_v2[] =
-	"ALTER TABLE procedure ADD COLUMN retired_at TEXT;"
-	"ALTER TABLE announcement ADD COLUMN retired_at TEXT;"
-	"CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"INSERT INTO setting VALUES ('secret', lower(hex(randomblob(32))));"
-	"CREATE TABLE user ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" role TEXT NOT NULL CHECK (role IN ('staff', 'supervisor', 'admin')),"
-	" ward_id INTEGER REFERENCES ward(id),"
-	" pw_hash TEXT NOT NULL,"
-	" disabled_at TEXT,"
-	" created_at TEXT NOT NULL);"
-	"CREATE TABLE session ("
-	" token_hash TEXT PRIMARY KEY,"
-	" user_id INTEGER NOT NULL REFERENCES user(id),"
-	" csrf TEXT NOT NULL,"
-	" created_at INTEGER NOT NULL,"
-	" expires_at INTEGER NOT NULL);"
-	"CREATE TABLE throttle ("
-	" key TEXT PRIMARY KEY,"
-	" failures INTEGER NOT NULL,"
-	" first_at INTEGER NOT NULL,"
-	" locked_until INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE file ("
-	" id INTEGER PRIMARY KEY,"
-	" permit_id INTEGER NOT NULL REFERENCES permit(id),"
-	" sha256 TEXT NOT NULL,"
-	" mime TEXT NOT NULL CHECK (mime IN ('application/pdf', 'image/jpeg', 'image/png')),"
-	" size INTEGER NOT NULL,"
-	" name TEXT NOT NULL,"
-	" public INTEGER NOT NULL CHECK (public IN (0, 1)),"
-	" created_at TEXT NOT NULL);"
-	"CREATE INDEX file_permit ON file(permit_id);"
-	"CREATE INDEX file_hash ON file(sha256);"
-	"CREATE TABLE report ("
-	" id INTEGER PRIMARY KEY,"
-	" ref TEXT NOT NULL UNIQUE,"
-	" permit_id INTEGER NOT NULL REFERENCES permit(id),"
-	" category TEXT NOT NULL CHECK (category IN"
-	"  ('beyond_permit', 'after_expiry', 'no_notice', 'unsafe', 'other')),"
-	" description TEXT NOT NULL,"
-	" contact TEXT,"
-	" photo_sha256 TEXT, photo_mime TEXT,"
-	" client_key TEXT NOT NULL,"
-	" created_at TEXT NOT NULL,"
-	" reviewed_at TEXT, reviewed_by INTEGER REFERENCES user(id), review_note TEXT);"
-	"CREATE INDEX report_client ON report(client_key, created_at);"
-	"CREATE TABLE audit ("
-	" id INTEGER PRIMARY KEY,"
-	" at TEXT NOT NULL,"
-	" actor_id INTEGER,"
-	" actor TEXT NOT NULL,"
-	" entity TEXT NOT NULL,"
-	" entity_id INTEGER NOT NULL,"
-	" action TEXT NOT NULL,"
-	" before TEXT,"
-	" after TEXT,"
-	" prev_hash TEXT NOT NULL,"
-	" hash TEXT NOT NULL);"
-	"CREATE INDEX audit_entity ON audit(entity, entity_id);"
-	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
-	" BEGIN SELECT RAISE(ABORT, 'audit entries are never changed'); END;"
-	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
-	" BEGIN SELECT RAISE(ABORT, 'audit entries are never deleted'); END;";
+    "ALTER TABLE procedure ADD COLUMN retired_at TEXT;"
+    "ALTER TABLE announcement ADD COLUMN retired_at TEXT;"
+    "CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT INTO setting VALUES ('secret', lower(hex(randomblob(32))));"
+    "CREATE TABLE user ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL CHECK (role IN ('staff', 'supervisor', 'admin')),"
+    " ward_id INTEGER REFERENCES ward(id),"
+    " pw_hash TEXT NOT NULL,"
+    " disabled_at TEXT,"
+    " created_at TEXT NOT NULL);"
+    "CREATE TABLE session ("
+    " token_hash TEXT PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES user(id),"
+    " csrf TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE TABLE throttle ("
+    " key TEXT PRIMARY KEY,"
+    " failures INTEGER NOT NULL,"
+    " first_at INTEGER NOT NULL,"
+    " locked_until INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE file ("
+    " id INTEGER PRIMARY KEY,"
+    " permit_id INTEGER NOT NULL REFERENCES permit(id),"
+    " sha256 TEXT NOT NULL,"
+    " mime TEXT NOT NULL CHECK (mime IN ('application/pdf', 'image/jpeg', 'image/png')),"
+    " size INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " public INTEGER NOT NULL CHECK (public IN (0, 1)),"
+    " created_at TEXT NOT NULL);"
+    "CREATE INDEX file_permit ON file(permit_id);"
+    "CREATE INDEX file_hash ON file(sha256);"
+    "CREATE TABLE report ("
+    " id INTEGER PRIMARY KEY,"
+    " ref TEXT NOT NULL UNIQUE,"
+    " permit_id INTEGER NOT NULL REFERENCES permit(id),"
+    " category TEXT NOT NULL CHECK (category IN"
+    "  ('beyond_permit', 'after_expiry', 'no_notice', 'unsafe', 'other')),"
+    " description TEXT NOT NULL,"
+    " contact TEXT,"
+    " photo_sha256 TEXT, photo_mime TEXT,"
+    " client_key TEXT NOT NULL,"
+    " created_at TEXT NOT NULL,"
+    " reviewed_at TEXT, reviewed_by INTEGER REFERENCES user(id), review_note TEXT);"
+    "CREATE INDEX report_client ON report(client_key, created_at);"
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at TEXT NOT NULL,"
+    " actor_id INTEGER,"
+    " actor TEXT NOT NULL,"
+    " entity TEXT NOT NULL,"
+    " entity_id INTEGER NOT NULL,"
+    " action TEXT NOT NULL,"
+    " before TEXT,"
+    " after TEXT,"
+    " prev_hash TEXT NOT NULL,"
+    " hash TEXT NOT NULL);"
+    "CREATE INDEX audit_entity ON audit(entity, entity_id);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit entries are never changed'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit entries are never deleted'); END;";
 
 /* Each entry brings a database from version i to i + 1. */
 static const char *const migrations[] = {schema_v1, schema_v2};
@@ -388,51 +394,51 @@ static const char *const migrations[] = {schema_v1, schema_v2};
 enum entity { E_WARD, E_ANN, E_PROC, E_PERMIT, E_INSP, E_CODE, E_USER, E_FILE, E_REPORT, E_COUNT_ };
 
 static const char *const entity_name[E_COUNT_] = {
-	"ward", "announcement", "procedure", "permit", "inspection", "code", "user", "file", "report",
+    "ward", "announcement", "procedure", "permit", "inspection", "code", "user", "file", "report",
 };
 
 static const char *const snap_sql[E_COUNT_] = {
-	[E_WARD] = "SELECT json_object('slug', slug, 'name', name, 'address', address, 'phone', "
-		   "phone, 'hours', hours, 'intro', intro, 'merged_into', merged_into, 'sample', "
-		   "sample) FROM ward WHERE id = ?1",
-	[E_ANN] = "SELECT json_object('ward_id', ward_id, 'title', title, 'body', body, "
-		  "'published_on', published_on, 'expires_on', expires_on, 'retired_at', "
-		  "retired_at) FROM announcement WHERE id = ?1",
-	[E_PROC] = "SELECT json_object('ward_id', ward_id, 'tthc_code', tthc_code, 'title', title, "
-		   "'field', field, 'level', level, 'steps', steps, 'ways', ways, 'place', place, "
-		   "'who', who, 'conditions', conditions, 'duration', duration, 'fees', fees, "
-		   "'office', office, 'result', result, 'legal_basis', legal_basis, 'online_url', "
-		   "online_url, 'retired_at', retired_at, 'documents', json((SELECT "
-		   "json_group_array(json_object('kind', kind, 'name', name, 'originals', "
-		   "originals, 'copies', copies)) FROM (SELECT * FROM procedure_document d WHERE "
-		   "d.procedure_id = procedure.id ORDER BY pos)))) FROM procedure WHERE id = ?1",
-	[E_PERMIT] = "SELECT json_object('ward_id', ward_id, 'number', number, 'kind', kind, "
-		     "'address', address, 'owner_name', owner_name, 'scope', scope, 'floors', "
-		     "floors, 'area_m2', area_m2, 'height_m', height_m, 'contractor', contractor, "
-		     "'office', office, 'issued_on', issued_on, 'starts_on', starts_on, 'ends_on', "
-		     "ends_on, 'status', status, 'status_reason', status_reason) FROM permit "
-		     "WHERE id = ?1",
-	[E_INSP] = "SELECT json_object('permit_id', permit_id, 'on_date', on_date, 'inspector', "
-		   "inspector, 'result', result, 'note', note) FROM inspection WHERE id = ?1",
-	[E_CODE] = "SELECT json_object('token', token, 'target_kind', target_kind, 'target_id', "
-		   "target_id, 'revoked_at', revoked_at, 'replaced_by', replaced_by) FROM code "
-		   "WHERE id = ?1",
-	[E_USER] = "SELECT json_object('name', name, 'role', role, 'ward_id', ward_id, "
-		   "'disabled_at', disabled_at) FROM user WHERE id = ?1",
-	[E_FILE] = "SELECT json_object('permit_id', permit_id, 'sha256', sha256, 'mime', mime, "
-		   "'size', size, 'name', name, 'public', public) FROM file WHERE id = ?1",
-	[E_REPORT] = "SELECT json_object('ref', ref, 'permit_id', permit_id, 'category', category, "
-		     "'description', description, 'contact', contact, 'photo_sha256', "
-		     "photo_sha256, 'reviewed_at', reviewed_at, 'reviewed_by', reviewed_by, "
-		     "'review_note', review_note) FROM report WHERE id = ?1",
+    [E_WARD] = "SELECT json_object('slug', slug, 'name', name, 'address', address, 'phone', "
+	       "phone, 'hours', hours, 'intro', intro, 'merged_into', merged_into, 'sample', "
+	       "sample) FROM ward WHERE id = ?1",
+    [E_ANN] = "SELECT json_object('ward_id', ward_id, 'title', title, 'body', body, "
+	      "'published_on', published_on, 'expires_on', expires_on, 'retired_at', "
+	      "retired_at) FROM announcement WHERE id = ?1",
+    [E_PROC] = "SELECT json_object('ward_id', ward_id, 'tthc_code', tthc_code, 'title', title, "
+	       "'field', field, 'level', level, 'steps', steps, 'ways', ways, 'place', place, "
+	       "'who', who, 'conditions', conditions, 'duration', duration, 'fees', fees, "
+	       "'office', office, 'result', result, 'legal_basis', legal_basis, 'online_url', "
+	       "online_url, 'retired_at', retired_at, 'documents', json((SELECT "
+	       "json_group_array(json_object('kind', kind, 'name', name, 'originals', "
+	       "originals, 'copies', copies)) FROM (SELECT * FROM procedure_document d WHERE "
+	       "d.procedure_id = procedure.id ORDER BY pos)))) FROM procedure WHERE id = ?1",
+    [E_PERMIT] = "SELECT json_object('ward_id', ward_id, 'number', number, 'kind', kind, "
+		 "'address', address, 'owner_name', owner_name, 'scope', scope, 'floors', "
+		 "floors, 'area_m2', area_m2, 'height_m', height_m, 'contractor', contractor, "
+		 "'office', office, 'issued_on', issued_on, 'starts_on', starts_on, 'ends_on', "
+		 "ends_on, 'status', status, 'status_reason', status_reason) FROM permit "
+		 "WHERE id = ?1",
+    [E_INSP] = "SELECT json_object('permit_id', permit_id, 'on_date', on_date, 'inspector', "
+	       "inspector, 'result', result, 'note', note) FROM inspection WHERE id = ?1",
+    [E_CODE] = "SELECT json_object('token', token, 'target_kind', target_kind, 'target_id', "
+	       "target_id, 'revoked_at', revoked_at, 'replaced_by', replaced_by) FROM code "
+	       "WHERE id = ?1",
+    [E_USER] = "SELECT json_object('name', name, 'role', role, 'ward_id', ward_id, "
+	       "'disabled_at', disabled_at) FROM user WHERE id = ?1",
+    [E_FILE] = "SELECT json_object('permit_id', permit_id, 'sha256', sha256, 'mime', mime, "
+	       "'size', size, 'name', name, 'public', public) FROM file WHERE id = ?1",
+    [E_REPORT] = "SELECT json_object('ref', ref, 'permit_id', permit_id, 'category', category, "
+		 "'description', description, 'contact', contact, 'photo_sha256', "
+		 "photo_sha256, 'reviewed_at', reviewed_at, 'reviewed_by', reviewed_by, "
+		 "'review_note', review_note) FROM report WHERE id = ?1",
 };
 
 struct mc_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT_];
 	sqlite3_stmt *snap[E_COUNT_];
-	int depth;          /* open transactions: 0 or 1 */
-	int64_t actor_id;   /* who the writes are made by (0: system) */
+	int depth;	      /* open transactions: 0 or 1 */
+	int64_t actor_id;     /* who the writes are made by (0: system) */
 	struct mc_buf before; /* the record as it was before the current write */
 	char actor[128];
 };
@@ -719,7 +725,7 @@ void mc_store_rollback(struct mc_store *s)
 #define PREPARE(s, id, st)                                                                         \
 	do {                                                                                       \
 		if (!((st) = stmt((s), (id))))                                                     \
-			return prep_err(s);                                   \
+			return prep_err(s);                                                        \
 	} while (0)
 
 /* ---- the audit trail ---- */
@@ -757,9 +763,8 @@ static enum mc_err snap(struct mc_store *s, enum entity e, int64_t id, struct mc
 	int rc;
 
 	mc_buf_reset(out);
-	if (!s->snap[e] &&
-	    sqlite3_prepare_v3(s->db, snap_sql[e], -1, SQLITE_PREPARE_PERSISTENT, &s->snap[e],
-			       NULL) != SQLITE_OK)
+	if (!s->snap[e] && sqlite3_prepare_v3(s->db, snap_sql[e], -1, SQLITE_PREPARE_PERSISTENT,
+					      &s->snap[e], NULL) != SQLITE_OK)
 		return prep_err(s);
 	st = s->snap[e];
 	sqlite3_bind_int64(st, 1, id);
@@ -786,7 +791,7 @@ enum mc_err mc_store_audit_canonical(const struct mc_audit *a, struct mc_buf *ou
 	/* Length-prefixed fields: no two different entries can share a canonical form. */
 	err = mc_buf_printf(out, "motcham-audit-1\n%lld\n%lld\n%lld\n", (long long)a->id,
 			    (long long)a->actor_id, (long long)a->entity_id);
-	const char *fields[] = {a->at,     a->actor, a->entity,    a->action,
+	const char *fields[] = {a->at,	   a->actor, a->entity,	  a->action,
 				a->before, a->after, a->prev_hash};
 	for (size_t i = 0; err == MC_OK && i < sizeof(fields) / sizeof(fields[0]); i++)
 		err = add_field(out, fields[i]);
@@ -866,11 +871,16 @@ static enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const ch
 	if (err != MC_OK)
 		goto out;
 	utc_now(at);
-	a = (struct mc_audit){.id = last + 1, .at = at, .actor_id = s->actor_id,
-			      .actor = s->actor[0] ? s->actor : "system", .entity = entity_name[e],
-			      .entity_id = id, .action = action,
+	a = (struct mc_audit){.id = last + 1,
+			      .at = at,
+			      .actor_id = s->actor_id,
+			      .actor = s->actor[0] ? s->actor : "system",
+			      .entity = entity_name[e],
+			      .entity_id = id,
+			      .action = action,
 			      .before = before && before->len ? before->data : NULL,
-			      .after = after.len ? after.data : NULL, .prev_hash = prev};
+			      .after = after.len ? after.data : NULL,
+			      .prev_hash = prev};
 	err = audit_insert(s, &a);
 out:
 	mc_buf_finish(&after);
@@ -890,7 +900,10 @@ static enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, en
 			     int64_t id, const char *action)
 {
 	if (err == MC_OK)
-		err = audit(s, e, id, action ? action : s->before.len ? "update" : "create",
+		err = audit(s, e, id,
+			    action	    ? action
+			    : s->before.len ? "update"
+					    : "create",
 			    &s->before);
 	mc_buf_reset(&s->before);
 	return tx_end(s, err, owned);
@@ -899,17 +912,17 @@ static enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, en
 static enum mc_err audit_row(sqlite3_stmt *st, const struct visit *v)
 {
 	struct mc_audit a = {
-		.id = sqlite3_column_int64(st, 0),
-		.at = col_text(st, 1),
-		.actor_id = sqlite3_column_int64(st, 2),
-		.actor = col_text(st, 3),
-		.entity = col_text(st, 4),
-		.entity_id = sqlite3_column_int64(st, 5),
-		.action = col_text(st, 6),
-		.before = col_text(st, 7),
-		.after = col_text(st, 8),
-		.prev_hash = col_text(st, 9),
-		.hash = col_text(st, 10),
+	    .id = sqlite3_column_int64(st, 0),
+	    .at = col_text(st, 1),
+	    .actor_id = sqlite3_column_int64(st, 2),
+	    .actor = col_text(st, 3),
+	    .entity = col_text(st, 4),
+	    .entity_id = sqlite3_column_int64(st, 5),
+	    .action = col_text(st, 6),
+	    .before = col_text(st, 7),
+	    .after = col_text(st, 8),
+	    .prev_hash = col_text(st, 9),
+	    .hash = col_text(st, 10),
 	};
 	return v->fn.audit(v->ctx, &a);
 }
@@ -1055,6 +1068,7 @@ static enum mc_err ann_row(sqlite3_stmt *st, const struct visit *v)
 	    .published_on = col_text(st, 4),
 	    .expires_on = col_text(st, 5),
 	    .updated_at = col_text(st, 6),
+	    .retired_at = col_text(st, 7),
 	};
 	return v->fn.ann(v->ctx, &a);
 }
@@ -1163,6 +1177,7 @@ static enum mc_err proc_row(sqlite3_stmt *st, const struct visit *v)
 	    .legal_basis = col_text(st, 15),
 	    .online_url = col_text(st, 16),
 	    .updated_at = col_text(st, 17),
+	    .retired_at = col_text(st, 18),
 	};
 	return v->fn.proc(v->ctx, &p);
 }
@@ -1291,7 +1306,31 @@ enum mc_err mc_store_procedure_each(struct mc_store *s, int64_t ward_id, mc_stor
 
 	PREPARE(s, ST_PROC_EACH, st);
 	sqlite3_bind_int64(st, 1, ward_id);
+	sqlite3_bind_int(st, 2, 0);
 	return walk(st, proc_row, &v, false);
+}
+
+enum mc_err mc_store_procedure_each_all(struct mc_store *s, int64_t ward_id,
+					mc_store_procedure_fn fn, void *ctx)
+{
+	struct visit v = {.fn.proc = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_PROC_EACH, st);
+	sqlite3_bind_int64(st, 1, ward_id);
+	sqlite3_bind_int(st, 2, 1);
+	return walk(st, proc_row, &v, false);
+}
+
+enum mc_err mc_store_announcement_each(struct mc_store *s, int64_t ward_id,
+				       mc_store_announcement_fn fn, void *ctx)
+{
+	struct visit v = {.fn.ann = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_ANN_EACH, st);
+	sqlite3_bind_int64(st, 1, ward_id);
+	return walk(st, ann_row, &v, false);
 }
 
 /* "khai sinh" -> "%khai%sinh%", with LIKE's own characters escaped. */
@@ -1740,13 +1779,13 @@ enum mc_err mc_store_inspection_upsert(struct mc_store *s, const struct mc_inspe
 static enum mc_err user_row(sqlite3_stmt *st, const struct visit *v)
 {
 	struct mc_user u = {
-		.id = sqlite3_column_int64(st, 0),
-		.name = col_text(st, 1),
-		.role = col_text(st, 2),
-		.ward_id = sqlite3_column_int64(st, 3),
-		.pw_hash = col_text(st, 4),
-		.disabled_at = col_text(st, 5),
-		.created_at = col_text(st, 6),
+	    .id = sqlite3_column_int64(st, 0),
+	    .name = col_text(st, 1),
+	    .role = col_text(st, 2),
+	    .ward_id = sqlite3_column_int64(st, 3),
+	    .pw_hash = col_text(st, 4),
+	    .disabled_at = col_text(st, 5),
+	    .created_at = col_text(st, 6),
 	};
 	return v->fn.user(v->ctx, &u);
 }
@@ -1912,8 +1951,8 @@ enum mc_err mc_store_session_end(struct mc_store *s, const char *token_hash)
 
 /* ---- login throttling ---- */
 
-enum mc_err mc_store_throttle_get(struct mc_store *s, const char *key, long long now,
-				  int *failures, long long *locked_until)
+enum mc_err mc_store_throttle_get(struct mc_store *s, const char *key, long long now, int *failures,
+				  long long *locked_until)
 {
 	sqlite3_stmt *st;
 	enum mc_err err = MC_OK;
@@ -2060,14 +2099,14 @@ enum mc_err mc_store_announcement_retire(struct mc_store *s, int64_t id)
 static enum mc_err file_row(sqlite3_stmt *st, const struct visit *v)
 {
 	struct mc_file f = {
-		.id = sqlite3_column_int64(st, 0),
-		.permit_id = sqlite3_column_int64(st, 1),
-		.sha256 = col_text(st, 2),
-		.mime = col_text(st, 3),
-		.size = sqlite3_column_int64(st, 4),
-		.name = col_text(st, 5),
-		.public = sqlite3_column_int(st, 6) != 0,
-		.created_at = col_text(st, 7),
+	    .id = sqlite3_column_int64(st, 0),
+	    .permit_id = sqlite3_column_int64(st, 1),
+	    .sha256 = col_text(st, 2),
+	    .mime = col_text(st, 3),
+	    .size = sqlite3_column_int64(st, 4),
+	    .name = col_text(st, 5),
+	    .public = sqlite3_column_int(st, 6) != 0,
+	    .created_at = col_text(st, 7),
 	};
 	return v->fn.file(v->ctx, &f);
 }
@@ -2130,19 +2169,19 @@ enum mc_err mc_store_file_by_hash(struct mc_store *s, const char *sha256, bool p
 static enum mc_err report_row(sqlite3_stmt *st, const struct visit *v)
 {
 	struct mc_report r = {
-		.id = sqlite3_column_int64(st, 0),
-		.ref = col_text(st, 1),
-		.permit_id = sqlite3_column_int64(st, 2),
-		.category = col_text(st, 3),
-		.description = col_text(st, 4),
-		.contact = col_text(st, 5),
-		.photo_sha256 = col_text(st, 6),
-		.photo_mime = col_text(st, 7),
-		.client_key = col_text(st, 8),
-		.created_at = col_text(st, 9),
-		.reviewed_at = col_text(st, 10),
-		.review_note = col_text(st, 11),
-		.ward_id = sqlite3_column_int64(st, 12),
+	    .id = sqlite3_column_int64(st, 0),
+	    .ref = col_text(st, 1),
+	    .permit_id = sqlite3_column_int64(st, 2),
+	    .category = col_text(st, 3),
+	    .description = col_text(st, 4),
+	    .contact = col_text(st, 5),
+	    .photo_sha256 = col_text(st, 6),
+	    .photo_mime = col_text(st, 7),
+	    .client_key = col_text(st, 8),
+	    .created_at = col_text(st, 9),
+	    .reviewed_at = col_text(st, 10),
+	    .review_note = col_text(st, 11),
+	    .ward_id = sqlite3_column_int64(st, 12),
 	};
 	return v->fn.report(v->ctx, &r);
 }

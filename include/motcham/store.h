@@ -54,7 +54,8 @@ struct mc_announcement {
 	const char *body;
 	const char *published_on; /* YYYY-MM-DD */
 	const char *expires_on;   /* YYYY-MM-DD or NULL */
-	const char *updated_at;   /* YYYY-MM-DD, set by the store on write */
+		const char *updated_at;   /* YYYY-MM-DD, set by the store on write */
+	const char *retired_at;   /* YYYY-MM-DD when retired (read only), else NULL */
 };
 
 enum mc_doc_kind {
@@ -87,7 +88,8 @@ struct mc_procedure {
 	const char *result;      /* kết quả */
 	const char *legal_basis; /* căn cứ pháp lý, one per line */
 	const char *online_url;  /* online submission link or NULL */
-	const char *updated_at;  /* YYYY-MM-DD, set by the store on write */
+		const char *updated_at;  /* YYYY-MM-DD, set by the store on write */
+	const char *retired_at;  /* YYYY-MM-DD when retired (read only), else NULL */
 };
 
 /* Permit kinds, as stored. */
@@ -188,8 +190,11 @@ enum mc_err mc_store_announcement_upsert(struct mc_store *s, const struct mc_ann
 					 int64_t *id, bool *created);
 enum mc_err mc_store_announcement_get(struct mc_store *s, int64_t id, mc_store_announcement_fn fn,
 				      void *ctx);
-/* Announcements of a ward published on or before today and not expired before today,
- * newest first. */
+/* Every announcement of a ward, retired ones too, newest first. */
+enum mc_err mc_store_announcement_each(struct mc_store *s, int64_t ward_id,
+				       mc_store_announcement_fn fn, void *ctx);
+/* Announcements of a ward published on or before today, not expired before today and not
+ * retired, newest first. */
 enum mc_err mc_store_announcement_each_current(struct mc_store *s, int64_t ward_id,
 					       const char *today, mc_store_announcement_fn fn,
 					       void *ctx);
@@ -205,10 +210,12 @@ enum mc_err mc_store_procedure_get(struct mc_store *s, int64_t id, mc_store_proc
 /* The procedure's documents in order: papers and forms as one list, each with its kind. */
 enum mc_err mc_store_procedure_documents(struct mc_store *s, int64_t procedure_id,
 					 mc_store_document_fn fn, void *ctx);
-/* Every procedure of a ward, by field then title. */
+/* Every procedure of a ward still in use, by field then title; _all adds retired ones. */
 enum mc_err mc_store_procedure_each(struct mc_store *s, int64_t ward_id, mc_store_procedure_fn fn,
 				    void *ctx);
-/* Procedures of a ward whose folded title contains the words of folded_query in order
+enum mc_err mc_store_procedure_each_all(struct mc_store *s, int64_t ward_id,
+					mc_store_procedure_fn fn, void *ctx);
+/* Procedures of a ward in use whose folded title contains the words of folded_query in order
  * (see mc_utf8_fold), at most limit of them, by title. */
 enum mc_err mc_store_procedure_search(struct mc_store *s, int64_t ward_id,
 				      const char *folded_query, int limit,
