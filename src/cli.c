@@ -14,13 +14,16 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "motcham/audit.h"
 #include "motcham/auth.h"
 #include "motcham/buf.h"
 #include "motcham/csvimport.h"
+#include "motcham/date.h"
 #include "motcham/demo.h"
 #include "motcham/gen.h"
 #include "motcham/http.h"
 #include "motcham/pages.h"
+#include "motcham/scans.h"
 #include "motcham/staff.h"
 #include "motcham/store.h"
 #include "motcham/token.h"
@@ -441,7 +444,10 @@ static const char usage_serve[] =
     "  --port N         TCP port (default 8080; 0 picks a free one)\n"
     "  --bind ADDR      IPv4 address to listen on (default 127.0.0.1)\n"
     "  --base-url URL   public URL of this server (default http://ADDR:PORT)\n"
-    "  --threads N      worker threads (default: one per core)\n";
+    "  --threads N      worker threads (default: one per core)\n"
+    "  --access-log F   one line per request (Common Log Format, client as a keyed hash)\n"
+    "                   appended to file F, or to standard error for '-'\n"
+    "  --metrics-allow A,B  IPv4 addresses that may read /metrics (default: none)\n";
 
 static enum mc_err first_ward_code(void *ctx, const struct mc_code *c)
 {
@@ -481,6 +487,8 @@ struct serve_opts {
 	const char *db;
 	const char *bind;
 	const char *base_url;
+	const char *access_log;
+	const char *metrics_allow;
 	long port;
 	long threads;
 };
@@ -491,7 +499,9 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	struct mc_pages_config pc = {0};
 	struct mc_pages *pages = NULL;
 	struct mc_staff *staff = NULL;
+	struct mc_scans *scans = NULL;
 	struct mc_http *http = NULL;
+	FILE *log = NULL;
 	struct mc_buf tdir, adir, fdir, errs, base;
 	uint16_t port = 0;
 	sigset_t set;
@@ -525,9 +535,22 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 		 mc_staff_create(&(struct mc_staff_config){.pages = pages, .files_dir = fdir.data},
 				 &staff)) != MC_OK)
 		goto out;
+	if ((err = mc_scans_create(o->db, &scans)) != MC_OK)
+		goto out;
+	if (o->access_log &&
+	    !(log = strcmp(o->access_log, "-") ? fopen(o->access_log, "a") : stderr)) {
+		err = MC_ERR_IO;
+		mc_buf_printf(&errs, "cannot open access log %s", o->access_log);
+		goto out;
+	}
+	if (log)
+		setvbuf(log, NULL, _IOLBF, 0);
 	hc.assets_dir = adir.data;
 	hc.pages = pages;
 	hc.staff = staff;
+	hc.scans = scans;
+	hc.access_log = log;
+	hc.metrics_allow = o->metrics_allow;
 	hc.https = !strncmp(base.data, "https://", 8);
 	hc.listen_fd = fd;
 	fd = -1;
@@ -547,6 +570,9 @@ out:
 	if (fd >= 0)
 		close(fd);
 	mc_http_destroy(http);
+	mc_scans_destroy(scans); /* after the workers: writes every scan they queued */
+	if (log && log != stderr)
+		fclose(log);
 	mc_staff_destroy(staff);
 	mc_pages_destroy(pages);
 	mc_buf_finish(&tdir);
@@ -565,6 +591,8 @@ static int cmd_serve(struct args *a, int argc, char **argv)
 				   {"bind", OPT_STR, &o.bind, 0, 0},
 				   {"base-url", OPT_STR, &o.base_url, 0, 0},
 				   {"threads", OPT_INT, &o.threads, 1, 64},
+				   {"access-log", OPT_STR, &o.access_log, 0, 0},
+				   {"metrics-allow", OPT_STR, &o.metrics_allow, 0, 0},
 				   {0}};
 	struct mc_store *s = NULL;
 	int rc;
@@ -729,6 +757,175 @@ static int cmd_user(struct args *a, int argc, char **argv)
 	return rc;
 }
 
+static const char usage_audit[] =
+    "usage: motcham audit verify [--db PATH]\n"
+    "       motcham audit export [--db PATH] [--since YYYY-MM-DD] [--out FILE]\n"
+    "verify checks the whole SHA-256 chain of the audit trail and prints \"OK, N entries\"\n"
+    "and the chain head, or the id of the first entry that does not match (exit 1).\n"
+    "export writes the entries as JSON Lines (to FILE or standard output) so the chain\n"
+    "can be archived and verified elsewhere.\n";
+
+static int audit_verify(struct args *a, struct mc_store *s)
+{
+	struct mc_audit_check c;
+	enum mc_err err;
+
+	if ((err = mc_audit_verify(s, &c)) != MC_OK)
+		return fail(a->cmd, "cannot read the audit trail", err, s);
+	if (c.first_bad) {
+		printf("FAILED at entry %lld: %s\n", (long long)c.first_bad, c.why);
+		return 1;
+	}
+	printf("OK, %lld entries\nhead %s\n", c.entries, c.head);
+	return 0;
+}
+
+static int audit_export(struct args *a, struct mc_store *s, const char *since, const char *path)
+{
+	FILE *f = stdout;
+	enum mc_err err;
+
+	if (since && !mc_date_valid(since))
+		return usage_error(a->cmd, "--since wants a date YYYY-MM-DD, not %s", since);
+	if (path && !(f = fopen(path, "w"))) {
+		fprintf(stderr, "motcham %s: cannot write %s: %s\n", a->cmd, path, strerror(errno));
+		return 1;
+	}
+	err = mc_audit_export(s, since, f);
+	if (fflush(f) != 0 && err == MC_OK)
+		err = MC_ERR_IO;
+	if (f != stdout && fclose(f) != 0 && err == MC_OK)
+		err = MC_ERR_IO;
+	return err == MC_OK ? 0 : fail(a->cmd, "export failed", err, s);
+}
+
+static int cmd_audit(struct args *a, int argc, char **argv)
+{
+	const char *db = NULL, *since = NULL, *out = NULL;
+	const struct opt opts[] = {{"db", OPT_STR, &db, 0, 0},
+				   {"since", OPT_STR, &since, 0, 0},
+				   {"out", OPT_STR, &out, 0, 0},
+				   {0}};
+	struct mc_store *s = NULL;
+	int rc;
+
+	if ((rc = parse(a, argc, argv, opts)) != 0 || a->help)
+		return rc;
+	if (a->npos != 1 || (strcmp(a->pos[0], "verify") && strcmp(a->pos[0], "export")))
+		return usage_error(a->cmd, "say 'verify' or 'export'%s", "");
+	if ((rc = open_db(a->cmd, db_path(db), false, &s)) != 0)
+		return rc;
+	rc = strcmp(a->pos[0], "verify") ? audit_export(a, s, since, out) : audit_verify(a, s);
+	mc_store_destroy(s);
+	return rc;
+}
+
+static const char usage_ward[] =
+    "usage: motcham ward merge [--db PATH] --from SLUG --into SLUG\n"
+    "Moves every record of one ward into another in one audited transaction (wards merge\n"
+    "and are renamed). Every code printed for the old ward keeps resolving: its keychain\n"
+    "code opens the new ward's home with a notice naming the old ward.\n";
+
+static int merge_failed(struct args *a, enum mc_err err, const char *from, const char *into,
+			struct mc_store *s)
+{
+	if (err == MC_ERR_GONE)
+		fprintf(stderr, "motcham %s: %s was merged already\n", a->cmd, from);
+	else if (err == MC_ERR_INVALID)
+		fprintf(stderr,
+			"motcham %s: cannot merge %s into %s (same ward, or a merged ward)\n",
+			a->cmd, from, into);
+	else
+		return fail(a->cmd, "merge failed, nothing changed", err, s);
+	return 1;
+}
+
+static int cmd_ward(struct args *a, int argc, char **argv)
+{
+	const char *db = NULL, *from = NULL, *into = NULL;
+	const struct opt opts[] = {{"db", OPT_STR, &db, 0, 0},
+				   {"from", OPT_STR, &from, 0, 0},
+				   {"into", OPT_STR, &into, 0, 0},
+				   {0}};
+	struct mc_merge_stats ms;
+	struct mc_store *s = NULL;
+	enum mc_err err;
+	int rc;
+
+	if ((rc = parse(a, argc, argv, opts)) != 0 || a->help)
+		return rc;
+	if (a->npos != 1 || strcmp(a->pos[0], "merge"))
+		return usage_error(a->cmd, "say 'merge'%s", "");
+	if (!from || !into)
+		return usage_error(a->cmd, "merge needs --from SLUG and --into SLUG%s", "");
+	if ((rc = open_db(a->cmd, db_path(db), false, &s)) != 0)
+		return rc;
+	mc_store_set_actor(s, 0, "cli");
+	if ((err = mc_store_ward_merge(s, from, into, &ms)) != MC_OK)
+		rc = merge_failed(a, err, from, into, s);
+	else
+		printf(
+		    "merged %s into %s: %ld permits, %ld procedures, %ld announcements, %ld users "
+		    "moved\n",
+		    from, into, ms.permits, ms.procedures, ms.announcements, ms.users);
+	mc_store_destroy(s);
+	return rc;
+}
+
+static const char usage_backup[] =
+    "usage: motcham backup [--db PATH] --to FILE\n"
+    "Copies the database with SQLite's online backup API (the server may keep running),\n"
+    "then opens the copy and checks it (integrity and the audit chain).\n";
+
+static int check_copy(const char *cmd, const char *path)
+{
+	struct mc_audit_check c = {0};
+	struct mc_store *copy = NULL;
+	enum mc_err err;
+	bool ok = false;
+
+	err = mc_store_open(path, MC_STORE_READONLY, &copy);
+	if (err == MC_OK)
+		err = mc_store_integrity(copy, &ok);
+	if (err == MC_OK && ok)
+		err = mc_audit_verify(copy, &c);
+	mc_store_destroy(copy);
+	if (err != MC_OK || !ok || c.first_bad) {
+		fprintf(stderr, "motcham %s: the copy %s does not verify\n", cmd, path);
+		return 1;
+	}
+	printf("backup %s written and verified: integrity ok, %lld audit entries\n", path,
+	       c.entries);
+	return 0;
+}
+
+static int cmd_backup(struct args *a, int argc, char **argv)
+{
+	const char *db = NULL, *to = NULL;
+	const struct opt opts[] = {{"db", OPT_STR, &db, 0, 0}, {"to", OPT_STR, &to, 0, 0}, {0}};
+	struct mc_store *s = NULL;
+	enum mc_err err;
+	int rc;
+
+	if ((rc = parse(a, argc, argv, opts)) != 0 || a->help)
+		return rc;
+	if (!to || a->npos)
+		return usage_error(a->cmd, "give --to FILE%s", "");
+	if (access(to, F_OK) == 0) {
+		fprintf(stderr, "motcham %s: %s exists; choose a new file\n", a->cmd, to);
+		return 1;
+	}
+	if ((rc = open_db(a->cmd, db_path(db), false, &s)) != 0)
+		return rc;
+	err = mc_store_backup(s, to);
+	mc_store_destroy(s);
+	if (err != MC_OK) {
+		unlink(to);
+		return fail(a->cmd, "backup failed", err, NULL);
+	}
+	return check_copy(a->cmd, to);
+}
+
 struct command {
 	const char *name;
 	int (*run)(struct args *a, int argc, char **argv);
@@ -744,6 +941,9 @@ static const struct command commands[] = {
     {"serve", cmd_serve, usage_serve, "run the web server"},
     {"code", cmd_code, usage_code, "list or revoke codes"},
     {"user", cmd_user, usage_user, "add, list or disable staff accounts"},
+    {"audit", cmd_audit, usage_audit, "verify or export the audit trail"},
+    {"ward", cmd_ward, usage_ward, "merge a ward into another"},
+    {"backup", cmd_backup, usage_backup, "copy the live database and verify the copy"},
 };
 
 static void print_usage(FILE *f)

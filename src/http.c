@@ -16,10 +16,13 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "motcham/auth.h"
 #include "motcham/form.h"
+#include "motcham/metrics.h"
+#include "motcham/scans.h"
 #include "motcham/pages.h"
 #include "motcham/request.h"
 #include "motcham/staff.h"
@@ -37,6 +40,7 @@ struct asset {
 	const char *type;
 	char etag[40];
 	struct MHD_Response *resp; /* built once, queued many times */
+	size_t size;
 };
 
 struct mc_http {
@@ -50,6 +54,11 @@ struct mc_http {
 	size_t nassets;
 	struct mc_staff *staff;
 	bool https;
+	struct mc_scans *scans;
+	struct mc_metrics *metrics;
+	FILE *access_log;
+	struct in_addr allow[16]; /* who may read /metrics */
+	size_t nallow;
 	/* The one read-write connection: staff pages and form posts take turns on it. */
 	struct mc_store *writer;
 	pthread_mutex_t writer_lock;
@@ -64,6 +73,12 @@ struct request {
 	struct MHD_PostProcessor *pp;
 	struct mc_form form;
 	enum mc_err form_err; /* first error met while reading the form */
+	struct timespec start;
+	unsigned status;
+	size_t bytes;
+	char method[8];
+	enum mc_route route;
+	char path[200]; /* for the access log; cut when longer */
 };
 
 static void close_store(void *p)
@@ -167,6 +182,7 @@ static enum mc_err load_asset(struct mc_http *h, const char *dir, const char *na
 	memcpy(a->name, name, strlen(name) + 1);
 	a->type = type_of(name);
 	hash_etag(data.data ? data.data : "", data.len, a->etag);
+	a->size = data.len;
 	a->resp = MHD_create_response_from_buffer(data.len, data.data, MHD_RESPMEM_MUST_COPY);
 	if (!a->resp) {
 		err = MC_ERR_NOMEM;
@@ -343,7 +359,17 @@ static bool etag_matches(struct MHD_Connection *conn, const char *etag)
 	return inm && strstr(inm, etag) != NULL;
 }
 
-static enum MHD_Result send_page(struct MHD_Connection *conn, struct mc_response *r)
+/* Remembers what was answered, for the metrics and the access log. */
+static void note(struct request *req, unsigned status, size_t bytes)
+{
+	if (req) {
+		req->status = status;
+		req->bytes = bytes;
+	}
+}
+
+static enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req,
+				 struct mc_response *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -372,30 +398,36 @@ static enum MHD_Result send_page(struct MHD_Connection *conn, struct mc_response
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookie);
 	if (r->disposition[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
+	note(req, status, len);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
-static enum MHD_Result send_asset(struct MHD_Connection *conn, const struct asset *a)
+static enum MHD_Result send_asset(struct MHD_Connection *conn, struct request *req,
+				  const struct asset *a)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	if (!etag_matches(conn, a->etag))
+	if (!etag_matches(conn, a->etag)) {
+		note(req, MHD_HTTP_OK, a->size);
 		return MHD_queue_response(conn, MHD_HTTP_OK, a->resp);
+	}
 	resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=86400");
+	note(req, MHD_HTTP_NOT_MODIFIED, 0);
 	ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
 /* Answers with an error page for status (falls back to a bare response). */
-static enum MHD_Result send_error(struct mc_http *h, struct MHD_Connection *conn, int status)
+static enum MHD_Result send_error(struct mc_http *h, struct MHD_Connection *conn,
+				  struct request *req, int status)
 {
 	struct mc_response r;
 	enum MHD_Result ret;
@@ -406,7 +438,7 @@ static enum MHD_Result send_error(struct mc_http *h, struct MHD_Connection *conn
 		r.status = status;
 		r.content_type = "text/plain; charset=utf-8";
 	}
-	ret = send_page(conn, &r);
+	ret = send_page(conn, req, &r);
 	mc_response_finish(&r);
 	return ret;
 }
@@ -426,6 +458,36 @@ static int status_of(enum mc_err err)
 	default:
 		return 500;
 	}
+}
+
+/* True when the client's IPv4 address is in the --metrics-allow list. */
+static bool metrics_allowed(struct mc_http *h, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct in_addr a;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
+		return false;
+	a = ((const struct sockaddr_in *)ci->client_addr)->sin_addr;
+	for (size_t i = 0; i < h->nallow; i++)
+		if (h->allow[i].s_addr == a.s_addr)
+			return true;
+	return false;
+}
+
+static enum mc_err metrics_page(struct mc_http *h, struct MHD_Connection *conn,
+				struct mc_response *r)
+{
+	struct mc_scans_stats st;
+
+	if (!metrics_allowed(h, conn))
+		return mc_pages_error(h->pages, 403, r);
+	if (h->scans)
+		mc_scans_stats(h->scans, &st);
+	r->status = 200;
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	return mc_metrics_render(h->metrics, h->scans ? &st : NULL, &r->body);
 }
 
 static const char *lookup(const struct mc_request *rq, enum mc_request_kind kind, const char *name)
@@ -512,7 +574,7 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 
 	if (!req->post && prefix(url, "/assets/", &rest)) {
 		a = find_asset(h, rest);
-		return a ? send_asset(conn, a) : send_error(h, conn, 404);
+		return a ? send_asset(conn, req, a) : send_error(h, conn, req, 404);
 	}
 	mc_response_init(&r);
 	if (writer_path(url, slug, &id)) {
@@ -522,6 +584,8 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 		err = route_writer(h, &rq, slug, id, &r);
 	} else if (req->post) {
 		err = mc_pages_error(h->pages, 405, &r);
+	} else if (req->route == MC_ROUTE_METRICS) {
+		err = metrics_page(h, conn, &r);
 	} else if (prefix(url, "/files/", &rest)) {
 		err = worker_store(h, &s);
 		if (err == MC_OK)
@@ -532,9 +596,16 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 	}
 	if (err != MC_OK) {
 		fprintf(stderr, "motcham: %s %s: %s\n", method, url, mc_strerror(err));
-		ret = send_error(h, conn, status_of(err));
+		if (err == MC_ERR_DB || err == MC_ERR_BUSY)
+			mc_metrics_db_error(h->metrics);
+		ret = send_error(h, conn, req, status_of(err));
 	} else {
-		ret = send_page(conn, &r);
+		if (h->scans && r.code_id)
+			mc_scans_hit(h->scans, r.code_id);
+		else if (h->scans && r.scan_miss)
+			mc_scans_miss(h->scans,
+				      r.scan_miss == 2 ? MC_SCAN_MISTYPED : MC_SCAN_UNKNOWN);
+		ret = send_page(conn, req, &r);
 	}
 	mc_response_finish(&r);
 	return ret;
@@ -557,24 +628,29 @@ static enum MHD_Result on_post_data(void *cls, enum MHD_ValueKind kind, const ch
 
 /* The first call for a request: refuse what we will not read, set up form parsing. */
 static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *conn,
-				     const char *method, void **con_cls)
+				     const char *url, const char *method, void **con_cls)
 {
 	const char *len;
 	struct request *req;
 	bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
 
-	if (!post && strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return send_error(h, conn, 405);
-	len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (post && len && strtoull(len, NULL, 10) > MC_FORM_MAX_TOTAL + 64 * 1024)
-		return send_error(h, conn, 413);
 	if (!(req = calloc(1, sizeof(*req))))
 		return MHD_NO;
 	*con_cls = req;
+	clock_gettime(CLOCK_MONOTONIC, &req->start);
+	snprintf(req->method, sizeof(req->method), "%s", method);
+	req->route = mc_metrics_route_of(url);
+	if (h->access_log)
+		snprintf(req->path, sizeof(req->path), "%s", url);
 	mc_form_init(&req->form);
 	req->post = post;
+	if (!post && strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return send_error(h, conn, req, 405);
+	len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (post && len && strtoull(len, NULL, 10) > MC_FORM_MAX_TOTAL + 64 * 1024)
+		return send_error(h, conn, req, 413);
 	if (post && !(req->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_data, req)))
-		return send_error(h, conn, 415);
+		return send_error(h, conn, req, 415);
 	return MHD_YES;
 }
 
@@ -588,31 +664,58 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	/* Answering on a later call keeps the connection alive (see shared/README). */
 	if (!req)
-		return start_request(h, conn, method, con_cls);
+		return start_request(h, conn, url, method, con_cls);
 	if (*upload_data_size) {
 		req->body_bytes += *upload_data_size;
 		if (!req->post) {
 			*upload_data_size = 0;
-			return req->body_bytes > MAX_GET_BODY ? send_error(h, conn, 413) : MHD_YES;
+			return req->body_bytes > MAX_GET_BODY ? send_error(h, conn, req, 413)
+							      : MHD_YES;
 		}
 		if (MHD_post_process(req->pp, upload_data, *upload_data_size) != MHD_YES)
-			return send_error(h, conn, req->form_err == MC_ERR_TOOBIG ? 413 : 400);
+			return send_error(h, conn, req, req->form_err == MC_ERR_TOOBIG ? 413 : 400);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	return answer(h, conn, url, method, req);
 }
 
+/* One line per request in Common Log Format, with a keyed hash of the client in place of
+ * its address, and the seconds taken at the end. */
+static void log_access(struct mc_http *h, struct MHD_Connection *conn, const struct request *req,
+		       double seconds)
+{
+	char key[65], when[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	client_key(h, conn, key);
+	key[12] = '\0';
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	fprintf(h->access_log, "%s - - [%s] \"%s %s HTTP/1.1\" %u %zu %.6f\n", key, when,
+		req->method, req->path, req->status, req->bytes, seconds);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct mc_http *h = cls;
 	struct request *req = *con_cls;
+	struct timespec now;
+	double seconds;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
 	if (!req)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	seconds = (double)(now.tv_sec - req->start.tv_sec) +
+		  (double)(now.tv_nsec - req->start.tv_nsec) / 1e9;
+	if (req->status) {
+		mc_metrics_request(h->metrics, req->route, (int)req->status, seconds);
+		if (h->access_log)
+			log_access(h, conn, req, seconds);
+	}
 	if (req->pp)
 		MHD_destroy_post_processor(req->pp);
 	mc_form_finish(&req->form);
@@ -671,6 +774,30 @@ static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *
 	return MC_OK;
 }
 
+/* "127.0.0.1,10.0.0.5": the addresses that may read /metrics (none when NULL). */
+static enum mc_err parse_allow(struct mc_http *h, const char *list, struct mc_buf *errs)
+{
+	char one[INET_ADDRSTRLEN];
+
+	while (list && *list) {
+		size_t n = strcspn(list, ",");
+
+		if (n == 0 || n >= sizeof(one) ||
+		    h->nallow == sizeof(h->allow) / sizeof(h->allow[0]))
+			goto bad;
+		memcpy(one, list, n);
+		one[n] = '\0';
+		if (inet_pton(AF_INET, one, &h->allow[h->nallow]) != 1)
+			goto bad;
+		h->nallow++;
+		list += n + (list[n] == ',');
+	}
+	return MC_OK;
+bad:
+	mc_buf_printf(errs, "--metrics-allow wants up to 16 IPv4 addresses separated by commas");
+	return MC_ERR_INVALID;
+}
+
 static enum mc_err open_writer(struct mc_http *h, struct mc_buf *errs)
 {
 	enum mc_err err;
@@ -714,6 +841,14 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 	h->lock_made = true;
 	h->staff = cfg->staff;
 	h->https = cfg->https;
+	h->scans = cfg->scans;
+	h->access_log = cfg->access_log;
+	if (!(h->metrics = mc_metrics_create())) {
+		err = MC_ERR_NOMEM;
+		goto fail;
+	}
+	if ((err = parse_allow(h, cfg->metrics_allow, errs)) != MC_OK)
+		goto fail;
 	if ((err = open_writer(h, errs)) != MC_OK)
 		goto fail;
 	if ((err = load_assets(h, cfg->assets_dir, errs)) != MC_OK)
@@ -739,6 +874,7 @@ void mc_http_destroy(struct mc_http *h)
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
 	mc_store_destroy(h->writer);
+	mc_metrics_destroy(h->metrics);
 	if (h->lock_made)
 		pthread_mutex_destroy(&h->writer_lock);
 	for (size_t i = 0; i < h->nassets; i++)

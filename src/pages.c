@@ -74,6 +74,8 @@ void mc_response_init(struct mc_response *r)
 	r->location[0] = '\0';
 	r->cookie[0] = '\0';
 	r->disposition[0] = '\0';
+	r->code_id = 0;
+	r->scan_miss = 0;
 	mc_buf_init(&r->body);
 }
 

@@ -14,7 +14,7 @@
 #include "motcham/permit.h"
 #include "motcham/utf8.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 enum stmt_id {
 	ST_WARD_ID,
@@ -82,6 +82,20 @@ enum stmt_id {
 	ST_REPORT_COUNT,
 	ST_REPORT_EACH,
 	ST_REPORT_REVIEW,
+	ST_SCAN_ADD,
+	ST_SCAN_MISS_ADD,
+	ST_SCAN_TOP,
+	ST_SCAN_MISS_COUNT,
+	ST_SCAN_TOTAL,
+	ST_MERGE_PERMITS,
+	ST_MERGE_PROCS,
+	ST_MERGE_ANNS,
+	ST_MERGE_USERS,
+	ST_MOVE_PERMIT,
+	ST_MOVE_PROC,
+	ST_MOVE_ANN,
+	ST_MOVE_USER,
+	ST_WARD_MERGE,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -252,6 +266,44 @@ static const char *const stmt_sql[ST_COUNT_] = {
 		       "r.created_at, r.id",
     [ST_REPORT_REVIEW] = "UPDATE report SET reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
 			 "reviewed_by = ?2, review_note = ?3 WHERE id = ?1 AND reviewed_at IS NULL",
+    [ST_SCAN_ADD] = "INSERT INTO scan_daily (code_id, day, count) VALUES (?1, ?2, ?3) "
+		    "ON CONFLICT (code_id, day) DO UPDATE SET count = count + excluded.count",
+    [ST_SCAN_MISS_ADD] = "INSERT INTO scan_miss_daily (day, reason, count) VALUES (?1, ?2, ?3) "
+			 "ON CONFLICT (day, reason) DO UPDATE SET count = count + excluded.count",
+    [ST_SCAN_TOP] =
+	"SELECT c.token, c.target_kind, "
+	"CASE c.target_kind"
+	" WHEN 'procedure' THEN (SELECT title FROM procedure WHERE id = c.target_id)"
+	" WHEN 'permit' THEN (SELECT number FROM permit WHERE id = c.target_id)"
+	" WHEN 'announcement' THEN (SELECT title FROM announcement WHERE id = c.target_id)"
+	" WHEN 'ward' THEN (SELECT name FROM ward WHERE id = c.target_id) END, "
+	"c.target_id, sum(d.count) AS n FROM scan_daily d JOIN code c ON c.id = d.code_id "
+	"WHERE d.day >= ?2 AND (?3 IS NULL OR c.target_kind = ?3) AND (?1 = 0 OR "
+	"CASE c.target_kind"
+	" WHEN 'procedure' THEN (SELECT ward_id FROM procedure WHERE id = c.target_id)"
+	" WHEN 'permit' THEN (SELECT ward_id FROM permit WHERE id = c.target_id)"
+	" WHEN 'announcement' THEN (SELECT ward_id FROM announcement WHERE id = c.target_id)"
+	" WHEN 'ward' THEN c.target_id END = ?1) "
+	"GROUP BY c.id ORDER BY n DESC, c.id LIMIT ?4",
+    [ST_SCAN_MISS_COUNT] = "SELECT coalesce(sum(count), 0) FROM scan_miss_daily WHERE day >= ?1 "
+			   "AND reason = ?2",
+    [ST_SCAN_TOTAL] =
+	"SELECT coalesce(sum(count), 0) FROM scan_daily WHERE (?1 = 0 OR code_id = ?1)",
+    [ST_MERGE_PERMITS] = "SELECT id FROM permit WHERE ward_id = ?1 ORDER BY id",
+    /* Records whose key is taken in the other ward stay where they are (still reachable
+     * through their codes); the rest move. */
+    [ST_MERGE_PROCS] = "SELECT id FROM procedure p WHERE ward_id = ?1 AND NOT EXISTS (SELECT 1 "
+		       "FROM procedure q WHERE q.ward_id = ?2 AND q.tthc_code = p.tthc_code) "
+		       "ORDER BY id",
+    [ST_MERGE_ANNS] = "SELECT id FROM announcement a WHERE ward_id = ?1 AND NOT EXISTS (SELECT "
+		      "1 FROM announcement b WHERE b.ward_id = ?2 AND b.title = a.title) "
+		      "ORDER BY id",
+    [ST_MERGE_USERS] = "SELECT id FROM user WHERE ward_id = ?1 ORDER BY id",
+    [ST_MOVE_PERMIT] = "UPDATE permit SET ward_id = ?2 WHERE id = ?1",
+    [ST_MOVE_PROC] = "UPDATE procedure SET ward_id = ?2 WHERE id = ?1",
+    [ST_MOVE_ANN] = "UPDATE announcement SET ward_id = ?2 WHERE id = ?1",
+    [ST_MOVE_USER] = "UPDATE user SET ward_id = ?2 WHERE id = ?1",
+    [ST_WARD_MERGE] = "UPDATE ward SET merged_into = ?2 WHERE id = ?1",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -387,8 +439,21 @@ static const char schema_v2[] =
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'audit entries are never deleted'); END;";
 
+/* Scan counts: per code and ward-local day, and scans of codes that do not exist or were
+ * mistyped. Nothing about who scanned is kept. */
+static const char schema_v3[] = "CREATE TABLE scan_daily ("
+				" code_id INTEGER NOT NULL REFERENCES code(id),"
+				" day TEXT NOT NULL,"
+				" count INTEGER NOT NULL,"
+				" PRIMARY KEY (code_id, day)) WITHOUT ROWID;"
+				"CREATE TABLE scan_miss_daily ("
+				" day TEXT NOT NULL,"
+				" reason TEXT NOT NULL CHECK (reason IN ('unknown', 'mistyped')),"
+				" count INTEGER NOT NULL,"
+				" PRIMARY KEY (day, reason)) WITHOUT ROWID;";
+
 /* Each entry brings a database from version i to i + 1. */
-static const char *const migrations[] = {schema_v1, schema_v2};
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
 
 /* What the audit trail can name, and how each record is written down in it (JSON). */
 enum entity { E_WARD, E_ANN, E_PROC, E_PERMIT, E_INSP, E_CODE, E_USER, E_FILE, E_REPORT, E_COUNT_ };
@@ -604,6 +669,7 @@ struct visit {
 		mc_store_user_fn user;
 		mc_store_file_fn file;
 		mc_store_report_fn report;
+		mc_store_scan_fn scan;
 	} fn;
 	void *ctx;
 };
@@ -2265,4 +2331,241 @@ enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *n
 			err = MC_ERR_GONE;
 	}
 	return end_write(s, err, owned, E_REPORT, id, "review");
+}
+
+/* ---- scan statistics (not audited: counts, not records) ---- */
+
+enum mc_err mc_store_scan_add(struct mc_store *s, int64_t code_id, const char *day, long long n)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_SCAN_ADD, st);
+	sqlite3_bind_int64(st, 1, code_id);
+	bind_text(st, 2, day);
+	sqlite3_bind_int64(st, 3, n);
+	return exec_stmt(st);
+}
+
+enum mc_err mc_store_scan_miss_add(struct mc_store *s, const char *day, const char *reason,
+				   long long n)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_SCAN_MISS_ADD, st);
+	bind_text(st, 1, day);
+	bind_text(st, 2, reason);
+	sqlite3_bind_int64(st, 3, n);
+	return exec_stmt(st);
+}
+
+static enum mc_err scan_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_scan_count c = {
+	    .token = col_text(st, 0),
+	    .kind = col_text(st, 1),
+	    .title = col_text(st, 2),
+	    .target_id = sqlite3_column_int64(st, 3),
+	    .count = sqlite3_column_int64(st, 4),
+	};
+	return v->fn.scan(v->ctx, &c);
+}
+
+enum mc_err mc_store_scan_top(struct mc_store *s, int64_t ward_id, const char *since,
+			      const char *kind, int limit, mc_store_scan_fn fn, void *ctx)
+{
+	struct visit v = {.fn.scan = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_SCAN_TOP, st);
+	sqlite3_bind_int64(st, 1, ward_id);
+	bind_text(st, 2, since);
+	bind_text(st, 3, kind);
+	sqlite3_bind_int(st, 4, limit);
+	return walk(st, scan_row, &v, false);
+}
+
+enum mc_err mc_store_scan_miss_count(struct mc_store *s, const char *since, const char *reason,
+				     long long *n)
+{
+	sqlite3_stmt *st;
+	int64_t count = 0;
+	enum mc_err err;
+
+	PREPARE(s, ST_SCAN_MISS_COUNT, st);
+	bind_text(st, 1, since);
+	bind_text(st, 2, reason);
+	err = query_id(st, &count);
+	*n = count;
+	return err;
+}
+
+enum mc_err mc_store_scan_total(struct mc_store *s, int64_t code_id, long long *n)
+{
+	sqlite3_stmt *st;
+	int64_t count = 0;
+	enum mc_err err;
+
+	PREPARE(s, ST_SCAN_TOTAL, st);
+	sqlite3_bind_int64(st, 1, code_id);
+	err = query_id(st, &count);
+	*n = count;
+	return err;
+}
+
+/* ---- merging wards ---- */
+
+/* Moves the rows listed by sel (ids, bound to from and into) to ward into with upd, one
+ * audited "merge" entry each. */
+static enum mc_err move_rows(struct mc_store *s, enum stmt_id sel, enum stmt_id upd, enum entity e,
+			     int64_t from, int64_t into, long *moved)
+{
+	int64_t *ids = NULL, *grown;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	enum mc_err err = MC_OK;
+	int rc;
+
+	PREPARE(s, sel, st);
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, into);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if (!(grown = realloc(ids, cap * sizeof(*ids)))) {
+				err = MC_ERR_NOMEM;
+				break;
+			}
+			ids = grown;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (err == MC_OK && rc != SQLITE_DONE)
+		err = map_rc(rc);
+	done(st);
+	for (size_t i = 0; err == MC_OK && i < n; i++) {
+		if ((err = remember(s, e, ids[i])) != MC_OK)
+			break;
+		if (!(st = stmt(s, upd))) {
+			err = prep_err(s);
+			break;
+		}
+		sqlite3_bind_int64(st, 1, ids[i]);
+		sqlite3_bind_int64(st, 2, into);
+		if ((err = exec_stmt(st)) == MC_OK)
+			err = audit(s, e, ids[i], "merge", &s->before);
+	}
+	if (err == MC_OK && moved)
+		*moved = (long)n;
+	free(ids);
+	return err;
+}
+
+struct ward_state {
+	int64_t id;
+	int64_t merged_into;
+};
+
+static enum mc_err read_ward_state(void *ctx, const struct mc_ward *w)
+{
+	struct ward_state *ws = ctx;
+
+	ws->id = w->id;
+	ws->merged_into = w->merged_into;
+	return MC_OK;
+}
+
+static enum mc_err merge_write(struct mc_store *s, const char *from_slug, const char *into_slug,
+			       struct mc_merge_stats *ms)
+{
+	struct ward_state from = {0}, into = {0};
+	sqlite3_stmt *st;
+	enum mc_err err;
+
+	if ((err = mc_store_ward_by_slug(s, from_slug, read_ward_state, &from)) != MC_OK ||
+	    (err = mc_store_ward_by_slug(s, into_slug, read_ward_state, &into)) != MC_OK)
+		return err;
+	if (from.id == into.id || into.merged_into)
+		return MC_ERR_INVALID;
+	if (from.merged_into)
+		return MC_ERR_GONE;
+	if ((err = move_rows(s, ST_MERGE_PERMITS, ST_MOVE_PERMIT, E_PERMIT, from.id, into.id,
+			     &ms->permits)) != MC_OK ||
+	    (err = move_rows(s, ST_MERGE_PROCS, ST_MOVE_PROC, E_PROC, from.id, into.id,
+			     &ms->procedures)) != MC_OK ||
+	    (err = move_rows(s, ST_MERGE_ANNS, ST_MOVE_ANN, E_ANN, from.id, into.id,
+			     &ms->announcements)) != MC_OK ||
+	    (err = move_rows(s, ST_MERGE_USERS, ST_MOVE_USER, E_USER, from.id, into.id,
+			     &ms->users)) != MC_OK)
+		return err;
+	if ((err = remember(s, E_WARD, from.id)) != MC_OK)
+		return err;
+	PREPARE(s, ST_WARD_MERGE, st);
+	sqlite3_bind_int64(st, 1, from.id);
+	sqlite3_bind_int64(st, 2, into.id);
+	if ((err = exec_stmt(st)) != MC_OK)
+		return err;
+	ms->from_id = from.id;
+	return MC_OK;
+}
+
+enum mc_err mc_store_ward_merge(struct mc_store *s, const char *from_slug, const char *into_slug,
+				struct mc_merge_stats *stats)
+{
+	struct mc_merge_stats ms = {0};
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	err = merge_write(s, from_slug, into_slug, &ms);
+	if (stats)
+		*stats = ms;
+	return end_write(s, err, owned, E_WARD, ms.from_id, "merge");
+}
+
+/* ---- backup ---- */
+
+enum mc_err mc_store_backup(struct mc_store *s, const char *path)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	enum mc_err err;
+	int rc;
+
+	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(dst);
+		return MC_ERR_IO;
+	}
+	sqlite3_busy_timeout(dst, 5000);
+	if (!(b = sqlite3_backup_init(dst, "main", s->db, "main"))) {
+		err = map_rc(sqlite3_errcode(dst));
+		sqlite3_close(dst);
+		return err == MC_OK ? MC_ERR_DB : err;
+	}
+	/* Copy in steps so that writers get the lock between them; a write on another
+	 * connection restarts the copy, which keeps it consistent. */
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	err = rc == SQLITE_DONE ? MC_OK : map_rc(rc);
+	sqlite3_close(dst);
+	return err;
+}
+
+enum mc_err mc_store_integrity(struct mc_store *s, bool *ok)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL);
+
+	*ok = false;
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*ok = col_text(st, 0) && !strcmp(col_text(st, 0), "ok");
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? MC_OK : map_rc(rc);
 }

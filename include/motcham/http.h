@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "motcham/buf.h"
 #include "motcham/err.h"
@@ -22,6 +23,9 @@ struct mc_http_config {
 	struct mc_pages *pages; /* borrowed; must outlive the server */
 	struct mc_staff *staff; /* borrowed; NULL: no staff side, no form posts */
 	bool https;             /* the public base URL is https (cookies get Secure) */
+	struct mc_scans *scans; /* borrowed; NULL: scans are not counted */
+	FILE *access_log;       /* borrowed; NULL: no access log */
+	const char *metrics_allow; /* comma-separated IPv4 addresses that may read /metrics */
 };
 
 /* Opens a listening TCP socket on the IPv4 address host and port (0: a free port, so the

@@ -37,6 +37,8 @@ struct mc_response {
 	char location[512];       /* "" or where a 303 after a form post goes */
 	char cookie[320];         /* "" or one Set-Cookie header value */
 	char disposition[256];    /* "" or a Content-Disposition header value */
+	long long code_id;        /* a code this answer resolved (counted as a scan), else 0 */
+	int scan_miss;            /* 1: unknown code, 2: mistyped code, else 0 */
 	struct mc_buf body;
 };
 

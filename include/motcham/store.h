@@ -395,4 +395,47 @@ enum mc_err mc_store_audit_count(struct mc_store *s, long long *n);
 /* Writes the canonical content an entry's hash is taken over into out. */
 enum mc_err mc_store_audit_canonical(const struct mc_audit *a, struct mc_buf *out);
 
+/* ---- Scan statistics (schema version 3): counts only, nothing about who scanned ---- */
+
+/* Adds n scans of a code on a ward-local day (YYYY-MM-DD). Not audited. */
+enum mc_err mc_store_scan_add(struct mc_store *s, int64_t code_id, const char *day, long long n);
+/* Adds n scans of a token that does not exist ("unknown") or was mistyped ("mistyped"). */
+enum mc_err mc_store_scan_miss_add(struct mc_store *s, const char *day, const char *reason,
+				   long long n);
+
+struct mc_scan_count {
+	const char *token;
+	const char *kind;
+	const char *title;
+	int64_t target_id;
+	long long count;
+};
+typedef enum mc_err (*mc_store_scan_fn)(void *ctx, const struct mc_scan_count *c);
+/* The most scanned codes since day `since` (inclusive), of one kind (NULL: all) and one ward
+ * (0: all), most scanned first, at most limit. */
+enum mc_err mc_store_scan_top(struct mc_store *s, int64_t ward_id, const char *since,
+			      const char *kind, int limit, mc_store_scan_fn fn, void *ctx);
+/* Scans of unknown or mistyped codes since day `since`. */
+enum mc_err mc_store_scan_miss_count(struct mc_store *s, const char *since, const char *reason,
+				     long long *n);
+/* All scans ever counted for a code (code_id 0: for every code). */
+enum mc_err mc_store_scan_total(struct mc_store *s, int64_t code_id, long long *n);
+/* ---- Wards merge; backups ---- */
+
+struct mc_merge_stats {
+	int64_t from_id;
+	long permits, procedures, announcements, users; /* moved */
+};
+/* Moves every record of ward from into ward into, in one transaction with an audit entry
+ * per moved record, and marks from as merged (its codes keep resolving). Procedures and
+ * announcements whose key (mã TTHC, title) the other ward already uses stay with the old
+ * ward, still reachable by their codes. MC_ERR_NOTFOUND for an unknown slug, MC_ERR_GONE when
+ * from was merged already, MC_ERR_INVALID for a ward into itself or into a merged ward. */
+enum mc_err mc_store_ward_merge(struct mc_store *s, const char *from_slug, const char *into_slug,
+				struct mc_merge_stats *stats);
+/* Copies the live database to a new file at path with SQLite's online backup API, while
+ * other connections keep reading and writing. */
+enum mc_err mc_store_backup(struct mc_store *s, const char *path);
+/* Runs PRAGMA integrity_check; *ok tells whether it said "ok". */
+enum mc_err mc_store_integrity(struct mc_store *s, bool *ok);
 #endif
