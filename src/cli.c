@@ -175,7 +175,11 @@ static int open_db(const char *cmd, const char *path, bool create, struct mc_sto
 	err = mc_store_open(path, create ? MC_STORE_CREATE : 0, s);
 	if (err != MC_OK) {
 		fprintf(stderr, "motcham %s: cannot open database %s: %s%s\n", cmd, path,
-			mc_strerror(err), create ? "" : " (run 'motcham init' or 'motcham demo')");
+			mc_strerror(err),
+			err == MC_ERR_NOTFOUND ? " (run 'motcham init' or 'motcham demo')"
+			: err == MC_ERR_IO || err == MC_ERR_BUSY
+			    ? " (read-only file system, or no permission to write beside it?)"
+			    : "");
 		return 1;
 	}
 	if ((err = mc_store_migrate(*s)) != MC_OK) {

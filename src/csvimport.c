@@ -1162,7 +1162,7 @@ static void on_row(int c, void *data)
 	im->row_done = true;
 	if (!im->fatal) {
 		err = take_row(im);
-		if (err == MC_ERR_DB || err == MC_ERR_BUSY)
+				if (err == MC_ERR_DB || err == MC_ERR_BUSY || err == MC_ERR_FULL)
 			report(im, im->row_line, "stopped: %s: %s", mc_strerror(err),
 			       mc_store_errmsg(im->s));
 		else if (err && err != MC_ERR_INVALID && err != MC_ERR_TOOBIG)
@@ -1349,7 +1349,8 @@ enum mc_err mc_csvimport_in_tx(struct mc_store *s, const char *path, const char 
 		err = MC_ERR_NOMEM;
 		goto fail;
 	}
-	if ((err = read_file(im, &data)) != MC_OK)
+	/* An empty file leaves data.data NULL, and NULL + 0 is undefined behaviour. */
+	if ((err = read_file(im, &data)) != MC_OK || (err = mc_buf_add(&data, "", 0)) != MC_OK)
 		goto fail;
 	skip = data.len >= 3 && memcmp(data.data, bom, 3) == 0 ? 3 : 0;
 	if ((err = parse(im, data.data + skip, data.len - skip)) != MC_OK)

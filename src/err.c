@@ -25,6 +25,8 @@ const char *mc_strerror(enum mc_err err)
 		return "database error";
 	case MC_ERR_BUSY:
 		return "database busy or read-only";
+	case MC_ERR_FULL:
+		return "disk full";
 	case MC_ERR_QR:
 		return "QR encoding failed";
 	case MC_ERR_PNG:

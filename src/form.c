@@ -56,8 +56,9 @@ static enum mc_err new_field(struct mc_form *f, const char *name, const char *fi
 	f->n++;
 	if (!fld->name || (filename && !fld->filename) || (content_type && !fld->content_type))
 		return MC_ERR_NOMEM;
-	/* An empty value must still read as "" rather than NULL. */
-	return mc_buf_reserve(&fld->value, 0);
+	/* An empty value must still read as "" rather than NULL; mc_buf_reserve alone would
+	 * leave a fresh allocation unterminated. */
+	return mc_buf_add(&fld->value, "", 0);
 }
 
 static struct mc_form_field *last_named(struct mc_form *f, const char *name)
@@ -122,7 +123,8 @@ static enum mc_err decode(const char *s, size_t len, struct mc_buf *out)
 			err = mc_buf_putc(out, s[i]);
 		}
 	}
-	return err == MC_OK ? mc_buf_reserve(out, 0) : err;
+	/* The caller reads the result as a C string even when it is empty. */
+	return err == MC_OK ? mc_buf_add(out, "", 0) : err;
 }
 
 enum mc_err mc_form_parse_urlencoded(struct mc_form *f, const char *body, size_t len)

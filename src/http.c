@@ -31,6 +31,8 @@
 #define MAX_ASSETS 64
 #define MAX_ASSET_BYTES (1024 * 1024)
 #define MAX_GET_BODY (64 * 1024)
+/* Past this a refused body is no longer read: the connection is closed instead. */
+#define MAX_DISCARD ((size_t)MC_FORM_MAX_TOTAL + 4 * 1024 * 1024)
 
 static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
 			  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -73,6 +75,7 @@ struct request {
 	struct MHD_PostProcessor *pp;
 	struct mc_form form;
 	enum mc_err form_err; /* first error met while reading the form */
+	unsigned refused;     /* the 4xx to answer once the body has been read, or 0 */
 	struct timespec start;
 	unsigned status;
 	size_t bytes;
@@ -454,6 +457,8 @@ static int status_of(enum mc_err err)
 	case MC_ERR_TOOBIG:
 		return 413;
 	case MC_ERR_BUSY:
+	case MC_ERR_FULL:
+	case MC_ERR_IO:
 		return 503;
 	default:
 		return 500;
@@ -596,7 +601,7 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 	}
 	if (err != MC_OK) {
 		fprintf(stderr, "motcham: %s %s: %s\n", method, url, mc_strerror(err));
-		if (err == MC_ERR_DB || err == MC_ERR_BUSY)
+		if (err == MC_ERR_DB || err == MC_ERR_BUSY || err == MC_ERR_FULL)
 			mc_metrics_db_error(h->metrics);
 		ret = send_error(h, conn, req, status_of(err));
 	} else {
@@ -666,17 +671,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!req)
 		return start_request(h, conn, url, method, con_cls);
 	if (*upload_data_size) {
+		/* libmicrohttpd cannot answer while a body is still arriving: remember what was
+		 * wrong, read on (up to a hard cap) and answer on the last call. */
 		req->body_bytes += *upload_data_size;
-		if (!req->post) {
-			*upload_data_size = 0;
-			return req->body_bytes > MAX_GET_BODY ? send_error(h, conn, req, 413)
-							      : MHD_YES;
-		}
-		if (MHD_post_process(req->pp, upload_data, *upload_data_size) != MHD_YES)
-			return send_error(h, conn, req, req->form_err == MC_ERR_TOOBIG ? 413 : 400);
+		if (req->post && !req->refused &&
+		    MHD_post_process(req->pp, upload_data, *upload_data_size) != MHD_YES)
+			req->refused = req->form_err == MC_ERR_TOOBIG ? 413 : 400;
+		if (!req->post && !req->refused && req->body_bytes > MAX_GET_BODY)
+			req->refused = 413;
 		*upload_data_size = 0;
-		return MHD_YES;
+		return req->body_bytes > MAX_DISCARD ? MHD_NO : MHD_YES;
 	}
+	if (req->refused)
+		return send_error(h, conn, req, (int)req->refused);
 	return answer(h, conn, url, method, req);
 }
 
@@ -763,9 +770,9 @@ static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *
 	h->daemon = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
-	    threads, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 15u,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, h, MHD_OPTION_END);
+	    threads, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
 	if (!h->daemon) {
 		mc_buf_printf(errs, "cannot start the HTTP server");
 		return MC_ERR_IO;

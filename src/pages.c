@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "motcham/auth.h"
 #include "motcham/date.h"
 #include "motcham/png.h"
 #include "motcham/qr.h"
@@ -55,6 +56,7 @@ struct code_info {
 	char token[MC_TOKEN_LEN + 1];
 	char kind[KIND_MAX];
 	char replaced_by[MC_TOKEN_LEN + 1];
+	int64_t id;
 	int64_t target_id;
 	int64_t ward_id;
 	bool revoked;
@@ -499,10 +501,10 @@ static enum mc_err proc_item_cb(void *ctx, const struct mc_procedure *p)
 	return mc_tobj_str(it, "title", p->title);
 }
 
-static enum mc_err merged_cb(void *ctx, const struct mc_ward *w)
+static enum mc_err merged_from_cb(void *ctx, const struct mc_ward *w)
 {
 	struct page *pg = ctx;
-	struct mc_tobj *o = mc_tobj_obj(pg->root, "merged");
+	struct mc_tobj *o = mc_tobj_obj(pg->root, "merged_from");
 	enum mc_err err;
 
 	if (!o)
@@ -516,11 +518,14 @@ static enum mc_err ward_page(struct page *pg, struct mc_response *r)
 {
 	enum mc_err err;
 
-	if (pg->merged_into) {
-		err = mc_store_ward_by_id(pg->s, pg->merged_into, merged_cb, pg);
-		if (err != MC_OK && err != MC_ERR_NOTFOUND)
+	/* A merged ward's codes and address open the ward it became, naming the old one, so
+	 * keychains printed before the merge keep working. */
+	if (pg->merged_into &&
+	    (err = mc_store_ward_by_id(pg->s, pg->ward_id, merged_from_cb, pg)) != MC_OK)
+		return err;
+	for (int hops = 0; pg->merged_into && hops < 8; hops++)
+		if ((err = mc_store_ward_by_id(pg->s, pg->merged_into, ward_cb, pg)) != MC_OK)
 			return err;
-	}
 	if ((err = mc_tobj_str(pg->root, "title", "Thủ tục, thông báo")) != MC_OK ||
 	    (err = mc_store_announcement_each_current(pg->s, pg->ward_id, pg->today, ann_item_cb,
 						      pg)) != MC_OK ||
@@ -620,6 +625,7 @@ static enum mc_err proc_cb(void *ctx, const struct mc_procedure *p)
 	pg->record_ward = p->ward_id;
 	if ((err = set_all(o, v, sizeof(v) / sizeof(v[0]))) != MC_OK ||
 	    (err = set_date(o, "updated", p->updated_at)) != MC_OK ||
+	    (err = set_date(o, "retired", p->retired_at)) != MC_OK ||
 	    (err = mc_tobj_str(pg->root, "title", p->title)) != MC_OK ||
 	    (err = set_lines(pg->root, "steps", p->steps, true)) != MC_OK)
 		return err;
@@ -684,7 +690,11 @@ static enum mc_err ann_cb(void *ctx, const struct mc_announcement *a)
 	    (err = mc_tobj_str(pg->root, "title", a->title)) != MC_OK ||
 	    (err = set_date(o, "published", a->published_on)) != MC_OK ||
 	    (err = set_date(o, "expires", a->expires_on)) != MC_OK ||
-	    (err = set_date(o, "updated", a->updated_at)) != MC_OK)
+	    (err = set_date(o, "updated", a->updated_at)) != MC_OK ||
+	    (err = set_date(o, "retired", a->retired_at)) != MC_OK ||
+	    (err = mc_tobj_bool(o, "expired",
+				!a->retired_at && a->expires_on &&
+				    strcmp(a->expires_on, pg->today) < 0)) != MC_OK)
 		return err;
 	return set_paragraphs(o, "paragraphs", a->body);
 }
@@ -831,6 +841,7 @@ static enum mc_err permit_cb(void *ctx, const struct mc_permit *p)
 		return MC_ERR_NOMEM;
 	pg->record_ward = p->ward_id;
 	if ((err = set_all(o, v, sizeof(v) / sizeof(v[0]))) != MC_OK ||
+	    (err = mc_tobj_strf(o, "id", "%" PRId64, p->id)) != MC_OK ||
 	    (err = mc_tobj_strf(pg->root, "title", "Giấy phép %s", p->number)) != MC_OK ||
 	    (err = (p->floors > 0 ? mc_tobj_strf(o, "floors", "%d", p->floors)
 				  : mc_tobj_str(o, "floors", NULL))) != MC_OK ||
@@ -862,6 +873,76 @@ static enum mc_err insp_cb(void *ctx, const struct mc_inspection *i)
 	return set_date(it, "date", i->on_date);
 }
 
+/* Only a well-formed content hash may become a link. */
+static bool sha256_hex(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+static const char *mime_label(const char *mime)
+{
+	if (mime && strcmp(mime, "application/pdf") == 0)
+		return "PDF";
+	if (mime && strcmp(mime, "image/jpeg") == 0)
+		return "Ảnh JPEG";
+	if (mime && strcmp(mime, "image/png") == 0)
+		return "Ảnh PNG";
+	return "Tệp";
+}
+
+/* "850 byte", "12 KB", "1,4 MB": sizes as people read them. */
+static enum mc_err set_size(struct mc_tobj *o, const char *key, long long n)
+{
+	if (n < 0)
+		return mc_tobj_str(o, key, NULL);
+	if (n < 1024)
+		return mc_tobj_strf(o, key, "%lld byte", n);
+	if (n < 1024 * 1024)
+		return mc_tobj_strf(o, key, "%lld KB", (n + 1023) / 1024);
+	return mc_tobj_strf(o, key, "%lld,%lld MB", n / (1024 * 1024),
+			    (n % (1024 * 1024)) * 10 / (1024 * 1024));
+}
+
+static enum mc_err file_cb(void *ctx, const struct mc_file *f)
+{
+	struct page *pg = ctx;
+	struct mc_tobj *it;
+	enum mc_err err;
+
+	if (!f->public || !sha256_hex(f->sha256))
+		return MC_OK;
+	if (!pg->list_b && !(pg->list_b = mc_tobj_obj(pg->root, "files")))
+		return MC_ERR_NOMEM;
+	if (!(it = mc_tobj_push(pg->list_b, "items")))
+		return MC_ERR_NOMEM;
+	if ((err = mc_tobj_str(it, "sha256", f->sha256)) != MC_OK ||
+	    (err = mc_tobj_str(it, "name", f->name && *f->name ? f->name : "Tệp đính kèm")) !=
+		MC_OK ||
+	    (err = mc_tobj_str(it, "type", mime_label(f->mime))) != MC_OK)
+		return err;
+	return set_size(it, "size", f->size);
+}
+
+/* The concern form carries a token tied to this permit, so a post can be checked as coming
+ * from this page without any account or session. */
+static enum mc_err set_report(struct page *pg, int64_t permit_id)
+{
+	char secret[65], purpose[48], tok[MC_AUTH_SHA256_LEN + 1];
+	struct mc_tobj *o;
+	enum mc_err err = mc_store_secret(pg->s, secret);
+
+	if (err == MC_ERR_NOTFOUND)
+		return MC_OK; /* a database without a secret cannot check posts: no form */
+	if (err != MC_OK)
+		return err;
+	snprintf(purpose, sizeof(purpose), "report:%" PRId64, permit_id);
+	mc_auth_form_token(secret, purpose, tok);
+	sodium_memzero(secret, sizeof(secret));
+	if (!(o = mc_tobj_obj(pg->root, "report")))
+		return MC_ERR_NOMEM;
+	return mc_tobj_str(o, "token", tok);
+}
+
 static enum mc_err permit_page(struct page *pg, int64_t id, struct mc_response *r)
 {
 	enum mc_err err;
@@ -871,7 +952,8 @@ static enum mc_err permit_page(struct page *pg, int64_t id, struct mc_response *
 	if (pg->record_ward != pg->ward_id)
 		return MC_ERR_NOTFOUND;
 	if ((err = mc_store_permit_inspections(pg->s, id, insp_cb, pg)) != MC_OK ||
-	    (err = add_qr(pg, MC_KIND_PERMIT, id)) != MC_OK)
+	    (err = mc_store_file_each(pg->s, id, true, file_cb, pg)) != MC_OK ||
+	    (err = set_report(pg, id)) != MC_OK || (err = add_qr(pg, MC_KIND_PERMIT, id)) != MC_OK)
 		return err;
 	return render(pg->p, pg->root, "permit", 200, r);
 }
@@ -948,6 +1030,7 @@ static enum mc_err code_cb(void *ctx, const struct mc_code *c)
 	snprintf(ci->kind, sizeof(ci->kind), "%s", c->target_kind ? c->target_kind : "");
 	snprintf(ci->replaced_by, sizeof(ci->replaced_by), "%s",
 		 c->replaced_by ? c->replaced_by : "");
+	ci->id = c->id;
 	ci->target_id = c->target_id;
 	ci->ward_id = c->ward_id;
 	ci->revoked = c->revoked_at != NULL;
@@ -1001,12 +1084,16 @@ enum mc_err mc_pages_code(struct mc_pages *p, struct mc_store *s, const char *to
 	case MC_OK:
 		if ((err = page_init(&pg, p, s)) == MC_OK)
 			err = target_page(&pg, &ci, r);
+		if (err == MC_OK)
+			r->code_id = ci.id;
 		return page_finish(&pg, err, r);
 	case MC_ERR_INVALID:
 	case MC_ERR_NOTFOUND:
+		r->scan_miss = 1;
 		return error_page(p, 404, MSG_CODE_UNKNOWN,
 				  "Hãy kiểm tra lại mã in trên móc khoá hoặc thông báo.", NULL, r);
 	case MC_ERR_CHECK:
+		r->scan_miss = 2;
 		return error_page(p, 404, MSG_CODE_MISTYPED,
 				  "Các chữ dễ nhầm: số 0 và chữ O, số 1 và chữ I, L.", NULL, r);
 	case MC_ERR_GONE:

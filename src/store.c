@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "motcham/auth.h"
 #include "motcham/buf.h"
@@ -520,14 +521,15 @@ static enum mc_err map_rc(int rc)
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 	case SQLITE_READONLY:
-	case SQLITE_FULL:
 		return MC_ERR_BUSY;
+	case SQLITE_FULL:
+		return MC_ERR_FULL;
 	case SQLITE_CONSTRAINT:
 		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 			return MC_ERR_EXISTS;
 		return MC_ERR_INVALID;
 	case SQLITE_CANTOPEN:
-		return MC_ERR_NOTFOUND;
+		return MC_ERR_IO;
 	default:
 		return MC_ERR_DB;
 	}
@@ -553,7 +555,10 @@ enum mc_err mc_store_open(const char *path, unsigned flags, struct mc_store **ou
 		    SQLITE_OPEN_READWRITE | ((flags & MC_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
 	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
 	if (rc != SQLITE_OK) {
-		err = map_rc(rc);
+		/* Missing file or directory: say so; otherwise it exists but cannot be opened
+		 * (permissions, a read-only file system). */
+		err = access(path, F_OK) != 0 && !(flags & MC_STORE_CREATE) ? MC_ERR_NOTFOUND
+									    : map_rc(rc);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);

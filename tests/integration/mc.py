@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 import unittest
 import zlib
 
@@ -626,3 +627,549 @@ def api(port, token):
 
 def main():
     unittest.main(verbosity=2)
+
+
+# --- staff side: accounts, a cookie jar, forms, the audit trail (used by test_staff) ----------
+
+def add_user(db, name, role, password, ward=None):
+    """`motcham user add` with the password on stdin; raises if the command fails."""
+    args = ["user", "add", "--db", db, "--name", name, "--role", role]
+    if ward:
+        args += ["--ward", ward]
+    proc = subprocess.run([BIN] + args, cwd=SRC, env=clean_env(), capture_output=True,
+                          input=(password + "\n").encode("utf-8"), timeout=CMD_TIMEOUT)
+    r = Result(args, proc)
+    if r.rc != 0:
+        raise AssertionError("user add failed: %r" % r)
+    return r
+
+
+def parse_set_cookie(value):
+    """(name, value, {attribute (lower case): value or True}) of one Set-Cookie header."""
+    parts = [p.strip() for p in value.split(";")]
+    name, _, val = parts[0].partition("=")
+    attrs = {}
+    for p in parts[1:]:
+        if not p:
+            continue
+        k, eq, v = p.partition("=")
+        attrs[k.strip().lower()] = v.strip() if eq else True
+    return name.strip(), val.strip(), attrs
+
+
+def multipart(fields=(), files=()):
+    """(body, content type) of a multipart/form-data form, encoded by hand.
+
+    fields: [(name, text)]; files: [(name, filename, content type, bytes)]."""
+    boundary = "----motcham-test-%s" % os.urandom(12).hex()
+    out = []
+    for name, value in fields:
+        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n"
+                    % (boundary, name)).encode("utf-8"))
+        out.append(value.encode("utf-8") if isinstance(value, str) else value)
+        out.append(b"\r\n")
+    for name, filename, ctype, data in files:
+        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                    "Content-Type: %s\r\n\r\n" % (boundary, name, filename, ctype))
+                   .encode("utf-8"))
+        out.append(data)
+        out.append(b"\r\n")
+    out.append(("--%s--\r\n" % boundary).encode("ascii"))
+    return b"".join(out), "multipart/form-data; boundary=" + boundary
+
+
+class Client:
+    """An HTTP client with a small cookie jar, optionally from its own loopback source address
+    (127.0.0.N: the server then sees another client, with its own throttle and rate limit)."""
+
+    def __init__(self, port, source=None):
+        self.port = port
+        self.source = source
+        self.cookies = {}
+
+    def request(self, method, path, body=None, content_type=None, headers=None,
+                timeout=HTTP_TIMEOUT):
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        if content_type:
+            h["Content-Type"] = content_type
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                          source_address=(self.source, 0) if self.source
+                                          else None)
+        try:
+            conn.request(method, path, body=body, headers=h)
+            resp = conn.getresponse()
+            r = Response(resp.status, resp.getheaders(), resp.read())
+        finally:
+            conn.close()
+        r.method, r.path, r.sent = method, path, body
+        r.set_cookies = [parse_set_cookie(v) for k, v in r.headers if k.lower() == "set-cookie"]
+        for name, value, attrs in r.set_cookies:
+            gone = attrs.get("max-age") == "0" or not value
+            if gone:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return r
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, fields, **kw):
+        """POSTs fields ([(name, value)] or a dict) urlencoded."""
+        items = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        body = urllib.parse.urlencode(items).encode("ascii")
+        return self.request("POST", path, body=body,
+                            content_type="application/x-www-form-urlencoded", **kw)
+
+    def post_multipart(self, path, fields=(), files=(), **kw):
+        items = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        body, ctype = multipart(items, files)
+        return self.request("POST", path, body=body, content_type=ctype, **kw)
+
+
+def describe(r):
+    """The whole exchange of a Client response, for assertion messages."""
+    sent = r.sent if isinstance(getattr(r, "sent", None), (bytes, type(None))) else b""
+    sent = (sent or b"")
+    shown = sent[:600] + (b"...(%d bytes)" % len(sent) if len(sent) > 600 else b"")
+    try:
+        body = page_text(r.body)[:800] if r.body else ""
+    except UnicodeDecodeError:
+        body = "%d bytes, not UTF-8: %r" % (len(r.body), r.body[:40])
+    return "%s %s\n  sent: %r\n  -> %s %r\n  body: %s" % (
+        getattr(r, "method", "?"), getattr(r, "path", "?"), shown, r.status, r.headers, body)
+
+
+class _Forms(html.parser.HTMLParser):
+    """Every <form>: action, method, enctype and its fields as a browser would submit them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms = []
+        self._text = None  # (field name) of the open textarea
+        self._select = None
+        self._options = []
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get"),
+                               "enctype": a.get("enctype", ""), "fields": [], "names": []})
+            return
+        if not self.forms:
+            return
+        f = self.forms[-1]
+        name = a.get("name")
+        if tag == "input" and name:
+            f["names"].append(name)
+            kind = a.get("type", "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            f["fields"].append([name, a.get("value", "on" if kind == "checkbox" else "")])
+        elif tag == "textarea" and name:
+            f["names"].append(name)
+            f["fields"].append([name, ""])
+            self._text = f["fields"][-1]
+        elif tag == "select" and name:
+            f["names"].append(name)
+            self._select, self._options = name, []
+        elif tag == "option" and self._select:
+            self._options.append((a.get("value"), "selected" in a, []))
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            if self._text and self._text[1].startswith("\n"):
+                self._text[1] = self._text[1][1:]  # as browsers do
+            self._text = None
+        elif tag == "select" and self._select and self.forms:
+            chosen = [o for o in self._options if o[1]] or self._options[:1]
+            if chosen:
+                v, _, text = chosen[0]
+                self.forms[-1]["fields"].append(
+                    [self._select, v if v is not None else "".join(text).strip()])
+            self._select = None
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text[1] += data
+        elif self._select and self._options:
+            self._options[-1][2].append(data)
+
+
+def forms(body):
+    p = _Forms()
+    p.feed(body.decode("utf-8") if isinstance(body, bytes) else body)
+    p.close()
+    return p.forms
+
+
+def find_form(body, action_path):
+    """The form posting to action_path (absolute URLs compared by path), or None."""
+    for f in forms(body):
+        if urllib.parse.urlsplit(html.unescape(f["action"])).path == action_path:
+            return f
+    return None
+
+
+def form_value(form, name):
+    for k, v in form["fields"]:
+        if k == name:
+            return v
+    return None
+
+
+def text_nodes(fragment):
+    """The non-empty visible text pieces of an HTML fragment, whitespace collapsed."""
+    p = _Collector()
+    p.feed(fragment.decode("utf-8") if isinstance(fragment, bytes) else fragment)
+    p.close()
+    out = []
+    for t in p.text:
+        t = re.sub(r"\s+", " ", t).strip()
+        if t:
+            out.append(t)
+    return out
+
+
+def audit_rows(db, after_id=0):
+    """Audit entries with id > after_id as dicts (before/after decoded from JSON)."""
+    out = sqlite(db, "SELECT json_group_array(json_object('id', id, 'actor_id', actor_id, "
+                     "'actor', actor, 'entity', entity, 'entity_id', entity_id, 'action', "
+                     "action, 'before', before, 'after', after)) FROM (SELECT * FROM audit "
+                     "WHERE id > %d ORDER BY id);" % int(after_id))
+    rows = json.loads(out or "[]")
+    for r in rows:
+        for k in ("before", "after"):
+            r[k] = json.loads(r[k]) if r[k] is not None else None
+    return rows
+
+
+def audit_last_id(db):
+    return int(sqlite(db, "SELECT coalesce(max(id), 0) FROM audit;"))
+
+
+def sha256_hex(data):
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
+def small_pdf(text="motcham test"):
+    """A minimal valid one-page PDF (cross-reference offsets computed)."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R >>"]
+    stream = ("BT /F1 12 Tf 10 50 Td (%s) Tj ET" % text).encode("latin-1")
+    objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1,
+                                                                             xref)
+    return bytes(out)
+
+
+def small_png(seed=0, size=8):
+    """A valid small greyscale PNG whose content depends on seed."""
+    fd, path = tempfile.mkstemp(suffix=".png")
+    os.close(fd)
+    try:
+        write_gray_png(path, [[(x * 31 + y * 17 + seed) % 256 for x in range(size)]
+                              for y in range(size)])
+        with open(path, "rb") as f:
+            return f.read()
+    finally:
+        os.unlink(path)
+
+
+# === hostile input and faults (used by test_hostile and test_faults) =========================
+# One block, appended; nothing above is changed.
+
+def raw_exchange(port, data, timeout=10, limit=4 << 20):
+    """Sends bytes as they are and reads the reply until the server closes, without raising
+    when the server resets or stops reading. Returns (reply, how): how is 'eof', 'reset',
+    'timeout' or 'limit'. Bounded in time and size."""
+    deadline = time.monotonic() + timeout
+    chunks, total, how = [], 0, "timeout"
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            how = "reset"  # the server may have answered already: read what is there
+        while time.monotonic() < deadline and total < limit:
+            s.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                how = "timeout"
+                break
+            except ConnectionResetError:
+                how = "reset"
+                break
+            if not b:
+                how = "eof" if how != "reset" else how
+                break
+            chunks.append(b)
+            total += len(b)
+        else:
+            how = "limit" if total >= limit else "timeout"
+    return b"".join(chunks), how
+
+
+def parse_response_at(data, pos=0, head=False):
+    """(status, {lower-case header: value}, body, end offset) of the HTTP/1.x response that
+    starts at data[pos], or None when it is incomplete. Understands Content-Length and
+    chunked bodies; head=True: the answer to a HEAD, no body."""
+    end = data.find(b"\r\n\r\n", pos)
+    if end < 0:
+        return None
+    lines = data[pos:end].split(b"\r\n")
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", lines[0])
+    if not m:
+        raise AssertionError("not an HTTP status line: %r" % lines[0][:200])
+    headers = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(b":")
+        headers[k.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
+    pos, status = end + 4, int(m.group(1))
+    if head or status in (204, 304) or 100 <= status < 200:
+        return status, headers, b"", pos
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = b""
+        while True:
+            nl = data.find(b"\r\n", pos)
+            if nl < 0:
+                return None
+            size = int(data[pos:nl].split(b";")[0], 16)
+            pos = nl + 2
+            if size == 0:
+                nl = data.find(b"\r\n", pos)
+                return (status, headers, body, nl + 2) if nl >= 0 else None
+            body += data[pos:pos + size]
+            pos += size + 2
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        if pos + n > len(data):
+            return None
+        return status, headers, data[pos:pos + n], pos + n
+    return status, headers, data[pos:], len(data)
+
+
+def parse_responses(data, head=False):
+    """[(status, {lower-case header: value}, body)] of the HTTP/1.x responses in data, in
+    order; an incomplete last one is left out. head: one bool for all, or one per response."""
+    out, pos = [], 0
+    while pos < len(data):
+        h = head[len(out)] if isinstance(head, (list, tuple)) and len(out) < len(head) \
+            else bool(head) if not isinstance(head, (list, tuple)) else False
+        got = parse_response_at(data, pos, h)
+        if got is None:
+            break
+        out.append(got[:3])
+        pos = got[3]
+    return out
+
+
+def healthz_status(port, timeout=5):
+    """Status of GET /healthz, or None when no answer came within timeout."""
+    try:
+        return request(port, "/healthz", timeout=timeout).status
+    except (OSError, http.client.HTTPException):
+        return None
+
+
+def integrity_check(db):
+    return sqlite(db, "PRAGMA integrity_check;")
+
+
+def schema_sql(db):
+    return sqlite(db, "SELECT type, name, sql FROM sqlite_master ORDER BY type, name;")
+
+
+def start_motcham(args, env=None, user=None):
+    """Starts motcham ARGS in the background (a Popen; the caller waits or kills it)."""
+    kw = {"user": user, "group": user, "extra_groups": []} if user is not None else {}
+    return subprocess.Popen([BIN] + [str(a) for a in args], cwd=SRC, env=clean_env(env),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, **kw)
+
+
+def run_as(user, args, timeout=CMD_TIMEOUT):
+    """Runs motcham ARGS as another user (uid; also its gid); returns a Result."""
+    p = start_motcham(args, user=user)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate(10)
+    p.stdout, p.stderr = out, err
+    return Result([str(a) for a in args], p)
+
+
+class ServerAs(Server):
+    """A Server whose process runs as another user (uid; also its gid), e.g. 65534."""
+
+    def __init__(self, db, user, **kw):
+        super().__init__(db, **kw)
+        self.user = user
+
+    def start(self):
+        args = [BIN, "serve", "--db", self.db, "--port", str(self.want_port),
+                "--bind", "127.0.0.1"] + self.extra
+        self._errfile = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args, cwd=SRC, env=clean_env(), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self._errfile,
+                                     user=self.user, group=self.user, extra_groups=[])
+        deadline = time.monotonic() + self.start_timeout
+        buf = b""
+        while time.monotonic() < deadline and self.port is None:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                buf += chunk
+                m = self.URL_RE.search(buf.decode("utf-8", "replace"))
+                if m:
+                    self.port = int(m.group(1))
+            elif self.proc.poll() is not None:
+                break
+        if self.port is None:
+            self.stop(sig=signal.SIGKILL)
+            raise AssertionError("server (as %s) did not start: stdout %r stderr %r"
+                                 % (self.user, buf[-500:], self.stderr()[-1000:]))
+        self._drain = threading.Thread(target=self._drain_stdout, daemon=True)
+        self._drain.start()
+        return self
+
+
+def mount(args):
+    """Runs mount ARGS; returns None on success, else the reason (for a skip message)."""
+    try:
+        p = subprocess.run(["mount"] + args, capture_output=True, timeout=30,
+                           stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return str(e)
+    return None if p.returncode == 0 else (p.stderr.decode(errors="replace").strip() or
+                                           "mount exited %d" % p.returncode)
+
+
+def umount(path):
+    subprocess.run(["umount", path], capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+
+
+def readonly_bind(src, dst):
+    """Makes dst a read-only view of directory src; None on success, else the reason."""
+    why = mount(["--bind", src, dst])
+    if why:
+        return why
+    why = mount(["-o", "remount,bind,ro", dst])
+    if why:
+        umount(dst)
+    return why
+
+
+def permits_csv(path, n, prefix="K"):
+    """A permits CSV of n valid rows with numbers NNN/GPSC-<prefix>."""
+    rows = (permit_row("%d/GPSC-%s" % (i + 1, prefix)) for i in range(n))
+    return write_csv(path, PERMIT_COLUMNS, rows)
+# === end of hostile input and faults =========================================================
+
+
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+             "source", "track", "wbr"}
+BLOCK_TAGS = {"address", "article", "aside", "div", "dl", "fieldset", "footer", "form", "h1",
+              "h2", "h3", "h4", "h5", "h6", "header", "hr", "main", "nav", "ol", "p", "pre",
+              "section", "table", "ul"}
+
+
+class _Tree(html.parser.HTMLParser):
+    """A forgiving element tree: {"tag", "attrs", "children"} with text as plain strings."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = {"tag": "#root", "attrs": {}, "children": []}
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCK_TAGS and self.stack[-1]["tag"] == "p":
+            self.stack.pop()  # a block closes an open <p>
+        el = {"tag": tag, "attrs": {k: v or "" for k, v in attrs}, "children": []}
+        self.stack[-1]["children"].append(el)
+        if tag not in VOID_TAGS:
+            self.stack.append(el)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1]["children"].append({"tag": tag, "attrs": {k: v or "" for k, v in attrs},
+                                           "children": []})
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i]["tag"] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1]["children"].append(data)
+
+
+def _controls(el):
+    """Names of the visible named form controls inside el (el included)."""
+    if isinstance(el, str):
+        return []
+    names = []
+    if el["tag"] in ("input", "select", "textarea") and el["attrs"].get("name") and \
+            el["attrs"].get("type", "").lower() != "hidden":
+        names.append(el["attrs"]["name"])
+    for c in el["children"]:
+        names += _controls(c)
+    return names
+
+
+def _texts(el, out):
+    if isinstance(el, str):
+        t = re.sub(r"\s+", " ", el).strip()
+        if t:
+            out.append(t)
+        return out
+    if el["tag"] in ("textarea", "option", "script", "style"):
+        return out  # values, not messages
+    for c in el["children"]:
+        _texts(c, out)
+    return out
+
+
+def field_blocks(body):
+    """{field name: text pieces of the largest element around that control holding no other
+    visible control}: the place a message about that field belongs. Option labels and
+    textarea contents are left out."""
+    t = _Tree()
+    t.feed(body.decode("utf-8") if isinstance(body, bytes) else body)
+    t.close()
+    out = {}
+
+    def walk(el, path):
+        if isinstance(el, str):
+            return
+        path = path + [el]
+        if el["tag"] in ("input", "select", "textarea") and el["attrs"].get("name"):
+            name = el["attrs"]["name"]
+            block = el
+            for anc in reversed(path[:-1]):
+                if set(_controls(anc)) - {name}:
+                    break
+                block = anc
+            out.setdefault(name, _texts(block, []))
+        for c in el["children"]:
+            walk(c, path)
+    walk(t.root, [])
+    return out

@@ -182,6 +182,13 @@ class Merge(unittest.TestCase):
                 self.assertEqual(resp.status, 200, (token, kind))
                 if kind != "ward":
                     self.assertIn(mc.html.escape(title, quote=False), resp.text)
+            # The old keychain opens the new ward's home, naming the old ward.
+            old_key = [t for t, k, title in before.values() if k == "ward"
+                       and title == "Phường 7, Quận 8"][0]
+            page = mc.request(srv.port, "/q/" + old_key).text
+            self.assertIn("Phường 7, Quận 8", page)
+            self.assertIn("đã sáp nhập vào", page)
+            self.assertIn("Phường Thử Hai, Quận 8", page)
         r = mc.run(["ward", "merge", "--db", self.db, "--from", SLUG, "--into", "phuong-thu-hai"])
         self.assertEqual(r.rc, 1, r)
 
@@ -191,6 +198,40 @@ class Merge(unittest.TestCase):
             r = mc.run(["ward", "merge", "--db", self.db, "--from", SLUG, "--into", into])
             self.assertEqual(r.rc, 1, r)
         self.assertEqual(mc.sqlite_dump(self.db), dump)
+
+
+class Scans(unittest.TestCase):
+    def setUp(self):
+        self.tmp = mc.TempDir()
+        self.db = demo_db(self.tmp)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_scan_counts_match_requests_after_stop(self):
+        codes = mc.code_list(self.db)
+        permit = [c for c in codes if c[1] == "permit"][0][0]
+        proc = [c for c in codes if c[1] == "procedure"][0][0]
+        with mc.Server(self.db) as srv:
+            for _ in range(137):
+                self.assertEqual(mc.request(srv.port, "/q/" + permit).status, 200)
+            for _ in range(23):
+                self.assertEqual(mc.request(srv.port, "/Q/" + proc.lower()).status, 200)
+            for _ in range(5):
+                self.assertEqual(mc.request(srv.port, "/q/" + mc.mistype(permit)).status, 404)
+            # Pages that are not scans are not counted.
+            self.assertEqual(mc.request(srv.port, "/w/" + SLUG).status, 200)
+        # The server has stopped (SIGTERM): everything queued must be on disk now.
+        def count(token):
+            return int(mc.sqlite(self.db, "SELECT coalesce(sum(d.count), 0) FROM scan_daily d "
+                                 "JOIN code c ON c.id = d.code_id WHERE c.token = '%s'" % token))
+        self.assertEqual(count(permit), 137)
+        self.assertEqual(count(proc), 23)
+        self.assertEqual(mc.sqlite(self.db, "SELECT sum(count) FROM scan_miss_daily "
+                                   "WHERE reason = 'mistyped'"), "5")
+        self.assertEqual(mc.sqlite(self.db, "SELECT sum(count) FROM scan_daily"), "160")
+        # Nothing that identifies a person: no address anywhere in the database.
+        self.assertNotIn(b"127.0.0.1", mc.sqlite_dump(self.db))
 
 
 if __name__ == "__main__":
