@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "motcham/auth.h"
+#include "motcham/cache.h"
 #include "motcham/form.h"
 #include "motcham/metrics.h"
 #include "motcham/scans.h"
@@ -84,26 +85,111 @@ struct request {
 	char path[200]; /* for the access log; cut when longer */
 };
 
-static void close_store(void *p)
+/* A worker thread's own state: its read-only connection and the pages it rendered, valid
+ * while the database's content and the ward-local day stay the same. */
+struct worker {
+	struct mc_store *s;
+	struct mc_cache *pages;
+	long long data_version;
+	long long content_version;
+	time_t day_ends;
+	struct timespec checked; /* when the database was last asked */
+};
+
+/* A rendered answer kept by a worker: the response object is queued again as it is. */
+struct cached {
+	struct MHD_Response *resp;
+	unsigned status;
+	size_t len;
+	long long code_id;
+	int scan_miss;
+	char etag[40];
+};
+
+static void free_cached(void *p)
 {
-	mc_store_destroy(p);
+	struct cached *c = p;
+
+	if (c) {
+		MHD_destroy_response(c->resp);
+		free(c);
+	}
 }
 
-/* The calling worker's own read-only connection, opened on first use. */
-static enum mc_err worker_store(struct mc_http *h, struct mc_store **out)
+static void close_worker(void *p)
 {
-	struct mc_store *s = pthread_getspecific(h->store_key);
+	struct worker *w = p;
+
+	if (w) {
+		mc_cache_destroy(w->pages);
+		mc_store_destroy(w->s);
+		free(w);
+	}
+}
+
+/* The calling worker's state, made on first use. */
+static enum mc_err worker_of(struct mc_http *h, struct worker **out)
+{
+	struct worker *w = pthread_getspecific(h->store_key);
 	enum mc_err err;
 
-	if (!s) {
-		if ((err = mc_store_open(h->db_path, MC_STORE_READONLY, &s)) != MC_OK)
-			return err;
-		if (pthread_setspecific(h->store_key, s) != 0) {
-			mc_store_destroy(s);
+	if (!w) {
+		if (!(w = calloc(1, sizeof(*w))))
 			return MC_ERR_NOMEM;
+		w->data_version = w->content_version = -1;
+		if ((err = mc_store_open(h->db_path, MC_STORE_READONLY, &w->s)) != MC_OK ||
+		    !(w->pages = mc_cache_create(4096, free_cached)) ||
+		    pthread_setspecific(h->store_key, w) != 0) {
+			close_worker(w);
+			return err != MC_OK ? err : MC_ERR_NOMEM;
 		}
 	}
-	*out = s;
+	*out = w;
+	return MC_OK;
+}
+
+static enum mc_err worker_store(struct mc_http *h, struct mc_store **out)
+{
+	struct worker *w;
+	enum mc_err err = worker_of(h, &w);
+
+	*out = err == MC_OK ? w->s : NULL;
+	return err;
+}
+
+/* Drops the worker's pages when a record changed (another connection's commit that added
+ * an audit entry; scan counts alone do not count) or a new ward-local day began (permit
+ * verdicts say "today"). PRAGMA data_version is the cheap first check. */
+static enum mc_err keep_fresh(struct worker *w)
+{
+	long long dv, cv;
+	time_t now = time(NULL);
+	struct timespec t;
+	enum mc_err err;
+
+	/* Asking costs a read lock (two fcntl calls); under load ask at most every
+	 * millisecond, which no person can outrun after saving an edit. */
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (t.tv_sec == w->checked.tv_sec && t.tv_nsec - w->checked.tv_nsec < 1000000 &&
+	    now < w->day_ends)
+		return MC_OK;
+	w->checked = t;
+	if ((err = mc_store_data_version(w->s, &dv)) != MC_OK)
+		return err;
+	if (dv != w->data_version) {
+		if ((err = mc_store_content_version(w->s, &cv)) != MC_OK)
+			return err;
+		w->data_version = dv;
+		if (cv != w->content_version) {
+			mc_cache_clear(w->pages);
+			w->content_version = cv;
+		}
+	}
+	if (now >= w->day_ends) {
+		mc_cache_clear(w->pages);
+		/* Ward-local midnight is 17:00 UTC. */
+		w->day_ends = (now + 7 * 3600) / 86400 * 86400 + 86400 - 7 * 3600;
+	}
 	return MC_OK;
 }
 
@@ -371,24 +457,17 @@ static void note(struct request *req, unsigned status, size_t bytes)
 	}
 }
 
-static enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req,
-				 struct mc_response *r)
+/* Builds the response for r, taking its body. NULL when out of memory. */
+static struct MHD_Response *build(struct mc_response *r)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	unsigned status = (unsigned)r->status;
 	size_t len = r->body.len;
-	char *body;
+	char *body = len ? mc_buf_steal(&r->body) : NULL;
 
-	if (status == 200 && etag_matches(conn, r->etag)) {
-		status = MHD_HTTP_NOT_MODIFIED;
-		len = 0;
-	}
-	body = len ? mc_buf_steal(&r->body) : NULL;
 	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(body);
-		return MHD_NO;
+		return NULL;
 	}
 	add_common_headers(resp, r->content_type ? r->content_type : "text/html; charset=utf-8");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
@@ -401,10 +480,109 @@ static enum MHD_Result send_page(struct MHD_Connection *conn, struct request *re
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookie);
 	if (r->disposition[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
-	note(req, status, len);
+	return resp;
+}
+
+static enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req,
+				 struct mc_response *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned status = (unsigned)r->status;
+
+	if (status == 200 && etag_matches(conn, r->etag)) {
+		status = MHD_HTTP_NOT_MODIFIED;
+		mc_buf_reset(&r->body);
+	}
+	note(req, status, r->body.len);
+	if (!(resp = build(r)))
+		return MHD_NO;
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* Counts a scan, whether the answer was just rendered or came from the cache. */
+static void count_scan(struct mc_http *h, long long code_id, int miss)
+{
+	if (h->scans && code_id)
+		mc_scans_hit(h->scans, code_id);
+	else if (h->scans && miss)
+		mc_scans_miss(h->scans, miss == 2 ? MC_SCAN_MISTYPED : MC_SCAN_UNKNOWN);
+}
+
+static enum MHD_Result send_cached(struct mc_http *h, struct MHD_Connection *conn,
+				   struct request *req, const struct cached *c)
+{
+	count_scan(h, c->code_id, c->scan_miss);
+	if (c->status == 200 && etag_matches(conn, c->etag)) {
+		struct mc_response r;
+		enum MHD_Result ret;
+
+		mc_response_init(&r);
+		r.status = 200;
+		snprintf(r.etag, sizeof(r.etag), "%s", c->etag);
+		ret = send_page(conn, req, &r);
+		mc_response_finish(&r);
+		return ret;
+	}
+	note(req, c->status, c->len);
+	return MHD_queue_response(conn, c->status, c->resp);
+}
+
+/* Public GET pages without a query string are the same for everyone until the data or the
+ * day changes: the hot path of a scan. */
+static bool cacheable(const struct request *req, struct MHD_Connection *conn, const char *url)
+{
+	switch (req->route) {
+	case MC_ROUTE_HOME:
+	case MC_ROUTE_WARD:
+	case MC_ROUTE_PROCEDURE:
+	case MC_ROUTE_ANNOUNCEMENT:
+	case MC_ROUTE_PERMIT:
+	case MC_ROUTE_CODE:
+	case MC_ROUTE_QR:
+	case MC_ROUTE_API:
+		break;
+	default:
+		return false;
+	}
+	return !req->post && strlen(url) < 256 &&
+	       MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0;
+}
+
+/* Renders a public page through the worker's cache. */
+static enum MHD_Result answer_public(struct mc_http *h, struct MHD_Connection *conn,
+				     struct request *req, const char *url, struct mc_response *r,
+				     enum mc_err *err)
+{
+	struct cached *c;
+	struct worker *w;
+
+	if ((*err = worker_of(h, &w)) != MC_OK || (*err = keep_fresh(w)) != MC_OK)
+		return MHD_NO;
+	if ((c = mc_cache_get(w->pages, url)))
+		return send_cached(h, conn, req, c);
+	if ((*err = route(h, conn, url, r)) != MC_OK)
+		return MHD_NO;
+	if (r->status != 200 && r->status != 404 && r->status != 410)
+		return send_page(conn, req, r);
+	if (!(c = calloc(1, sizeof(*c)))) {
+		*err = MC_ERR_NOMEM;
+		return MHD_NO;
+	}
+	*c = (struct cached){.status = (unsigned)r->status,
+			     .len = r->body.len,
+			     .code_id = r->code_id,
+			     .scan_miss = r->scan_miss};
+	snprintf(c->etag, sizeof(c->etag), "%s", r->etag);
+	if (!(c->resp = build(r)) || mc_cache_put(w->pages, url, c) != MC_OK) {
+		if (!c->resp)
+			free(c);
+		*err = MC_ERR_NOMEM;
+		return MHD_NO;
+	}
+	return send_cached(h, conn, req, c);
 }
 
 static enum MHD_Result send_asset(struct MHD_Connection *conn, struct request *req,
@@ -534,7 +712,8 @@ static bool writer_path(const char *url, char slug[65], long long *id)
 	const char *rest, *sub;
 	size_t n;
 
-	if (!strncasecmp(url, "/staff", 6) && (url[6] == '\0' || url[6] == '/'))
+	if ((!strncasecmp(url, "/staff", 6) && (url[6] == '\0' || url[6] == '/')) ||
+	    (!strncasecmp(url, "/supervise", 10) && (url[10] == '\0' || url[10] == '/')))
 		return true;
 	if (!prefix(url, "/w/", &rest))
 		return false;
@@ -596,6 +775,12 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 		if (err == MC_OK)
 			err = h->staff ? mc_staff_public_file(h->staff, s, &rq, rest, &r)
 				       : mc_pages_error(h->pages, 404, &r);
+	} else if (cacheable(req, conn, url)) {
+		ret = answer_public(h, conn, req, url, &r, &err);
+		if (err == MC_OK) {
+			mc_response_finish(&r);
+			return ret;
+		}
 	} else {
 		err = route(h, conn, url, &r);
 	}
@@ -605,11 +790,7 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 			mc_metrics_db_error(h->metrics);
 		ret = send_error(h, conn, req, status_of(err));
 	} else {
-		if (h->scans && r.code_id)
-			mc_scans_hit(h->scans, r.code_id);
-		else if (h->scans && r.scan_miss)
-			mc_scans_miss(h->scans,
-				      r.scan_miss == 2 ? MC_SCAN_MISTYPED : MC_SCAN_UNKNOWN);
+		count_scan(h, r.code_id, r.scan_miss);
 		ret = send_page(conn, req, &r);
 	}
 	mc_response_finish(&r);
@@ -643,7 +824,7 @@ static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *c
 		return MHD_NO;
 	*con_cls = req;
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
-	snprintf(req->method, sizeof(req->method), "%s", method);
+	strncpy(req->method, method, sizeof(req->method) - 1);
 	req->route = mc_metrics_route_of(url);
 	if (h->access_log)
 		snprintf(req->path, sizeof(req->path), "%s", url);
@@ -768,11 +949,12 @@ static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *
 		threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
 	}
 	h->daemon = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-	    on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
-	    threads, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+	    MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 15u,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, h, MHD_OPTION_END);
 	if (!h->daemon) {
 		mc_buf_printf(errs, "cannot start the HTTP server");
 		return MC_ERR_IO;
@@ -836,7 +1018,7 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 		err = MC_ERR_NOMEM;
 		goto fail;
 	}
-	if (pthread_key_create(&h->store_key, close_store) != 0) {
+	if (pthread_key_create(&h->store_key, close_worker) != 0) {
 		err = MC_ERR_NOMEM;
 		goto fail;
 	}

@@ -7,7 +7,7 @@
 #define SIDE_MAX 20000
 /* Measured on a version 3 symbol at 8 px/module: level 1 gives 570 bytes in 28 us, 6 gives
  * 380 bytes in 90 us, 9 gives no gain for 500 us. */
-#define ZLEVEL 6
+#define ZLEVEL 1
 
 struct geom {
 	int scale;
@@ -90,8 +90,9 @@ static void write_header(png_structp png, png_infop info, const struct geom *g)
 		ppm = (png_uint_32)(g->dpi / 0.0254 + 0.5);
 		png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
 	}
-	/* Filters do not help bilevel images; skipping them saves time. */
-	png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+	/* Each module row is repeated scale times: the Up filter turns every repeat into zeros,
+	 * which even the fastest zlib level squeezes to nothing. */
+	png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
 	png_set_compression_level(png, ZLEVEL);
 	png_write_info(png, info);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -22,6 +23,7 @@
 #include "motcham/request.h"
 #include "motcham/session.h"
 #include "motcham/store.h"
+#include "motcham/supervise.h"
 #include "motcham/template.h"
 #include "motcham/token.h"
 #include "motcham/upload.h"
@@ -544,6 +546,54 @@ static enum mc_err ward_pick(struct ctx *c, int64_t ward_id)
 	return MC_OK;
 }
 
+/* ---- scan statistics on the dashboard ------------------------------------------------ */
+
+#define SCAN_TOP 10
+
+static enum mc_err scan_item_cb(void *ctx, const struct mc_scan_count *sc)
+{
+	struct list *l = ctx;
+	struct mc_tobj *o = list_push(l);
+	enum mc_err err;
+
+	if (!o)
+		return MC_ERR_NOMEM;
+	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)sc->target_id)) != MC_OK ||
+	    (err = mc_tobj_str(o, "title", sc->title)) != MC_OK ||
+	    (err = mc_tobj_str(o, "token", sc->token)) != MC_OK)
+		return err;
+	return mc_tobj_strf(o, "count", "%lld", sc->count);
+}
+
+/* The most scanned procedures and permits of the ward since days ago (ward-local dates), and
+ * the scans of unknown and mistyped codes, which cannot be told apart by ward. */
+static enum mc_err scan_window(struct ctx *c, struct mc_tobj *board, int64_t ward_id, int days)
+{
+	struct mc_tobj *o = mc_tobj_push(board, "scans");
+	struct list procs, permits;
+	char since[MC_DATE_LEN + 1];
+	long long unknown = 0, mistyped = 0;
+	enum mc_err err;
+
+	if (!o)
+		return MC_ERR_NOMEM;
+	procs = (struct list){o, "top_procedures", NULL};
+	permits = (struct list){o, "top_permits", NULL};
+	mc_date_of(time(NULL) - (time_t)days * 86400, since);
+	if ((err = mc_store_scan_top(c->wr, ward_id, since, MC_KIND_PROCEDURE, SCAN_TOP,
+				     scan_item_cb, &procs)) != MC_OK ||
+	    (err = mc_store_scan_top(c->wr, ward_id, since, MC_KIND_PERMIT, SCAN_TOP, scan_item_cb,
+				     &permits)) != MC_OK ||
+	    (err = mc_store_scan_miss_count(c->wr, since, "unknown", &unknown)) != MC_OK ||
+	    (err = mc_store_scan_miss_count(c->wr, since, "mistyped", &mistyped)) != MC_OK)
+		return err;
+	if ((err = mc_tobj_strf(o, "days", "%d", days)) != MC_OK ||
+	    (err = mc_tobj_str(o, "since", since)) != MC_OK ||
+	    (err = mc_tobj_strf(o, "unknown", "%lld", unknown)) != MC_OK)
+		return err;
+	return mc_tobj_strf(o, "mistyped", "%lld", mistyped);
+}
+
 static enum mc_err dashboard(struct ctx *c)
 {
 	struct dash d = {.c = c};
@@ -576,6 +626,10 @@ static enum mc_err dashboard(struct ctx *c)
 		err = mc_tobj_strf(w, "open_reports", "%d", d.open);
 	if (err == MC_OK)
 		err = mc_tobj_bool(w, "can_write", mc_session_can_write(&c->u, d.ward_id));
+	if (err == MC_OK)
+		err = scan_window(c, w, d.ward_id, 7);
+	if (err == MC_OK)
+		err = scan_window(c, w, d.ward_id, 30);
 	return err == MC_OK ? show(c, "staff_home", 200) : err;
 }
 
@@ -2134,11 +2188,13 @@ static enum mc_err authenticate(struct ctx *c, bool *done)
 enum mc_err mc_staff_handle(struct mc_staff *st, struct mc_store *wr, const struct mc_request *rq,
 			    struct mc_response *r)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
+	struct ctx *c;
 	bool done;
 	enum mc_err err;
 
-	if (!c)
+	if (!strncasecmp(rq->path, "/supervise", 10) && (!rq->path[10] || rq->path[10] == '/'))
+		return mc_supervise_handle(st->pages, wr, rq, r);
+	if (!(c = calloc(1, sizeof(*c))))
 		return MC_ERR_NOMEM;
 	c->st = st;
 	c->wr = wr;

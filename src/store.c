@@ -18,6 +18,8 @@
 #define SCHEMA_VERSION 3
 
 enum stmt_id {
+	ST_DATA_VERSION,
+	ST_AUDIT_HEAD,
 	ST_WARD_ID,
 	ST_WARD_INSERT,
 	ST_WARD_UPDATE,
@@ -97,6 +99,11 @@ enum stmt_id {
 	ST_MOVE_ANN,
 	ST_MOVE_USER,
 	ST_WARD_MERGE,
+	ST_SUP_PERMITS,
+	ST_SUP_PERMIT_COUNT,
+	ST_SUP_WARDS,
+	ST_SUP_AUDIT,
+	ST_SUP_REPORTS,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -132,7 +139,29 @@ enum stmt_id {
 	" WHEN 'permit' THEN (SELECT ward_id FROM permit WHERE id = c.target_id) END "             \
 	"FROM code c LEFT JOIN code r ON r.id = c.replaced_by "
 
+/* Supervision: the permits a list shows. ?1 list (enum mc_sup_list), ?2 ward (0: all),
+ * ?3 status, ?4 'ends' to filter ends_on instead of issued_on, ?5/?6 date range, ?7 today,
+ * ?8 the last day counted as "soon". */
+#define SUP_OPEN "p.status IN ('issued', 'in_progress')"
+#define SUP_OPEN_COUNT                                                                             \
+	"(SELECT count(*) FROM report r WHERE r.permit_id = p.id AND r.reviewed_at IS NULL)"
+#define SUP_OLDEST                                                                                 \
+	"(SELECT min(r.created_at) FROM report r WHERE r.permit_id = p.id AND r.reviewed_at IS "   \
+	"NULL)"
+#define SUP_DAY "CASE ?4 WHEN 'ends' THEN p.ends_on ELSE p.issued_on END"
+#define SUP_WHERE                                                                                  \
+	"WHERE (?2 = 0 OR p.ward_id = ?2) AND (?3 IS NULL OR p.status = ?3) AND (?5 IS NULL "      \
+	"OR " SUP_DAY " >= ?5) AND (?6 IS NULL OR " SUP_DAY " <= ?6) AND CASE ?1 "                 \
+	"WHEN 1 THEN " SUP_OPEN " AND p.ends_on < ?7 "                                             \
+	"WHEN 2 THEN " SUP_OPEN " AND p.ends_on >= ?7 AND p.ends_on <= ?8 "                        \
+	"WHEN 3 THEN p.status IN ('suspended', 'revoked') "                                        \
+	"WHEN 4 THEN " SUP_OPEN_COUNT " > 0 ELSE 1 END "
+#define SUP_SNAP                                                                                   \
+	"CASE WHEN json_valid(coalesce(a.after, a.before)) THEN coalesce(a.after, a.before) END"
+
 static const char *const stmt_sql[ST_COUNT_] = {
+    [ST_DATA_VERSION] = "PRAGMA data_version",
+    [ST_AUDIT_HEAD] = "SELECT coalesce(max(id), 0) FROM audit",
     [ST_WARD_ID] = "SELECT id FROM ward WHERE slug = ?1",
     [ST_WARD_INSERT] = "INSERT INTO ward (slug, name, address, phone, hours, intro, "
 		       "merged_into, sample, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
@@ -305,6 +334,36 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_MOVE_ANN] = "UPDATE announcement SET ward_id = ?2 WHERE id = ?1",
     [ST_MOVE_USER] = "UPDATE user SET ward_id = ?2 WHERE id = ?1",
     [ST_WARD_MERGE] = "UPDATE ward SET merged_into = ?2 WHERE id = ?1",
+    [ST_SUP_PERMITS] = "SELECT " PERMIT_COLS ", (SELECT slug FROM ward w WHERE w.id = p.ward_id), "
+		       "(SELECT name FROM ward w WHERE w.id = p.ward_id), " SUP_OPEN_COUNT ", "
+		       SUP_OLDEST " FROM permit p " SUP_WHERE "ORDER BY CASE ?1 WHEN 4 THEN "
+		       SUP_OLDEST " END, CASE WHEN ?1 IN (1, 2) THEN p.ends_on END, CASE WHEN ?1 "
+		       "= 3 THEN p.updated_at END DESC, p.issued_on DESC, p.id DESC "
+		       "LIMIT ?9 OFFSET ?10",
+    [ST_SUP_PERMIT_COUNT] = "SELECT count(*) FROM permit p " SUP_WHERE,
+    [ST_SUP_WARDS] =
+	"SELECT w.id, w.slug, w.name, count(p.id), "
+	"count(CASE WHEN p.status = 'issued' THEN 1 END), "
+	"count(CASE WHEN p.status = 'in_progress' THEN 1 END), "
+	"count(CASE WHEN p.status = 'suspended' THEN 1 END), "
+	"count(CASE WHEN p.status = 'revoked' THEN 1 END), "
+	"count(CASE WHEN p.status = 'completed' THEN 1 END), "
+	"count(CASE WHEN " SUP_OPEN " AND p.ends_on < ?2 THEN 1 END), "
+	"count(CASE WHEN " SUP_OPEN " AND p.ends_on >= ?2 AND p.ends_on <= ?3 THEN 1 END), "
+	"count(CASE WHEN " SUP_OPEN_COUNT " > 0 THEN 1 END) "
+	"FROM ward w LEFT JOIN permit p ON p.ward_id = w.id "
+	"WHERE w.merged_into IS NULL AND (?1 = 0 OR w.id = ?1) GROUP BY w.id ORDER BY w.name",
+    /* The permit's own entries and those of the records that hang off it: its codes, files,
+     * inspections and reports name it in their snapshots. Text that is not JSON (a hand-made
+     * entry) is skipped rather than failing the whole page. */
+    [ST_SUP_AUDIT] = "SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
+		     "prev_hash, hash FROM audit a WHERE (entity = 'permit' AND entity_id = ?1) "
+		     "OR (entity IN ('file', 'inspection', 'report') AND "
+		     "json_extract(" SUP_SNAP ", '$.permit_id') = ?1) OR (entity = 'code' AND "
+		     "json_extract(" SUP_SNAP ", '$.target_kind') = 'permit' AND "
+		     "json_extract(" SUP_SNAP ", '$.target_id') = ?1) ORDER BY id",
+    [ST_SUP_REPORTS] = "SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
+		       "WHERE r.permit_id = ?1 ORDER BY r.created_at, r.id",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -1020,6 +1079,32 @@ enum mc_err mc_store_audit_count(struct mc_store *s, long long *n)
 	PREPARE(s, ST_AUDIT_COUNT, st);
 	err = query_id(st, &count);
 	*n = count;
+	return err;
+}
+
+enum mc_err mc_store_data_version(struct mc_store *s, long long *v)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	enum mc_err err;
+
+	PREPARE(s, ST_DATA_VERSION, st);
+	err = query_id(st, &n);
+	*v = n;
+	return err;
+}
+
+enum mc_err mc_store_content_version(struct mc_store *s, long long *v)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	enum mc_err err;
+
+	/* Every change to a record appends an audit entry, so the newest entry's id moves
+	 * exactly when content does, and not when only scan counts are written. */
+	PREPARE(s, ST_AUDIT_HEAD, st);
+	err = query_id(st, &n);
+	*v = n;
 	return err;
 }
 
@@ -2573,4 +2658,133 @@ enum mc_err mc_store_integrity(struct mc_store *s, bool *ok)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_OK ? MC_OK : map_rc(rc);
+}
+
+/* ---- supervision queries ---- */
+
+/* The caller's callback for rows no member of struct visit carries. */
+struct sup_visit {
+	mc_store_sup_permit_fn permit;
+	mc_store_sup_ward_fn ward;
+	void *ctx;
+};
+
+static void bind_filter(sqlite3_stmt *st, const struct mc_sup_filter *f)
+{
+	sqlite3_bind_int(st, 1, (int)f->list);
+	sqlite3_bind_int64(st, 2, f->ward_id);
+	bind_text(st, 3, f->status);
+	bind_text(st, 4, f->by_end ? "ends" : "issued");
+	bind_text(st, 5, f->from);
+	bind_text(st, 6, f->to);
+	bind_text(st, 7, f->today);
+	bind_text(st, 8, f->soon);
+}
+
+/* Lets permit_row fill the permit part of a supervision row. */
+static enum mc_err copy_permit(void *ctx, const struct mc_permit *p)
+{
+	*(struct mc_permit *)ctx = *p;
+	return MC_OK;
+}
+
+static enum mc_err sup_permit_row(sqlite3_stmt *st, const struct visit *v)
+{
+	const struct sup_visit *sv = v->ctx;
+	struct mc_sup_permit p = {
+	    .ward_slug = col_text(st, 18),
+	    .ward_name = col_text(st, 19),
+	    .open_reports = sqlite3_column_int64(st, 20),
+	    .oldest_report = col_text(st, 21),
+	};
+	struct visit inner = {.fn.permit = copy_permit, .ctx = &p.permit};
+	enum mc_err err;
+
+	if ((err = permit_row(st, &inner)) != MC_OK)
+		return err;
+	return sv->permit(sv->ctx, &p);
+}
+
+enum mc_err mc_store_sup_permits(struct mc_store *s, const struct mc_sup_filter *f, int limit,
+				 long long offset, mc_store_sup_permit_fn fn, void *ctx)
+{
+	struct sup_visit sv = {.permit = fn, .ctx = ctx};
+	struct visit v = {.ctx = &sv};
+	sqlite3_stmt *st;
+
+	if (limit < 0 || offset < 0)
+		return MC_ERR_INVALID;
+	PREPARE(s, ST_SUP_PERMITS, st);
+	bind_filter(st, f);
+	sqlite3_bind_int(st, 9, limit);
+	sqlite3_bind_int64(st, 10, offset);
+	return walk(st, sup_permit_row, &v, false);
+}
+
+enum mc_err mc_store_sup_permit_count(struct mc_store *s, const struct mc_sup_filter *f,
+				      long long *n)
+{
+	sqlite3_stmt *st;
+	int64_t count = 0;
+	enum mc_err err;
+
+	PREPARE(s, ST_SUP_PERMIT_COUNT, st);
+	bind_filter(st, f);
+	err = query_id(st, &count);
+	*n = count;
+	return err;
+}
+
+static enum mc_err sup_ward_row(sqlite3_stmt *st, const struct visit *v)
+{
+	const struct sup_visit *sv = v->ctx;
+	struct mc_sup_ward w = {
+	    .ward_id = sqlite3_column_int64(st, 0),
+	    .slug = col_text(st, 1),
+	    .name = col_text(st, 2),
+	    .total = sqlite3_column_int64(st, 3),
+	    .overdue = sqlite3_column_int64(st, 9),
+	    .expiring = sqlite3_column_int64(st, 10),
+	    .reported = sqlite3_column_int64(st, 11),
+	};
+
+	for (int i = 0; i < 5; i++)
+		w.by_status[i] = sqlite3_column_int64(st, 4 + i);
+	return sv->ward(sv->ctx, &w);
+}
+
+enum mc_err mc_store_sup_wards(struct mc_store *s, int64_t ward_id, const char *today,
+			       const char *soon, mc_store_sup_ward_fn fn, void *ctx)
+{
+	struct sup_visit sv = {.ward = fn, .ctx = ctx};
+	struct visit v = {.ctx = &sv};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_SUP_WARDS, st);
+	sqlite3_bind_int64(st, 1, ward_id);
+	bind_text(st, 2, today);
+	bind_text(st, 3, soon);
+	return walk(st, sup_ward_row, &v, false);
+}
+
+enum mc_err mc_store_sup_permit_audit(struct mc_store *s, int64_t permit_id, mc_store_audit_fn fn,
+				      void *ctx)
+{
+	struct visit v = {.fn.audit = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_SUP_AUDIT, st);
+	sqlite3_bind_int64(st, 1, permit_id);
+	return walk(st, audit_row, &v, false);
+}
+
+enum mc_err mc_store_sup_permit_reports(struct mc_store *s, int64_t permit_id,
+					mc_store_report_fn fn, void *ctx)
+{
+	struct visit v = {.fn.report = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_SUP_REPORTS, st);
+	sqlite3_bind_int64(st, 1, permit_id);
+	return walk(st, report_row, &v, false);
 }

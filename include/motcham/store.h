@@ -171,6 +171,12 @@ int mc_store_schema_version(void);
 /* Reads the database's schema version into *version. */
 enum mc_err mc_store_version(struct mc_store *s, int *version);
 
+/* PRAGMA data_version: changes when another connection has committed anything. */
+enum mc_err mc_store_data_version(struct mc_store *s, long long *v);
+/* A number that changes whenever a record (not a scan count) changes: caches of rendered
+ * pages compare it to know when to drop what they hold. */
+enum mc_err mc_store_content_version(struct mc_store *s, long long *v);
+
 /* Transactions: begin takes the write lock at once (BEGIN IMMEDIATE). */
 enum mc_err mc_store_begin(struct mc_store *s);
 enum mc_err mc_store_commit(struct mc_store *s);
@@ -438,4 +444,65 @@ enum mc_err mc_store_ward_merge(struct mc_store *s, const char *from_slug, const
 enum mc_err mc_store_backup(struct mc_store *s, const char *path);
 /* Runs PRAGMA integrity_check; *ok tells whether it said "ok". */
 enum mc_err mc_store_integrity(struct mc_store *s, bool *ok);
+
+/* ---- supervision queries ---- */
+
+/* The lists of the supervisor dashboard. */
+enum mc_sup_list {
+	MC_SUP_ALL = 0,	     /* every permit, newest issue date first */
+	MC_SUP_OVERDUE = 1,  /* open status, ends_on before today; earliest end first */
+	MC_SUP_EXPIRING = 2, /* open status, ends_on from today to soon; earliest end first */
+	MC_SUP_HALTED = 3,   /* suspended or revoked; latest change first */
+	MC_SUP_REPORTED = 4, /* with unreviewed resident reports; oldest report first */
+};
+
+struct mc_sup_filter {
+	enum mc_sup_list list;
+	int64_t ward_id;    /* 0: every ward */
+	const char *status; /* MC_STATUS_* or NULL for any */
+	bool by_end;        /* the date range applies to ends_on instead of issued_on */
+	const char *from;   /* YYYY-MM-DD or NULL, inclusive */
+	const char *to;     /* YYYY-MM-DD or NULL, inclusive */
+	const char *today;  /* YYYY-MM-DD, ward-local */
+	const char *soon;   /* YYYY-MM-DD: the last day counted as expiring soon */
+};
+
+struct mc_sup_permit {
+	struct mc_permit permit;
+	const char *ward_slug;
+	const char *ward_name;
+	long long open_reports;
+	const char *oldest_report; /* created_at of the oldest unreviewed report, or NULL */
+};
+typedef enum mc_err (*mc_store_sup_permit_fn)(void *ctx, const struct mc_sup_permit *p);
+
+/* The permits of a list that pass the filter, at most limit from offset, in the list's
+ * order. */
+enum mc_err mc_store_sup_permits(struct mc_store *s, const struct mc_sup_filter *f, int limit,
+				 long long offset, mc_store_sup_permit_fn fn, void *ctx);
+/* How many permits the same filter lets through. */
+enum mc_err mc_store_sup_permit_count(struct mc_store *s, const struct mc_sup_filter *f,
+				      long long *n);
+
+struct mc_sup_ward {
+	int64_t ward_id;
+	const char *slug;
+	const char *name;
+	long long total;
+	long long by_status[5]; /* issued, in_progress, suspended, revoked, completed */
+	long long overdue, expiring, reported; /* as the lists of enum mc_sup_list count them */
+};
+typedef enum mc_err (*mc_store_sup_ward_fn)(void *ctx, const struct mc_sup_ward *w);
+/* Permit counts of every ward that stands on its own (ward_id 0) or of one, by name. */
+enum mc_err mc_store_sup_wards(struct mc_store *s, int64_t ward_id, const char *today,
+			       const char *soon, mc_store_sup_ward_fn fn, void *ctx);
+
+/* Audit entries about a permit or the records that hang off it (its codes, files,
+ * inspections and reports), in chain order. */
+enum mc_err mc_store_sup_permit_audit(struct mc_store *s, int64_t permit_id, mc_store_audit_fn fn,
+				      void *ctx);
+/* Every resident report about a permit, reviewed or not, oldest first. */
+enum mc_err mc_store_sup_permit_reports(struct mc_store *s, int64_t permit_id,
+					mc_store_report_fn fn, void *ctx);
+
 #endif

@@ -250,13 +250,18 @@ def raw_request(port, data, timeout=HTTP_TIMEOUT, limit=4 << 20):
     """Sends bytes as they are and reads until the server closes (bounded in time and size)."""
     deadline = time.monotonic() + timeout
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(data)
         chunks, total = [], 0
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return b""  # refused before reading it all: a closed connection
         while time.monotonic() < deadline and total < limit:
             try:
                 b = s.recv(65536)
             except socket.timeout:
                 break
+            except ConnectionResetError:
+                break  # a reset is a closed connection too
             if not b:
                 break
             chunks.append(b)
