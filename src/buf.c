@@ -42,7 +42,7 @@ enum mc_err mc_buf_reserve(struct mc_buf *b, size_t n)
 	p = realloc(b->data, cap);
 	if (!p)
 		return MC_ERR_NOMEM;
-		b->data = p;
+	b->data = p;
 	b->cap = cap;
 	b->data[b->len] = '\0'; /* the promise in buf.h holds from the first allocation */
 	return MC_OK;
