@@ -61,8 +61,7 @@ void mc_auth_sha256_hex(const void *data, size_t len, char out[MC_AUTH_SHA256_LE
 	sodium_bin2hex(out, MC_AUTH_SHA256_LEN + 1, h, sizeof(h));
 }
 
-void mc_auth_form_token(const char *secret, const char *purpose,
-			char out[MC_AUTH_SHA256_LEN + 1])
+void mc_auth_form_token(const char *secret, const char *purpose, char out[MC_AUTH_SHA256_LEN + 1])
 {
 	crypto_hash_sha256_state st;
 	unsigned char h[crypto_hash_sha256_BYTES];

@@ -1162,7 +1162,7 @@ static void on_row(int c, void *data)
 	im->row_done = true;
 	if (!im->fatal) {
 		err = take_row(im);
-				if (err == MC_ERR_DB || err == MC_ERR_BUSY || err == MC_ERR_FULL)
+		if (err == MC_ERR_DB || err == MC_ERR_BUSY || err == MC_ERR_FULL)
 			report(im, im->row_line, "stopped: %s: %s", mc_strerror(err),
 			       mc_store_errmsg(im->s));
 		else if (err && err != MC_ERR_INVALID && err != MC_ERR_TOOBIG)

@@ -334,12 +334,13 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_MOVE_ANN] = "UPDATE announcement SET ward_id = ?2 WHERE id = ?1",
     [ST_MOVE_USER] = "UPDATE user SET ward_id = ?2 WHERE id = ?1",
     [ST_WARD_MERGE] = "UPDATE ward SET merged_into = ?2 WHERE id = ?1",
-    [ST_SUP_PERMITS] = "SELECT " PERMIT_COLS ", (SELECT slug FROM ward w WHERE w.id = p.ward_id), "
-		       "(SELECT name FROM ward w WHERE w.id = p.ward_id), " SUP_OPEN_COUNT ", "
-		       SUP_OLDEST " FROM permit p " SUP_WHERE "ORDER BY CASE ?1 WHEN 4 THEN "
-		       SUP_OLDEST " END, CASE WHEN ?1 IN (1, 2) THEN p.ends_on END, CASE WHEN ?1 "
-		       "= 3 THEN p.updated_at END DESC, p.issued_on DESC, p.id DESC "
-		       "LIMIT ?9 OFFSET ?10",
+    [ST_SUP_PERMITS] =
+	"SELECT " PERMIT_COLS ", (SELECT slug FROM ward w WHERE w.id = p.ward_id), "
+	"(SELECT name FROM ward w WHERE w.id = p.ward_id), " SUP_OPEN_COUNT ", " SUP_OLDEST
+	" FROM permit p " SUP_WHERE "ORDER BY CASE ?1 WHEN 4 THEN " SUP_OLDEST
+	" END, CASE WHEN ?1 IN (1, 2) THEN p.ends_on END, CASE WHEN ?1 "
+	"= 3 THEN p.updated_at END DESC, p.issued_on DESC, p.id DESC "
+	"LIMIT ?9 OFFSET ?10",
     [ST_SUP_PERMIT_COUNT] = "SELECT count(*) FROM permit p " SUP_WHERE,
     [ST_SUP_WARDS] =
 	"SELECT w.id, w.slug, w.name, count(p.id), "

@@ -210,9 +210,14 @@ class Supervise(unittest.TestCase):
         self.assertGreater(len(self.ids(list_where("overdue"))), 0)
 
     def test_chain_head_matches_cli(self):
-        r = self.supervisor().get("/supervise")
+        # The plain board shows the head without walking the chain; ?verify=1 walks it.
+        plain = self.supervisor().get("/supervise")
+        self.assertEqual(plain.status, 200, mc.describe(plain))
+        self.assertNotIn("Toàn vẹn (OK)", plain.text)
+        r = self.supervisor().get("/supervise?verify=1")
         self.assertEqual(r.status, 200, mc.describe(r))
         head = re.search(r'<code id="chain-head">([0-9a-f]{64})</code>', r.text)
+        self.assertIn(head.group(0), plain.text)
         self.assertTrue(head, mc.describe(r))
         v = mc.run(["audit", "verify", "--db", self.db])
         self.assertEqual(v.rc, 0, v)
@@ -461,7 +466,7 @@ class TamperedChain(unittest.TestCase):
             self.assertIn("FAILED at entry 42", v.out)
             srv = mc.start_server_with_base(db)
             c = login(self, srv.port, "giamsat")
-            r = c.get("/supervise")
+            r = c.get("/supervise?verify=1")
             self.assertEqual(r.status, 200, mc.describe(r))
             self.assertIn('<strong id="first-bad">42</strong>', r.text)
             self.assertNotIn("Toàn vẹn (OK)", r.text)
