@@ -8,12 +8,14 @@ struct slot {
 	char *key; /* NULL: empty */
 	void *value;
 	uint64_t hash;
+	size_t size;
 };
 
 struct mc_cache {
 	struct slot *slots;
 	size_t cap; /* a power of two, at least twice max so probes stay short */
 	size_t n, max;
+	size_t bytes, max_bytes;
 	mc_cache_free_fn free_value;
 };
 
@@ -26,7 +28,7 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
-struct mc_cache *mc_cache_create(size_t max_entries, mc_cache_free_fn free_value)
+struct mc_cache *mc_cache_create(size_t max_entries, size_t max_bytes, mc_cache_free_fn free_value)
 {
 	struct mc_cache *c = calloc(1, sizeof(*c));
 	size_t cap = 16;
@@ -39,6 +41,7 @@ struct mc_cache *mc_cache_create(size_t max_entries, mc_cache_free_fn free_value
 		goto fail;
 	c->cap = cap;
 	c->max = max_entries;
+	c->max_bytes = max_bytes;
 	c->free_value = free_value;
 	return c;
 fail:
@@ -57,6 +60,7 @@ void mc_cache_clear(struct mc_cache *c)
 		c->slots[i].key = NULL;
 	}
 	c->n = 0;
+	c->bytes = 0;
 }
 
 void mc_cache_destroy(struct mc_cache *c)
@@ -85,18 +89,22 @@ void *mc_cache_get(struct mc_cache *c, const char *key)
 	return sl->key ? sl->value : NULL;
 }
 
-enum mc_err mc_cache_put(struct mc_cache *c, const char *key, void *value)
+enum mc_err mc_cache_put(struct mc_cache *c, const char *key, void *value, size_t size)
 {
 	uint64_t h = fnv1a(key);
 	struct slot *sl = find(c, key, h);
 
+	size += strlen(key) + sizeof(*sl);
 	if (sl->key) {
 		if (c->free_value)
 			c->free_value(sl->value);
+		c->bytes = c->bytes - sl->size + size;
 		sl->value = value;
+		sl->size = size;
 		return MC_OK;
 	}
-	if (c->n == c->max) {
+	if (c->n == c->max ||
+	    size > c->max_bytes - (c->bytes < c->max_bytes ? c->bytes : c->max_bytes)) {
 		mc_cache_clear(c);
 		sl = find(c, key, h);
 	}
@@ -107,7 +115,9 @@ enum mc_err mc_cache_put(struct mc_cache *c, const char *key, void *value)
 	}
 	sl->value = value;
 	sl->hash = h;
+	sl->size = size;
 	c->n++;
+	c->bytes += size;
 	return MC_OK;
 }
 

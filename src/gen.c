@@ -41,12 +41,16 @@ struct item {
 	char *url;
 	int version;
 	enum mc_err err;
-	char msg[256]; /* why err, printed by the main thread in list order */
+	char msg[256];	   /* why err, printed by the main thread in list order */
+	struct mc_buf img; /* encoded, waiting for the writer */
+	bool ready;	   /* under list.lock */
 };
 
 struct list {
 	struct item *v;
 	size_t n, cap;
+	pthread_mutex_t lock; /* encoders hand items to the writer */
+	pthread_cond_t done;
 	const char *base_url;
 	FILE *errs;
 };
@@ -298,8 +302,11 @@ static void list_free(struct list *l)
 		free(l->v[i].kind);
 		free(l->v[i].title);
 		free(l->v[i].url);
+		mc_buf_finish(&l->v[i].img);
 	}
 	free(l->v);
+	pthread_mutex_destroy(&l->lock);
+	pthread_cond_destroy(&l->done);
 }
 
 static enum mc_err write_all(int fd, const char *p, size_t n)
@@ -430,46 +437,52 @@ static enum mc_err render(const struct job *j, const struct mc_qr *qr, struct it
 	return err;
 }
 
-static void make_one(const struct job *j, struct item *it, struct mc_buf *img)
+/* Encodes an item into it->img (or records why not). */
+static void encode_one(const struct job *j, struct item *it)
 {
 	struct mc_qr qr;
-	char name[MC_TOKEN_LEN + 8], eb[128];
 	enum mc_err err;
 
-	mc_buf_reset(img);
 	if ((err = mc_qr_encode(it->url, j->ecc, &qr)) != MC_OK) {
 		fail_item(it, err, "encoding %s: %s", it->url, mc_strerror(err));
 		return;
 	}
 	it->version = qr.version;
-	err = render(j, &qr, it, img);
+	err = render(j, &qr, it, &it->img);
 	mc_qr_finish(&qr);
-	if (err != MC_OK) {
-		if (it->err == MC_OK)
-			fail_item(it, err, "drawing the image: %s", mc_strerror(err));
-		return;
-	}
+	if (err != MC_OK && it->err == MC_OK)
+		fail_item(it, err, "drawing the image: %s", mc_strerror(err));
+}
+
+static void write_one(const struct job *j, struct item *it)
+{
+	char name[MC_TOKEN_LEN + 8], eb[128];
+
 	snprintf(name, sizeof(name), "%s.%s", it->token, j->format == MC_GEN_SVG ? "svg" : "png");
-	if (write_image(j->out_dir, name, img) != MC_OK)
+	if (it->err == MC_OK && write_image(j->out_dir, name, &it->img) != MC_OK)
 		fail_item(it, MC_ERR_IO, "writing %s/%s: %s", j->out_dir, name,
 			  strerror_r(errno, eb, sizeof(eb)));
+	mc_buf_finish(&it->img);
 }
 
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	struct mc_buf img;
-	size_t i;
 
-	mc_buf_init(&img);
-	for (i = w->first; i < w->l->n; i += w->stride)
-		make_one(w->job, &w->l->v[i], &img);
-	mc_buf_finish(&img);
+	for (size_t i = w->first; i < w->l->n; i += w->stride) {
+		encode_one(w->job, &w->l->v[i]);
+		pthread_mutex_lock(&w->l->lock);
+		w->l->v[i].ready = true;
+		pthread_cond_broadcast(&w->l->done);
+		pthread_mutex_unlock(&w->l->lock);
+	}
 	return NULL;
 }
 
-/* Encoding, compression and file creation dominate and items are independent, so split
- * them over every core; a thread that cannot start has its share done here instead. */
+/* Encoders on every core, and this thread writes the files in list order as they come:
+ * creating files is the file system's work, and two threads creating files in one
+ * directory only wait on each other. An encoder that cannot start has its items encoded
+ * here instead. */
 static void run_workers(const struct job *j, struct list *l)
 {
 	struct worker w[MAX_THREADS];
@@ -480,12 +493,22 @@ static void run_workers(const struct job *j, struct list *l)
 
 	for (i = 0; i < n; i++) {
 		w[i] = (struct worker){j, l, i, n};
-		if (i > 0 && i < l->n)
+		if (i < l->n)
 			started[i] = pthread_create(&t[i], NULL, work, &w[i]) == 0;
 	}
-	for (i = 0; i < n; i++)
-		if (!started[i])
-			work(&w[i]);
+	for (i = 0; i < l->n; i++) {
+		struct item *it = &l->v[i];
+
+		if (!started[i % n]) {
+			encode_one(j, it);
+		} else {
+			pthread_mutex_lock(&l->lock);
+			while (!it->ready)
+				pthread_cond_wait(&l->done, &l->lock);
+			pthread_mutex_unlock(&l->lock);
+		}
+		write_one(j, it);
+	}
 	for (i = 0; i < n; i++)
 		if (started[i])
 			pthread_join(t[i], NULL);
@@ -594,7 +617,10 @@ static enum mc_err report(const struct list *l, size_t *written)
 
 enum mc_err mc_gen_run(struct mc_store *s, const struct mc_gen_opts *o, FILE *errs)
 {
-	struct list l = {.base_url = o->base_url, .errs = errs};
+	struct list l = {.base_url = o->base_url,
+			 .errs = errs,
+			 .lock = PTHREAD_MUTEX_INITIALIZER,
+			 .done = PTHREAD_COND_INITIALIZER};
 	struct job j;
 	enum mc_err err, item_err;
 	size_t written;

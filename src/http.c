@@ -32,6 +32,9 @@
 #define MAX_ASSETS 64
 #define MAX_ASSET_BYTES (1024 * 1024)
 #define MAX_GET_BODY (64 * 1024)
+/* Rendered pages a worker keeps: a few hundred pages and every QR image of a ward fit, and
+ * the server stays well under 50 MB however large the database. */
+#define PAGE_CACHE_BYTES ((size_t)6 * 1024 * 1024)
 /* Past this a refused body is no longer read: the connection is closed instead. */
 #define MAX_DISCARD ((size_t)MC_FORM_MAX_TOTAL + 4 * 1024 * 1024)
 
@@ -138,7 +141,7 @@ static enum mc_err worker_of(struct mc_http *h, struct worker **out)
 			return MC_ERR_NOMEM;
 		w->data_version = w->content_version = -1;
 		if ((err = mc_store_open(h->db_path, MC_STORE_READONLY, &w->s)) != MC_OK ||
-		    !(w->pages = mc_cache_create(4096, free_cached)) ||
+		    !(w->pages = mc_cache_create(4096, PAGE_CACHE_BYTES, free_cached)) ||
 		    pthread_setspecific(h->store_key, w) != 0) {
 			close_worker(w);
 			return err != MC_OK ? err : MC_ERR_NOMEM;
@@ -576,7 +579,7 @@ static enum MHD_Result answer_public(struct mc_http *h, struct MHD_Connection *c
 			     .code_id = r->code_id,
 			     .scan_miss = r->scan_miss};
 	snprintf(c->etag, sizeof(c->etag), "%s", r->etag);
-	if (!(c->resp = build(r)) || mc_cache_put(w->pages, url, c) != MC_OK) {
+	if (!(c->resp = build(r)) || mc_cache_put(w->pages, url, c, c->len + 512) != MC_OK) {
 		if (!c->resp)
 			free(c);
 		*err = MC_ERR_NOMEM;

@@ -636,8 +636,7 @@ static enum mc_err dashboard(struct ctx *c)
 /* ---- permits ------------------------------------------------------------------------- */
 
 static const struct mc_field_spec permit_spec[] = {
-    {"number", "Số giấy phép", MC_F_LINE, true, 0, 64, NULL,
-     "Ví dụ 15/GPSC-UBND. Không đổi được sau khi tạo."},
+    {"number", "Số giấy phép", MC_F_LINE, true, 0, 64, NULL, "Ví dụ 15/GPSC-UBND."},
     {"kind", "Loại công trình", MC_F_ENUM, true, 0, 0, kind_opts, NULL},
     {"address", "Địa chỉ công trình", MC_F_LINE, true, 0, 0, NULL, NULL},
     {"owner_name", "Chủ đầu tư (họ và tên)", MC_F_LINE, true, 0, 0, NULL,
@@ -929,11 +928,6 @@ static enum mc_err check_permit(struct ctx *c, struct mc_fields *f,
 	if (err == MC_OK && (!current || other != current->id))
 		return mc_fields_fail(f, "number", "%s",
 				      "Số giấy phép này đã được dùng cho một giấy phép khác.");
-	/* The store keys permits by number: a new number would make a second permit. */
-	if (err == MC_ERR_NOTFOUND && current)
-		return mc_fields_fail(f, "number",
-				      "Không đổi được số giấy phép đã tạo (số hiện tại: %s).",
-				      current->number);
 	return MC_OK;
 }
 
@@ -1025,6 +1019,7 @@ static enum mc_err permit_update(struct ctx *c, int64_t id)
 		goto out;
 	}
 	permit_from(&f, &p);
+	p.id = id;
 	p.ward_id = rec.ward_id;
 	p.status = rec.status;
 	p.status_reason = rec.reason;
@@ -1205,8 +1200,7 @@ static enum mc_err route_permits(struct ctx *c)
 #define DOCS_HINT "Mỗi dòng một mục: Tên | số bản chính | số bản sao, ví dụ: Tờ khai | 1 | 0."
 
 static const struct mc_field_spec proc_spec[] = {
-    {"tthc_code", "Mã thủ tục (mã TTHC)", MC_F_LINE, true, 0, 32, NULL,
-     "Ví dụ 1.001193. Không đổi được sau khi tạo."},
+    {"tthc_code", "Mã thủ tục (mã TTHC)", MC_F_LINE, true, 0, 32, NULL, "Ví dụ 1.001193."},
     {"title", "Tên thủ tục", MC_F_LINE, true, 0, 0, NULL, NULL},
     {"field", "Lĩnh vực", MC_F_LINE, true, 0, 0, NULL, "Ví dụ: Hộ tịch."},
     {"level", "Cấp thực hiện", MC_F_LINE, false, 0, 0, NULL, NULL},
@@ -1229,7 +1223,7 @@ static const struct mc_field_spec proc_spec[] = {
 #define PROC_N (sizeof(proc_spec) / sizeof(proc_spec[0]))
 
 static const struct mc_field_spec ann_spec[] = {
-    {"title", "Tiêu đề", MC_F_LINE, true, 0, 0, NULL, "Không đổi được sau khi tạo."},
+    {"title", "Tiêu đề", MC_F_LINE, true, 0, 0, NULL, NULL},
     {"body", "Nội dung", MC_F_TEXT, true, 0, 0, NULL, NULL},
     {"published_on", "Ngày đăng", MC_F_DATE, true, 0, 0, NULL, NULL},
     {"expires_on", "Hết hiệu lực sau ngày", MC_F_DATE, false, 0, 0, NULL,
@@ -1524,9 +1518,8 @@ static enum mc_err ann_key_cb(void *ctx, const struct mc_announcement *a)
 	return MC_OK;
 }
 
-/* The store keys procedures by (ward, tthc_code) and announcements by (ward, title): a
- * new key on create must be free, and an edit cannot change it (it would make a second
- * record). */
+/* Procedures are known by (ward, mã TTHC) and announcements by (ward, title): a key, new or
+ * edited, must not be another record's. */
 static enum mc_err check_key(struct ctx *c, const struct kind *k, struct mc_fields *f,
 			     int64_t ward_id, const struct rec *current)
 {
@@ -1547,9 +1540,6 @@ static enum mc_err check_key(struct ctx *c, const struct kind *k, struct mc_fiel
 		return mc_fields_fail(f, name, "%s",
 				      k->procedure ? "Phường đã có thủ tục với mã này."
 						   : "Phường đã có thông báo với tiêu đề này.");
-	if (!kf.id && current)
-		return mc_fields_fail(f, name, "Không đổi được mục này sau khi tạo (hiện là: %s).",
-				      current->key);
 	return MC_OK;
 }
 
@@ -1568,11 +1558,12 @@ static enum mc_err check_rec(struct ctx *c, const struct kind *k, struct mc_fiel
 	return parse_docs(f, "forms", MC_DOC_FORM, d);
 }
 
+/* Saves a new record (rec_id 0) or the record rec_id, key included. */
 static enum mc_err save_rec(struct ctx *c, const struct kind *k, const struct mc_fields *f,
-			    int64_t ward_id, const struct docs *d, int64_t *id)
+			    int64_t ward_id, int64_t rec_id, const struct docs *d, int64_t *id)
 {
-	struct mc_procedure p = {.ward_id = ward_id};
-	struct mc_announcement a = {.ward_id = ward_id};
+	struct mc_procedure p = {.id = rec_id, .ward_id = ward_id};
+	struct mc_announcement a = {.id = rec_id, .ward_id = ward_id};
 
 	if (!k->procedure) {
 		a.title = mc_fields_get(f, "title");
@@ -1627,7 +1618,7 @@ static enum mc_err rec_create(struct ctx *c, const struct kind *k)
 	}
 	if ((err = mc_store_begin(c->wr)) != MC_OK)
 		goto out;
-	err = save_rec(c, k, &f, ward_id, &d, &id);
+	err = save_rec(c, k, &f, ward_id, 0, &d, &id);
 	if (err == MC_OK)
 		err = mc_store_code_ensure(c->wr, k->code, id, token, NULL);
 	if ((err = finish_tx(c, err)) == MC_OK)
@@ -1657,7 +1648,7 @@ static enum mc_err rec_update(struct ctx *c, const struct kind *k, int64_t id)
 		err = record_page(c, k, &r, &f, 422);
 		goto out;
 	}
-	if ((err = save_rec(c, k, &f, r.ward_id, &d, NULL)) == MC_OK)
+	if ((err = save_rec(c, k, &f, r.ward_id, id, &d, NULL)) == MC_OK)
 		err = redirect(c, "%s/%lld", k->path, (long long)id);
 out:
 	rec_finish(&r);

@@ -1025,6 +1025,26 @@ static enum mc_err remember(struct mc_store *s, enum entity e, int64_t id)
 	return id ? snap(s, e, id, &s->before) : MC_OK;
 }
 
+/* An edit names its record by id, and may then change the natural key too: *old (the
+ * record that has the key now, or 0) must be that record or none. */
+static enum mc_err by_id(int64_t *old, int64_t id)
+{
+	if (!id)
+		return MC_OK;
+	if (*old && *old != id)
+		return MC_ERR_EXISTS;
+	*old = id;
+	return MC_OK;
+}
+
+/* remember(), and for an edit by id, MC_ERR_NOTFOUND when there is no such record. */
+static enum mc_err remember_known(struct mc_store *s, enum entity e, int64_t old, int64_t id)
+{
+	enum mc_err err = remember(s, e, old);
+
+	return err == MC_OK && id && !s->before.len ? MC_ERR_NOTFOUND : err;
+}
+
 /* Ends an audited write: appends the entry when the write worked, then commits the
  * transaction it opened, or rolls back. */
 static enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, enum entity e,
@@ -1270,9 +1290,8 @@ static enum mc_err ann_write(struct mc_store *s, const struct mc_announcement *a
 	PREPARE(s, ST_ANN_ID, st);
 	sqlite3_bind_int64(st, 1, a->ward_id);
 	bind_text(st, 2, a->title);
-	if ((err = find_old(st, &old)) != MC_OK)
-		return err;
-	if ((err = remember(s, E_ANN, old)) != MC_OK)
+	if ((err = find_old(st, &old)) != MC_OK || (err = by_id(&old, a->id)) != MC_OK ||
+	    (err = remember_known(s, E_ANN, old, a->id)) != MC_OK)
 		return err;
 	PREPARE(s, old ? ST_ANN_UPDATE : ST_ANN_INSERT, st);
 	mc_date_today(today);
@@ -1399,9 +1418,8 @@ static enum mc_err proc_write(struct mc_store *s, const struct mc_procedure *p,
 	}
 	sqlite3_bind_int64(st, 1, p->ward_id);
 	bind_text(st, 2, p->tthc_code);
-	if ((err = find_old(st, &old)) != MC_OK)
-		goto out;
-	if ((err = remember(s, E_PROC, old)) != MC_OK)
+	if ((err = find_old(st, &old)) != MC_OK || (err = by_id(&old, p->id)) != MC_OK ||
+	    (err = remember_known(s, E_PROC, old, p->id)) != MC_OK)
 		goto out;
 	if (!(st = stmt(s, old ? ST_PROC_UPDATE : ST_PROC_INSERT))) {
 		err = prep_err(s);
@@ -1575,7 +1593,8 @@ static enum mc_err permit_write(struct mc_store *s, const struct mc_permit *p, i
 	err = mc_store_permit_id(s, p->number, &old);
 	if (err != MC_OK && err != MC_ERR_NOTFOUND)
 		return err;
-	if ((err = remember(s, E_PERMIT, old)) != MC_OK)
+	if ((err = by_id(&old, p->id)) != MC_OK ||
+	    (err = remember_known(s, E_PERMIT, old, p->id)) != MC_OK)
 		return err;
 	PREPARE(s, old ? ST_PERMIT_UPDATE : ST_PERMIT_INSERT, st);
 	mc_date_today(today);

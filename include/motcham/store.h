@@ -191,7 +191,9 @@ enum mc_err mc_store_ward_by_id(struct mc_store *s, int64_t id, mc_store_ward_fn
 /* Every ward that has not been merged into another, by name. */
 enum mc_err mc_store_ward_each(struct mc_store *s, mc_store_ward_fn fn, void *ctx);
 
-/* Announcements. upsert inserts or updates by (ward_id, title). */
+/* Announcements. upsert inserts or updates by (ward_id, title); with a->id set it updates that
+ * record, title included (MC_ERR_EXISTS when another one has the new title, MC_ERR_NOTFOUND
+ * when there is no such record). */
 enum mc_err mc_store_announcement_upsert(struct mc_store *s, const struct mc_announcement *a,
 					 int64_t *id, bool *created);
 enum mc_err mc_store_announcement_get(struct mc_store *s, int64_t id, mc_store_announcement_fn fn,
@@ -205,7 +207,8 @@ enum mc_err mc_store_announcement_each_current(struct mc_store *s, int64_t ward_
 					       const char *today, mc_store_announcement_fn fn,
 					       void *ctx);
 
-/* Procedures. upsert inserts or updates by (ward_id, tthc_code), replaces the document list
+/* Procedures. upsert inserts or updates by (ward_id, tthc_code) (by p->id when set, mã TTHC
+ * included, as for announcements), replaces the document list
  * with docs[0..ndocs), keeps the search key up to date, and reports the row id and whether it
  * was created (either pointer may be NULL). */
 enum mc_err mc_store_procedure_upsert(struct mc_store *s, const struct mc_procedure *p,
@@ -227,7 +230,8 @@ enum mc_err mc_store_procedure_search(struct mc_store *s, int64_t ward_id,
 				      const char *folded_query, int limit,
 				      mc_store_procedure_fn fn, void *ctx);
 
-/* Permits. upsert inserts or updates by number. */
+/* Permits. upsert inserts or updates by number (by p->id when set, number included; as for
+ * announcements). */
 enum mc_err mc_store_permit_upsert(struct mc_store *s, const struct mc_permit *p, int64_t *id,
 				   bool *created);
 enum mc_err mc_store_permit_get(struct mc_store *s, int64_t id, mc_store_permit_fn fn, void *ctx);

@@ -6,6 +6,7 @@ append-only triggers first.
 
 import json
 import os
+import re
 import subprocess
 import threading
 import unittest
@@ -232,6 +233,52 @@ class Scans(unittest.TestCase):
         self.assertEqual(mc.sqlite(self.db, "SELECT sum(count) FROM scan_daily"), "160")
         # Nothing that identifies a person: no address anywhere in the database.
         self.assertNotIn(b"127.0.0.1", mc.sqlite_dump(self.db))
+
+
+class Operations(unittest.TestCase):
+    def setUp(self):
+        self.tmp = mc.TempDir()
+        self.db = demo_db(self.tmp)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_metrics_only_for_allowed_addresses(self):
+        token = mc.code_list(self.db, "permit")[0][0]
+        with mc.Server(self.db, extra=["--metrics-allow", "127.0.0.1"]) as srv:
+            for _ in range(7):
+                self.assertEqual(mc.request(srv.port, "/q/" + token).status, 200)
+            self.assertEqual(mc.request(srv.port, "/q/" + mc.mistype(token)).status, 404)
+            r = mc.request(srv.port, "/metrics")
+            self.assertEqual(r.status, 200, r)
+            self.assertTrue(r.header("Content-Type").startswith("text/plain"), r)
+            text = r.text
+            self.assertIn('motcham_http_requests_total{route="code",status="200"} 7', text)
+            self.assertIn('motcham_http_requests_total{route="code",status="404"} 1', text)
+            self.assertIn("motcham_http_request_seconds_bucket{le=\"+Inf\"}", text)
+            self.assertIn("motcham_scans_queued_total 8", text)
+            self.assertIn("motcham_db_errors_total 0", text)
+        # Without --metrics-allow nobody may read them.
+        with mc.Server(self.db) as srv:
+            self.assertEqual(mc.request(srv.port, "/metrics").status, 403)
+
+    def test_access_log_one_line_per_request(self):
+        log = self.tmp.join("access.log")
+        token = mc.code_list(self.db, "permit")[0][0]
+        with mc.Server(self.db, extra=["--access-log", log]) as srv:
+            paths = ["/q/" + token, "/w/" + SLUG, "/khong-co", "/assets/style.css"]
+            for p in paths:
+                mc.request(srv.port, p)
+        with open(log, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        self.assertEqual(len(lines), len(paths), lines)
+        line = re.compile(r'^[0-9a-f]{12} - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] '
+                          r'"GET (\S+) HTTP/1\.1" (\d{3}) (\d+) [0-9.]+$')
+        got = [line.match(l).groups() for l in lines]
+        self.assertEqual([g[0] for g in got], paths)
+        self.assertEqual([g[1] for g in got], ["200", "200", "404", "200"])
+        # Addresses are not written down: the client appears as a keyed hash.
+        self.assertNotIn("127.0.0.1", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -549,6 +549,25 @@ class Staff(unittest.TestCase):
         self.assertEqual((row["scope"], row["ends_on"]), (new["scope"], new["ends_on"]))
         self.assertEqual(self.permit_token(pid), tok, "editing keeps the code")
 
+        # Every field is editable, the permit number too: still one record, one entry, the
+        # same code, and the public page shows the new number.
+        renumbered = dict(new, number=new["number"] + "-SUA")
+        r, rows = self.audited(lambda: lan.post("/staff/permits/%d" % pid,
+                                                dict(renumbered, csrf=lan.csrf)),
+                               [("permit", "update")], "lan")
+        self.assertEqual(r.status, 303, mc.describe(r))
+        self.assertEqual(rows[0]["before"]["number"], new["number"])
+        self.assertEqual(rows[0]["after"]["number"], renumbered["number"])
+        self.assertEqual(self.permit_row(pid)["number"], renumbered["number"])
+        self.assertEqual(self.permit_token(pid), tok)
+        self.assertIn(renumbered["number"], mc.page_text(mc.request(self.port, "/q/" + tok).body))
+        # A number another permit has is refused, nothing written.
+        taken = mc.sqlite(self.db, "SELECT number FROM permit WHERE id != %d LIMIT 1" % pid)
+        before = self.snapshot()
+        r = lan.post("/staff/permits/%d" % pid, dict(renumbered, number=taken, csrf=lan.csrf))
+        self.assertEqual(r.status, 422, mc.describe(r))
+        self.assert_nothing_written(before, r)
+
         # An inspection.
         insp = {"on_date": day(-1), "inspector": "Lê Văn Tám", "result": "Đúng giấy phép",
                 "note": "Đã dán thông báo tại công trình."}
