@@ -566,7 +566,13 @@ static enum MHD_Result answer_public(struct mc_http *h, struct MHD_Connection *c
 		return MHD_NO;
 	if ((c = mc_cache_get(w->pages, url)))
 		return send_cached(h, conn, req, c);
-	if ((*err = route(h, conn, url, r)) != MC_OK)
+	/* One read transaction for the whole page: its several queries see one snapshot and
+	 * take the file locks once. */
+	if ((*err = mc_store_read_begin(w->s)) != MC_OK)
+		return MHD_NO;
+	*err = route(h, conn, url, r);
+	mc_store_read_end(w->s);
+	if (*err != MC_OK)
 		return MHD_NO;
 	if (r->status != 200 && r->status != 404 && r->status != 410)
 		return send_page(conn, req, r);

@@ -105,6 +105,7 @@ enum stmt_id {
 	ST_SUP_AUDIT,
 	ST_SUP_REPORTS,
 	ST_BEGIN,
+	ST_BEGIN_READ,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_COUNT_
@@ -366,6 +367,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_SUP_REPORTS] = "SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
 		       "WHERE r.permit_id = ?1 ORDER BY r.created_at, r.id",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
 };
@@ -823,6 +825,18 @@ enum mc_err mc_store_begin(struct mc_store *s)
 	return err;
 }
 
+enum mc_err mc_store_read_begin(struct mc_store *s)
+{
+	sqlite3_stmt *st = stmt(s, ST_BEGIN_READ);
+
+	return st ? exec_stmt(st) : prep_err(s);
+}
+
+void mc_store_read_end(struct mc_store *s)
+{
+	mc_store_rollback(s); /* nothing was written: ending the read is all it does */
+}
+
 enum mc_err mc_store_commit(struct mc_store *s)
 {
 	sqlite3_stmt *st = stmt(s, ST_COMMIT);
@@ -858,6 +872,28 @@ void mc_store_rollback(struct mc_store *s)
 		if (!((st) = stmt((s), (id))))                                                     \
 			return prep_err(s);                                                        \
 	} while (0)
+
+/* walk() over a statement whose ?1 is bound to an integer key (unused ?1 is harmless). */
+static enum mc_err walk_int(struct mc_store *s, enum stmt_id id, int64_t key, row_fn row,
+			    const struct visit *v, bool one)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, id, st);
+	sqlite3_bind_int64(st, 1, key);
+	return walk(st, row, v, one);
+}
+
+/* walk() over a statement whose ?1 is bound to a text key. */
+static enum mc_err walk_text(struct mc_store *s, enum stmt_id id, const char *key, row_fn row,
+			     const struct visit *v, bool one)
+{
+	sqlite3_stmt *st;
+
+	PREPARE(s, id, st);
+	bind_text(st, 1, key);
+	return walk(st, row, v, one);
+}
 
 /* ---- the audit trail ---- */
 
@@ -1195,30 +1231,22 @@ enum mc_err mc_store_ward_by_slug(struct mc_store *s, const char *slug, mc_store
 				  void *ctx)
 {
 	struct visit v = {.fn.ward = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_WARD_BY_SLUG, st);
-	bind_text(st, 1, slug);
-	return walk(st, ward_row, &v, true);
+	return walk_text(s, ST_WARD_BY_SLUG, slug, ward_row, &v, true);
 }
 
 enum mc_err mc_store_ward_by_id(struct mc_store *s, int64_t id, mc_store_ward_fn fn, void *ctx)
 {
 	struct visit v = {.fn.ward = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_WARD_BY_ID, st);
-	sqlite3_bind_int64(st, 1, id);
-	return walk(st, ward_row, &v, true);
+	return walk_int(s, ST_WARD_BY_ID, id, ward_row, &v, true);
 }
 
 enum mc_err mc_store_ward_each(struct mc_store *s, mc_store_ward_fn fn, void *ctx)
 {
 	struct visit v = {.fn.ward = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_WARD_EACH, st);
-	return walk(st, ward_row, &v, false);
+	return walk_int(s, ST_WARD_EACH, 0, ward_row, &v, false);
 }
 
 enum mc_err mc_store_ward_count(struct mc_store *s, int *n)
@@ -1310,11 +1338,8 @@ enum mc_err mc_store_announcement_get(struct mc_store *s, int64_t id, mc_store_a
 				      void *ctx)
 {
 	struct visit v = {.fn.ann = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_ANN_GET, st);
-	sqlite3_bind_int64(st, 1, id);
-	return walk(st, ann_row, &v, true);
+	return walk_int(s, ST_ANN_GET, id, ann_row, &v, true);
 }
 
 enum mc_err mc_store_announcement_each_current(struct mc_store *s, int64_t ward_id,
@@ -1444,11 +1469,8 @@ enum mc_err mc_store_procedure_get(struct mc_store *s, int64_t id, mc_store_proc
 				   void *ctx)
 {
 	struct visit v = {.fn.proc = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_PROC_GET, st);
-	sqlite3_bind_int64(st, 1, id);
-	return walk(st, proc_row, &v, true);
+	return walk_int(s, ST_PROC_GET, id, proc_row, &v, true);
 }
 
 static enum mc_err doc_row(sqlite3_stmt *st, const struct visit *v)
@@ -1466,11 +1488,8 @@ enum mc_err mc_store_procedure_documents(struct mc_store *s, int64_t procedure_i
 					 mc_store_document_fn fn, void *ctx)
 {
 	struct visit v = {.fn.doc = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_DOC_EACH, st);
-	sqlite3_bind_int64(st, 1, procedure_id);
-	return walk(st, doc_row, &v, false);
+	return walk_int(s, ST_DOC_EACH, procedure_id, doc_row, &v, false);
 }
 
 enum mc_err mc_store_procedure_each(struct mc_store *s, int64_t ward_id, mc_store_procedure_fn fn,
@@ -1501,11 +1520,8 @@ enum mc_err mc_store_announcement_each(struct mc_store *s, int64_t ward_id,
 				       mc_store_announcement_fn fn, void *ctx)
 {
 	struct visit v = {.fn.ann = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_ANN_EACH, st);
-	sqlite3_bind_int64(st, 1, ward_id);
-	return walk(st, ann_row, &v, false);
+	return walk_int(s, ST_ANN_EACH, ward_id, ann_row, &v, false);
 }
 
 /* "khai sinh" -> "%khai%sinh%", with LIKE's own characters escaped. */
@@ -1623,22 +1639,16 @@ static enum mc_err permit_write(struct mc_store *s, const struct mc_permit *p, i
 enum mc_err mc_store_permit_get(struct mc_store *s, int64_t id, mc_store_permit_fn fn, void *ctx)
 {
 	struct visit v = {.fn.permit = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_PERMIT_GET, st);
-	sqlite3_bind_int64(st, 1, id);
-	return walk(st, permit_row, &v, true);
+	return walk_int(s, ST_PERMIT_GET, id, permit_row, &v, true);
 }
 
 enum mc_err mc_store_permit_each(struct mc_store *s, int64_t ward_id, mc_store_permit_fn fn,
 				 void *ctx)
 {
 	struct visit v = {.fn.permit = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_PERMIT_EACH, st);
-	sqlite3_bind_int64(st, 1, ward_id);
-	return walk(st, permit_row, &v, false);
+	return walk_int(s, ST_PERMIT_EACH, ward_id, permit_row, &v, false);
 }
 
 static enum mc_err insp_write(struct mc_store *s, const struct mc_inspection *i, int64_t *id,
@@ -1686,11 +1696,8 @@ enum mc_err mc_store_permit_inspections(struct mc_store *s, int64_t permit_id,
 					mc_store_inspection_fn fn, void *ctx)
 {
 	struct visit v = {.fn.insp = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_INSP_EACH, st);
-	sqlite3_bind_int64(st, 1, permit_id);
-	return walk(st, insp_row, &v, false);
+	return walk_int(s, ST_INSP_EACH, permit_id, insp_row, &v, false);
 }
 
 /* ---- codes ---- */
@@ -1786,11 +1793,8 @@ enum mc_err mc_store_code_ensure(struct mc_store *s, const char *kind, int64_t t
 enum mc_err mc_store_code_get(struct mc_store *s, const char *token, mc_store_code_fn fn, void *ctx)
 {
 	struct visit v = {.fn.code = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_CODE_GET, st);
-	bind_text(st, 1, token);
-	return walk(st, code_row, &v, true);
+	return walk_text(s, ST_CODE_GET, token, code_row, &v, true);
 }
 
 enum mc_err mc_store_code_for_target(struct mc_store *s, const char *kind, int64_t target_id,
@@ -1808,11 +1812,8 @@ enum mc_err mc_store_code_for_target(struct mc_store *s, const char *kind, int64
 enum mc_err mc_store_code_each(struct mc_store *s, const char *kind, mc_store_code_fn fn, void *ctx)
 {
 	struct visit v = {.fn.code = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_CODE_EACH, st);
-	bind_text(st, 1, kind);
-	return walk(st, code_row, &v, false);
+	return walk_text(s, ST_CODE_EACH, kind, code_row, &v, false);
 }
 
 struct code_state {
@@ -1998,30 +1999,22 @@ enum mc_err mc_store_user_by_name(struct mc_store *s, const char *name, mc_store
 				  void *ctx)
 {
 	struct visit v = {.fn.user = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_USER_BY_NAME, st);
-	bind_text(st, 1, name);
-	return walk(st, user_row, &v, true);
+	return walk_text(s, ST_USER_BY_NAME, name, user_row, &v, true);
 }
 
 enum mc_err mc_store_user_by_id(struct mc_store *s, int64_t id, mc_store_user_fn fn, void *ctx)
 {
 	struct visit v = {.fn.user = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_USER_BY_ID, st);
-	sqlite3_bind_int64(st, 1, id);
-	return walk(st, user_row, &v, true);
+	return walk_int(s, ST_USER_BY_ID, id, user_row, &v, true);
 }
 
 enum mc_err mc_store_user_each(struct mc_store *s, mc_store_user_fn fn, void *ctx)
 {
 	struct visit v = {.fn.user = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_USER_EACH, st);
-	return walk(st, user_row, &v, false);
+	return walk_int(s, ST_USER_EACH, 0, user_row, &v, false);
 }
 
 struct user_state {
@@ -2412,11 +2405,8 @@ enum mc_err mc_store_report_each(struct mc_store *s, int64_t ward_id, mc_store_r
 				 void *ctx)
 {
 	struct visit v = {.fn.report = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_REPORT_EACH, st);
-	sqlite3_bind_int64(st, 1, ward_id);
-	return walk(st, report_row, &v, false);
+	return walk_int(s, ST_REPORT_EACH, ward_id, report_row, &v, false);
 }
 
 enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *note)
@@ -2791,20 +2781,14 @@ enum mc_err mc_store_sup_permit_audit(struct mc_store *s, int64_t permit_id, mc_
 				      void *ctx)
 {
 	struct visit v = {.fn.audit = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_SUP_AUDIT, st);
-	sqlite3_bind_int64(st, 1, permit_id);
-	return walk(st, audit_row, &v, false);
+	return walk_int(s, ST_SUP_AUDIT, permit_id, audit_row, &v, false);
 }
 
 enum mc_err mc_store_sup_permit_reports(struct mc_store *s, int64_t permit_id,
 					mc_store_report_fn fn, void *ctx)
 {
 	struct visit v = {.fn.report = fn, .ctx = ctx};
-	sqlite3_stmt *st;
 
-	PREPARE(s, ST_SUP_REPORTS, st);
-	sqlite3_bind_int64(st, 1, permit_id);
-	return walk(st, report_row, &v, false);
+	return walk_int(s, ST_SUP_REPORTS, permit_id, report_row, &v, false);
 }

@@ -177,6 +177,12 @@ enum mc_err mc_store_data_version(struct mc_store *s, long long *v);
  * pages compare it to know when to drop what they hold. */
 enum mc_err mc_store_content_version(struct mc_store *s, long long *v);
 
+/* A read transaction: everything read until mc_store_read_end sees one snapshot, and the
+ * file locks are taken once instead of once per statement. */
+enum mc_err mc_store_read_begin(struct mc_store *s);
+/* Ends the read transaction, if one is open. */
+void mc_store_read_end(struct mc_store *s);
+
 /* Transactions: begin takes the write lock at once (BEGIN IMMEDIATE). */
 enum mc_err mc_store_begin(struct mc_store *s);
 enum mc_err mc_store_commit(struct mc_store *s);
