@@ -42,7 +42,7 @@ static int index_of(const struct mc_fields *f, const char *name)
 	return -1;
 }
 
-void mc_fields_options(struct mc_fields *f, const char *name, const struct mc_field_option *opts)
+void mc_fields_options(struct mc_fields *f, const char *name, const struct mc_label *opts)
 {
 	int i = index_of(f, name);
 
@@ -234,12 +234,12 @@ enum mc_err mc_fields_clean(const char *s, size_t len, size_t max, bool multilin
 	return msg[0] ? MC_ERR_INVALID : MC_OK;
 }
 
-static const struct mc_field_option *options_of(const struct mc_fields *f, size_t i)
+static const struct mc_label *options_of(const struct mc_fields *f, size_t i)
 {
 	return f->opts[i] ? f->opts[i] : f->spec[i].options;
 }
 
-static bool is_option(const struct mc_field_option *o, const char *v)
+static bool is_option(const struct mc_label *o, const char *v)
 {
 	for (; o && o->value; o++)
 		if (strcmp(o->value, v) == 0)
@@ -342,7 +342,7 @@ enum mc_err mc_fields_read(struct mc_fields *f, const struct mc_form *form)
 
 static enum mc_err add_options(const struct mc_fields *f, size_t i, struct mc_tobj *o)
 {
-	const struct mc_field_option *opt = options_of(f, i);
+	const struct mc_label *opt = options_of(f, i);
 	struct mc_tobj *x;
 	enum mc_err err;
 

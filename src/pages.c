@@ -1,4 +1,5 @@
 #include "motcham/pages.h"
+#include "motcham/permit.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -762,17 +763,6 @@ static enum verdict permit_verdict(const struct mc_permit *p, const char *today)
 	return V_ALLOWED;
 }
 
-static const char *kind_label(const char *kind)
-{
-	if (kind && strcmp(kind, MC_PERMIT_REPAIR) == 0)
-		return "Sửa chữa";
-	if (kind && strcmp(kind, MC_PERMIT_RENOVATION) == 0)
-		return "Cải tạo";
-	if (kind && strcmp(kind, MC_PERMIT_NEW_BUILD) == 0)
-		return "Xây mới";
-	return kind;
-}
-
 static const char *status_label(enum verdict v, const char *status)
 {
 	switch (v) {
@@ -787,11 +777,7 @@ static const char *status_label(enum verdict v, const char *status)
 	default:
 		break;
 	}
-	if (status && strcmp(status, MC_STATUS_IN_PROGRESS) == 0)
-		return "Đang thi công";
-	if (status && strcmp(status, MC_STATUS_ISSUED) == 0)
-		return "Đã cấp phép";
-	return status;
+	return mc_label_of(mc_permit_statuses, status);
 }
 
 static enum mc_err set_verdict(struct page *pg, const struct mc_permit *p)
@@ -829,7 +815,7 @@ static enum mc_err permit_cb(void *ctx, const struct mc_permit *p)
 	struct page *pg = ctx;
 	struct mc_tobj *o = mc_tobj_obj(pg->root, "permit");
 	const struct kv v[] = {{"number", p->number},
-			       {"kind", kind_label(p->kind)},
+			       {"kind", mc_label_of(mc_permit_kinds, p->kind)},
 			       {"address", p->address},
 			       {"scope", p->scope},
 			       {"contractor", p->contractor},

@@ -4,6 +4,36 @@
 
 #include "motcham/store.h"
 
+const struct mc_label mc_permit_kinds[3 + 1] = {
+    {MC_PERMIT_REPAIR, "Sửa chữa"},
+    {MC_PERMIT_RENOVATION, "Cải tạo"},
+    {MC_PERMIT_NEW_BUILD, "Xây mới"},
+    {NULL, NULL},
+};
+
+const struct mc_label mc_permit_statuses[5 + 1] = {
+    {MC_STATUS_ISSUED, "Đã cấp phép"},	    {MC_STATUS_IN_PROGRESS, "Đang thi công"},
+    {MC_STATUS_SUSPENDED, "Đình chỉ"},	    {MC_STATUS_REVOKED, "Thu hồi"},
+    {MC_STATUS_COMPLETED, "Đã hoàn thành"}, {NULL, NULL},
+};
+
+const struct mc_label mc_report_categories[5 + 1] = {
+    {"beyond_permit", "Thi công vượt phép"},
+    {"after_expiry", "Thi công khi giấy phép đã hết hạn"},
+    {"no_notice", "Không dán thông báo"},
+    {"unsafe", "Công trình mất an toàn"},
+    {"other", "Khác"},
+    {NULL, NULL},
+};
+
+const char *mc_label_of(const struct mc_label *list, const char *value)
+{
+	for (; value && list && list->value; list++)
+		if (!strcmp(list->value, value))
+			return list->label;
+	return value;
+}
+
 static bool is(const char *a, const char *b)
 {
 	return a && !strcmp(a, b);

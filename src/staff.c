@@ -47,7 +47,7 @@ struct ward_item {
 
 struct wards {
 	struct ward_item *v;
-	struct mc_field_option *opts; /* slug/name pairs, NULL-terminated */
+	struct mc_label *opts; /* slug/name pairs, NULL-terminated */
 	size_t n, cap;
 };
 
@@ -432,36 +432,6 @@ static enum mc_err logout(struct ctx *c)
 
 /* ---- dashboard ----------------------------------------------------------------------- */
 
-static const struct mc_field_option status_opts[] = {
-    {MC_STATUS_ISSUED, "Đã cấp phép"},	    {MC_STATUS_IN_PROGRESS, "Đang thi công"},
-    {MC_STATUS_SUSPENDED, "Đình chỉ"},	    {MC_STATUS_REVOKED, "Thu hồi"},
-    {MC_STATUS_COMPLETED, "Đã hoàn thành"}, {NULL, NULL},
-};
-
-static const struct mc_field_option kind_opts[] = {
-    {MC_PERMIT_REPAIR, "Sửa chữa"},
-    {MC_PERMIT_RENOVATION, "Cải tạo"},
-    {MC_PERMIT_NEW_BUILD, "Xây mới"},
-    {NULL, NULL},
-};
-
-static const struct mc_field_option category_opts[] = {
-    {"beyond_permit", "Thi công vượt phép"},
-    {"after_expiry", "Thi công khi giấy phép đã hết hạn"},
-    {"no_notice", "Không dán thông báo"},
-    {"unsafe", "Công trình mất an toàn"},
-    {"other", "Khác"},
-    {NULL, NULL},
-};
-
-static const char *label_of(const struct mc_field_option *o, const char *v)
-{
-	for (; v && o->value; o++)
-		if (!strcmp(o->value, v))
-			return o->label;
-	return v;
-}
-
 static enum mc_err dash_proc(void *ctx, const struct mc_procedure *p)
 {
 	struct mc_tobj *o = list_push(ctx);
@@ -512,7 +482,8 @@ static enum mc_err dash_permit(void *ctx, const struct mc_permit *p)
 	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)p->id)) != MC_OK ||
 	    (err = mc_tobj_str(o, "number", p->number)) != MC_OK ||
 	    (err = mc_tobj_str(o, "address", p->address)) != MC_OK ||
-	    (err = mc_tobj_str(o, "status_label", label_of(status_opts, p->status))) != MC_OK ||
+	    (err = mc_tobj_str(o, "status_label", mc_label_of(mc_permit_statuses, p->status))) !=
+		MC_OK ||
 	    (err = mc_tobj_str(o, "status", p->status)) != MC_OK ||
 	    (err = mc_tobj_str(o, "ends_on", p->ends_on)) != MC_OK)
 		return err;
@@ -637,7 +608,7 @@ static enum mc_err dashboard(struct ctx *c)
 
 static const struct mc_field_spec permit_spec[] = {
     {"number", "Số giấy phép", MC_F_LINE, true, 0, 64, NULL, "Ví dụ 15/GPSC-UBND."},
-    {"kind", "Loại công trình", MC_F_ENUM, true, 0, 0, kind_opts, NULL},
+    {"kind", "Loại công trình", MC_F_ENUM, true, 0, 0, mc_permit_kinds, NULL},
     {"address", "Địa chỉ công trình", MC_F_LINE, true, 0, 0, NULL, NULL},
     {"owner_name", "Chủ đầu tư (họ và tên)", MC_F_LINE, true, 0, 0, NULL,
      "Trang công khai chỉ hiện họ và chữ cái đầu của tên."},
@@ -654,7 +625,7 @@ static const struct mc_field_spec permit_spec[] = {
 #define PERMIT_N (sizeof(permit_spec) / sizeof(permit_spec[0]))
 
 static const struct mc_field_spec status_spec[] = {
-    {"status", "Tình trạng mới", MC_F_ENUM, true, 0, 0, status_opts, NULL},
+    {"status", "Tình trạng mới", MC_F_ENUM, true, 0, 0, mc_permit_statuses, NULL},
     {"reason", "Lý do", MC_F_TEXT, false, 0, 2000, NULL,
      "Bắt buộc khi đình chỉ hoặc thu hồi; hiện trên trang công khai."},
 };
@@ -709,7 +680,8 @@ static enum mc_err permit_summary(struct permit_rec *rec, const struct mc_permit
 	if ((err = mc_tobj_str(o, "number", p->number)) != MC_OK ||
 	    (err = mc_tobj_str(o, "address", p->address)) != MC_OK ||
 	    (err = mc_tobj_str(o, "status", p->status)) != MC_OK ||
-	    (err = mc_tobj_str(o, "status_label", label_of(status_opts, p->status))) != MC_OK ||
+	    (err = mc_tobj_str(o, "status_label", mc_label_of(mc_permit_statuses, p->status))) !=
+		MC_OK ||
 	    (err = mc_tobj_str(o, "reason", p->status_reason)) != MC_OK ||
 	    (err = mc_tobj_str(o, "starts_on", p->starts_on)) != MC_OK ||
 	    (err = mc_tobj_str(o, "ends_on", p->ends_on)) != MC_OK ||
@@ -795,13 +767,13 @@ static enum mc_err file_cb(void *ctx, const struct mc_file *f)
 /* The status form offers only the moves the rules allow from the current status. */
 static enum mc_err add_status_form(struct ctx *c, const char *from, struct mc_fields *stf)
 {
-	struct mc_field_option moves[sizeof(status_opts) / sizeof(status_opts[0])];
+	struct mc_label moves[sizeof(mc_permit_statuses) / sizeof(mc_permit_statuses[0])];
 	size_t n = 0;
 
-	for (const struct mc_field_option *o = status_opts; o->value; o++)
+	for (const struct mc_label *o = mc_permit_statuses; o->value; o++)
 		if (mc_permit_can_move(from, o->value))
 			moves[n++] = *o;
-	moves[n] = (struct mc_field_option){NULL, NULL};
+	moves[n] = (struct mc_label){NULL, NULL};
 	if (n == 0)
 		return MC_OK;
 	mc_fields_options(stf, "status", moves);
@@ -1048,10 +1020,11 @@ static enum mc_err permit_status(struct ctx *c, int64_t id)
 	to = mc_fields_get(&f, "status");
 	if (mc_fields_ok(&f, "status") && !strcmp(to, rec.status))
 		err = mc_fields_fail(&f, "status", "Giấy phép đang ở tình trạng «%s».",
-				     label_of(status_opts, to));
+				     mc_label_of(mc_permit_statuses, to));
 	else if (mc_fields_ok(&f, "status") && !mc_permit_can_move(rec.status, to))
 		err = mc_fields_fail(&f, "status", "Không thể chuyển từ «%s» sang «%s».",
-				     label_of(status_opts, rec.status), label_of(status_opts, to));
+				     mc_label_of(mc_permit_statuses, rec.status),
+				     mc_label_of(mc_permit_statuses, to));
 	if (err == MC_OK && mc_fields_ok(&f, "status") && mc_permit_needs_reason(to) &&
 	    !mc_fields_get(&f, "reason"))
 		err = mc_fields_fail(&f, "reason", "%s",
@@ -1939,7 +1912,8 @@ static enum mc_err report_item_cb(void *ctx, const struct mc_report *rep)
 	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)rep->id)) != MC_OK ||
 	    (err = mc_tobj_str(o, "ref", rep->ref)) != MC_OK ||
 	    (err = mc_tobj_strf(o, "permit_id", "%lld", (long long)rep->permit_id)) != MC_OK ||
-	    (err = mc_tobj_str(o, "category", label_of(category_opts, rep->category))) != MC_OK ||
+	    (err = mc_tobj_str(o, "category", mc_label_of(mc_report_categories, rep->category))) !=
+		MC_OK ||
 	    (err = mc_tobj_str(o, "description", rep->description)) != MC_OK ||
 	    (err = mc_tobj_str(o, "contact", rep->contact)) != MC_OK ||
 	    (err = mc_tobj_str(o, "photo", rep->photo_sha256)) != MC_OK ||
@@ -2220,7 +2194,7 @@ enum mc_err mc_staff_handle(struct mc_staff *st, struct mc_store *wr, const stru
 #define REF_TRIES 8
 
 static const struct mc_field_spec report_spec[] = {
-    {"category", "Nội dung phản ánh", MC_F_ENUM, true, 0, 0, category_opts, NULL},
+    {"category", "Nội dung phản ánh", MC_F_ENUM, true, 0, 0, mc_report_categories, NULL},
     {"description", "Mô tả", MC_F_TEXT, true, 0, 2000, NULL, "Từ 10 đến 2000 ký tự."},
     {"contact", "Liên hệ (không bắt buộc)", MC_F_LINE, false, 0, 200, NULL,
      "Số điện thoại hoặc email nếu bạn muốn được phản hồi. Không hiện công khai."},

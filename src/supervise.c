@@ -46,47 +46,19 @@ static const struct list_def lists[] = {
 };
 #define NLISTS (sizeof(lists) / sizeof(lists[0]))
 
-struct label {
-	const char *value;
-	const char *label;
-};
-
-/* In the order of mc_sup_ward.by_status. */
-static const struct label statuses[] = {
-    {MC_STATUS_ISSUED, "Đã cấp phép"},	    {MC_STATUS_IN_PROGRESS, "Đang thi công"},
-    {MC_STATUS_SUSPENDED, "Đình chỉ"},	    {MC_STATUS_REVOKED, "Thu hồi"},
-    {MC_STATUS_COMPLETED, "Đã hoàn thành"}, {NULL, NULL},
-};
-
-static const struct label kinds[] = {
-    {MC_PERMIT_REPAIR, "Sửa chữa"},
-    {MC_PERMIT_RENOVATION, "Cải tạo"},
-    {MC_PERMIT_NEW_BUILD, "Xây mới"},
-    {NULL, NULL},
-};
-
-static const struct label categories[] = {
-    {"beyond_permit", "Thi công vượt phép"},
-    {"after_expiry", "Thi công khi giấy phép đã hết hạn"},
-    {"no_notice", "Không dán thông báo"},
-    {"unsafe", "Công trình mất an toàn"},
-    {"other", "Khác"},
-    {NULL, NULL},
-};
-
-static const struct label entities[] = {
+static const struct mc_label entities[] = {
     {"permit", "Giấy phép"},	{"code", "Mã QR"},	{"file", "Tệp hồ sơ"},
     {"inspection", "Kiểm tra"}, {"report", "Phản ánh"}, {NULL, NULL},
 };
 
-static const struct label actions[] = {
+static const struct mc_label actions[] = {
     {"create", "Tạo mới"},	  {"update", "Sửa thông tin"},
     {"status", "Đổi trạng thái"}, {"attach", "Đính kèm"},
     {"revoke", "Thu hồi mã"},	  {"review", "Đã xử lý"},
     {"merge", "Sáp nhập phường"}, {NULL, NULL},
 };
 
-static const struct label fields[] = {
+static const struct mc_label fields[] = {
     {"ward_id", "Phường (mã số)"},
     {"number", "Số giấy phép"},
     {"kind", "Loại"},
@@ -113,20 +85,12 @@ static const struct label fields[] = {
     {NULL, NULL},
 };
 
-static const char *label_of(const struct label *l, const char *v)
-{
-	for (; v && l && l->value; l++)
-		if (!strcmp(l->value, v))
-			return l->label;
-	return v;
-}
-
 /* The filters of a list, checked. */
 struct query {
 	const struct list_def *def;
 	char ward[SLUG_MAX + 1];
 	int64_t ward_id;
-	const char *status; /* one of statuses[] or NULL */
+	const char *status; /* one of mc_permit_statuses[] or NULL */
 	bool by_end;
 	char from[MC_DATE_LEN + 1], to[MC_DATE_LEN + 1];
 	long long page;
@@ -283,9 +247,10 @@ static enum mc_err add_filter(struct sup *c, const struct query *q)
 	for (size_t i = 0; err == MC_OK && i < NLISTS; i++)
 		err = push_opt(c->root, "f_lists", lists[i].name, lists[i].title,
 			       &lists[i] == q->def);
-	for (size_t i = 0; err == MC_OK && statuses[i].value; i++)
-		err = push_opt(c->root, "f_statuses", statuses[i].value, statuses[i].label,
-			       q->status && !strcmp(q->status, statuses[i].value));
+	for (size_t i = 0; err == MC_OK && mc_permit_statuses[i].value; i++)
+		err = push_opt(c->root, "f_statuses", mc_permit_statuses[i].value,
+			       mc_permit_statuses[i].label,
+			       q->status && !strcmp(q->status, mc_permit_statuses[i].value));
 	if (err == MC_OK)
 		err = mc_tobj_bool(f, "by_end", q->by_end);
 	if (err == MC_OK)
@@ -353,9 +318,9 @@ static const char *parse_query(struct sup *c, struct query *q)
 	    (why = parse_dates(c, q)))
 		return why;
 	if ((v = arg(c, "status"))) {
-		for (size_t i = 0; statuses[i].value; i++)
-			if (!strcmp(v, statuses[i].value))
-				q->status = statuses[i].value;
+		for (size_t i = 0; mc_permit_statuses[i].value; i++)
+			if (!strcmp(v, mc_permit_statuses[i].value))
+				q->status = mc_permit_statuses[i].value;
 		if (!q->status)
 			return "Trạng thái không có.";
 	}
@@ -523,9 +488,10 @@ static enum mc_err row_cb(void *ctx, const struct mc_sup_permit *sp)
 	    (err = mc_tobj_str(o, "ward_name", sp->ward_name)) != MC_OK ||
 	    (err = mc_tobj_str(o, "address", p->address)) != MC_OK ||
 	    (err = mc_tobj_str(o, "owner_name", p->owner_name)) != MC_OK ||
-	    (err = mc_tobj_str(o, "kind_label", label_of(kinds, p->kind))) != MC_OK ||
+	    (err = mc_tobj_str(o, "kind_label", mc_label_of(mc_permit_kinds, p->kind))) != MC_OK ||
 	    (err = mc_tobj_str(o, "status", p->status)) != MC_OK ||
-	    (err = mc_tobj_str(o, "status_label", label_of(statuses, p->status))) != MC_OK ||
+	    (err = mc_tobj_str(o, "status_label", mc_label_of(mc_permit_statuses, p->status))) !=
+		MC_OK ||
 	    (err = mc_tobj_str(o, "status_reason", p->status_reason)) != MC_OK ||
 	    (err = mc_tobj_str(o, "issued_on", p->issued_on)) != MC_OK ||
 	    (err = mc_tobj_str(o, "ends_on", p->ends_on)) != MC_OK ||
@@ -641,11 +607,11 @@ static enum mc_err csv_cb(void *ctx, const struct mc_sup_permit *sp)
 	const char *cells[CSV_COLS] = {
 	    sp->ward_name,
 	    p->number,
-	    label_of(kinds, p->kind),
+	    mc_label_of(mc_permit_kinds, p->kind),
 	    p->address,
 	    p->owner_name,
 	    p->scope,
-	    label_of(statuses, p->status),
+	    mc_label_of(mc_permit_statuses, p->status),
 	    p->status_reason,
 	    p->issued_on,
 	    p->starts_on,
@@ -698,7 +664,7 @@ static enum mc_err permit_cb(void *ctx, const struct mc_permit *p)
 	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)p->id)) != MC_OK ||
 	    (err = mc_tobj_strf(o, "ward_id", "%lld", (long long)p->ward_id)) != MC_OK ||
 	    (err = mc_tobj_str(o, "number", p->number)) != MC_OK ||
-	    (err = mc_tobj_str(o, "kind_label", label_of(kinds, p->kind))) != MC_OK ||
+	    (err = mc_tobj_str(o, "kind_label", mc_label_of(mc_permit_kinds, p->kind))) != MC_OK ||
 	    (err = mc_tobj_str(o, "address", p->address)) != MC_OK ||
 	    (err = mc_tobj_str(o, "owner_name", p->owner_name)) != MC_OK ||
 	    (err = mc_tobj_str(o, "scope", p->scope)) != MC_OK ||
@@ -711,7 +677,8 @@ static enum mc_err permit_cb(void *ctx, const struct mc_permit *p)
 	    (err = mc_tobj_str(o, "starts_on", p->starts_on)) != MC_OK ||
 	    (err = mc_tobj_str(o, "ends_on", p->ends_on)) != MC_OK ||
 	    (err = mc_tobj_str(o, "status", p->status)) != MC_OK ||
-	    (err = mc_tobj_str(o, "status_label", label_of(statuses, p->status))) != MC_OK ||
+	    (err = mc_tobj_str(o, "status_label", mc_label_of(mc_permit_statuses, p->status))) !=
+		MC_OK ||
 	    (err = mc_tobj_str(o, "status_reason", p->status_reason)) != MC_OK)
 		return err;
 	if ((err = mc_tobj_str(c->root, "heading", p->number)) != MC_OK)
@@ -736,7 +703,7 @@ static enum mc_err code_cb(void *ctx, const struct mc_code *code)
 
 /* Appends a JSON value as text for a person, cut at a character boundary when long. */
 static enum mc_err value_text(struct mc_tobj *o, const char *key, const json_t *v,
-			      const struct label *names)
+			      const struct mc_label *names)
 {
 	char *dumped = NULL;
 	const char *s;
@@ -746,7 +713,7 @@ static enum mc_err value_text(struct mc_tobj *o, const char *key, const json_t *
 	if (!v || json_is_null(v))
 		return MC_OK;
 	if (json_is_string(v)) {
-		s = label_of(names, json_string_value(v));
+		s = mc_label_of(names, json_string_value(v));
 	} else if (!(s = dumped = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT))) {
 		return MC_ERR_NOMEM;
 	}
@@ -767,14 +734,14 @@ static enum mc_err push_change(struct mc_tobj *entry, struct mc_tobj **list, con
 			       const json_t *was, const json_t *now)
 {
 	struct mc_tobj *o = lazy_push(entry, "changes", list);
-	const struct label *names = !strcmp(key, "status") ? statuses
-				    : !strcmp(key, "kind") ? kinds
-							   : NULL;
+	const struct mc_label *names = !strcmp(key, "status") ? mc_permit_statuses
+				       : !strcmp(key, "kind") ? mc_permit_kinds
+							      : NULL;
 	enum mc_err err;
 
 	if (!o)
 		return MC_ERR_NOMEM;
-	if ((err = mc_tobj_str(o, "field", label_of(fields, key))) != MC_OK ||
+	if ((err = mc_tobj_str(o, "field", mc_label_of(fields, key))) != MC_OK ||
 	    (err = value_text(o, "before", was, names)) != MC_OK)
 		return err;
 	return value_text(o, "after", now, names);
@@ -828,9 +795,9 @@ static enum mc_err timeline_cb(void *ctx, const struct mc_audit *a)
 	    (err = mc_tobj_str(o, "at", a->at)) != MC_OK ||
 	    (err = mc_tobj_str(o, "actor", a->actor)) != MC_OK ||
 	    (err = mc_tobj_str(o, "entity", a->entity)) != MC_OK ||
-	    (err = mc_tobj_str(o, "entity_label", label_of(entities, a->entity))) != MC_OK ||
+	    (err = mc_tobj_str(o, "entity_label", mc_label_of(entities, a->entity))) != MC_OK ||
 	    (err = mc_tobj_str(o, "action", a->action)) != MC_OK ||
-	    (err = mc_tobj_str(o, "action_label", label_of(actions, a->action))) != MC_OK)
+	    (err = mc_tobj_str(o, "action_label", mc_label_of(actions, a->action))) != MC_OK)
 		return err;
 	return add_changes(o, a->before, a->after);
 }
@@ -857,7 +824,8 @@ static enum mc_err report_cb(void *ctx, const struct mc_report *rep)
 	if (!o)
 		return MC_ERR_NOMEM;
 	if ((err = mc_tobj_str(o, "ref", rep->ref)) != MC_OK ||
-	    (err = mc_tobj_str(o, "category", label_of(categories, rep->category))) != MC_OK ||
+	    (err = mc_tobj_str(o, "category", mc_label_of(mc_report_categories, rep->category))) !=
+		MC_OK ||
 	    (err = mc_tobj_str(o, "description", rep->description)) != MC_OK ||
 	    (err = mc_tobj_str(o, "contact", rep->contact)) != MC_OK ||
 	    (err = mc_tobj_str(o, "photo", rep->photo_sha256)) != MC_OK ||

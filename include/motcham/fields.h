@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "motcham/err.h"
+#include "motcham/permit.h"
 
 struct mc_form;
 struct mc_tobj;
@@ -28,27 +29,22 @@ enum mc_field_type {
 	MC_F_URL,  /* empty or http(s):// */
 };
 
-struct mc_field_option {
-	const char *value; /* NULL ends a list */
-	const char *label;
-};
-
 struct mc_field_spec {
 	const char *name;
 	const char *label;
 	enum mc_field_type type;
 	bool required;
 	double min, max; /* numbers; max 0: the type's own bound (text lengths) */
-	const struct mc_field_option *options;
+	const struct mc_label *options;
 	const char *hint;
 };
 
 struct mc_fields {
 	const struct mc_field_spec *spec;
 	size_t n;
-	char *val[MC_FIELDS_MAX];			   /* NULL or owned */
-	char *err[MC_FIELDS_MAX];			   /* NULL or owned */
-	const struct mc_field_option *opts[MC_FIELDS_MAX]; /* options set at run time */
+	char *val[MC_FIELDS_MAX];		    /* NULL or owned */
+	char *err[MC_FIELDS_MAX];		    /* NULL or owned */
+	const struct mc_label *opts[MC_FIELDS_MAX]; /* options set at run time */
 	int nerr;
 };
 
@@ -57,7 +53,7 @@ void mc_fields_init(struct mc_fields *f, const struct mc_field_spec *spec, size_
 /* Frees every value and message; accepts NULL. */
 void mc_fields_finish(struct mc_fields *f);
 /* Gives field name its choices at run time (e.g. the list of wards); opts borrowed. */
-void mc_fields_options(struct mc_fields *f, const char *name, const struct mc_field_option *opts);
+void mc_fields_options(struct mc_fields *f, const char *name, const struct mc_label *opts);
 /* Sets a value as stored (for an edit form); val NULL clears. */
 enum mc_err mc_fields_set(struct mc_fields *f, const char *name, const char *val);
 enum mc_err mc_fields_setf(struct mc_fields *f, const char *name, const char *fmt, ...)

@@ -6,6 +6,20 @@
 
 #include <stdbool.h>
 
+/* A stored value and its Vietnamese label; lists end with {NULL, NULL}. */
+struct mc_label {
+	const char *value;
+	const char *label;
+};
+
+/* Permit kinds, permit statuses and resident report categories, in display order. */
+extern const struct mc_label mc_permit_kinds[3 + 1];
+extern const struct mc_label mc_permit_statuses[5 + 1];
+extern const struct mc_label mc_report_categories[5 + 1];
+
+/* The label of value in list, or value itself when the list does not have it. */
+const char *mc_label_of(const struct mc_label *list, const char *value);
+
 /* True when status is one of the stored statuses (MC_STATUS_* in store.h). */
 bool mc_permit_status_valid(const char *status);
 /* True when a permit may move from one status to another: issued → in_progress →

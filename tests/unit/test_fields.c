@@ -13,7 +13,7 @@
 #include "motcham/form.h"
 #include "motcham/template.h"
 
-static const struct mc_field_option kinds[] = {{"repair", "Sửa chữa"}, {NULL, NULL}};
+static const struct mc_label kinds[] = {{"repair", "Sửa chữa"}, {NULL, NULL}};
 
 static const struct mc_field_spec spec[] = {
     {"title", "Tiêu đề", MC_F_LINE, true, 0, 0, NULL, NULL},
