@@ -95,13 +95,14 @@ wait_http() {
 }
 
 # Starts motcham serve on DB; sets SERVE_PID and SERVE_PORT.
-start_motcham() {
+start_motcham() { # DB LOG [more serve options]
 	local db=$1 log=$2
-	local extra=()
+	shift 2
+	local extra=("$@")
 	SERVE_PORT=$(free_port)
 	# Lets scan_stats read the counters where this build has /metrics.
 	case $("$MOTCHAM" serve --help 2>&1) in
-	*--metrics-allow*) extra=(--metrics-allow 127.0.0.1) ;;
+	*--metrics-allow*) extra+=(--metrics-allow 127.0.0.1) ;;
 	esac
 	"$MOTCHAM" serve --db "$db" --port "$SERVE_PORT" "${extra[@]}" >"$log" 2>&1 &
 	SERVE_PID=$!
