@@ -512,6 +512,12 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	enum mc_err err;
 	int rc = 1, fd = -1;
 
+	/* Blocked before any thread starts (the scan writer, the workers): threads inherit the
+	 * mask, so SIGINT and SIGTERM can only reach sigwait below. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	mc_buf_init(&tdir);
 	mc_buf_init(&adir);
 	mc_buf_init(&fdir);
@@ -558,10 +564,6 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	hc.https = !strncmp(base.data, "https://", 8);
 	hc.listen_fd = fd;
 	fd = -1;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((err = mc_http_start(&hc, &http, &errs)) != MC_OK)
 		goto out;
 	announce(s, base.data);

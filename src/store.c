@@ -873,6 +873,19 @@ void mc_store_rollback(struct mc_store *s)
 			return prep_err(s);                                                        \
 	} while (0)
 
+/* The first column of the one row of a statement without parameters. */
+static enum mc_err scalar(struct mc_store *s, enum stmt_id id, long long *out)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	enum mc_err err;
+
+	PREPARE(s, id, st);
+	err = query_id(st, &n);
+	*out = n;
+	return err;
+}
+
 /* walk() over a statement whose ?1 is bound to an integer key (unused ?1 is harmless). */
 static enum mc_err walk_int(struct mc_store *s, enum stmt_id id, int64_t key, row_fn row,
 			    const struct visit *v, bool one)
@@ -1129,40 +1142,19 @@ enum mc_err mc_store_audit_each(struct mc_store *s, int64_t after_id, const char
 
 enum mc_err mc_store_audit_count(struct mc_store *s, long long *n)
 {
-	sqlite3_stmt *st;
-	int64_t count = 0;
-	enum mc_err err;
-
-	PREPARE(s, ST_AUDIT_COUNT, st);
-	err = query_id(st, &count);
-	*n = count;
-	return err;
+	return scalar(s, ST_AUDIT_COUNT, n);
 }
 
 enum mc_err mc_store_data_version(struct mc_store *s, long long *v)
 {
-	sqlite3_stmt *st;
-	int64_t n = 0;
-	enum mc_err err;
-
-	PREPARE(s, ST_DATA_VERSION, st);
-	err = query_id(st, &n);
-	*v = n;
-	return err;
+	return scalar(s, ST_DATA_VERSION, v);
 }
 
 enum mc_err mc_store_content_version(struct mc_store *s, long long *v)
 {
-	sqlite3_stmt *st;
-	int64_t n = 0;
-	enum mc_err err;
-
 	/* Every change to a record appends an audit entry, so the newest entry's id moves
 	 * exactly when content does, and not when only scan counts are written. */
-	PREPARE(s, ST_AUDIT_HEAD, st);
-	err = query_id(st, &n);
-	*v = n;
-	return err;
+	return scalar(s, ST_AUDIT_HEAD, v);
 }
 
 /* ---- wards ---- */
