@@ -748,6 +748,13 @@ static enum mc_err route_writer(struct mc_http *h, const struct mc_request *rq, 
 	else
 		err = mc_staff_handle(h->staff, h->writer, rq, r);
 	pthread_mutex_unlock(&h->writer_lock);
+	/* A failed sign-in is answered late, but without holding the database: other staff
+	 * and the public pages carry on. */
+	if (r->delay_ms) {
+		struct timespec ts = {r->delay_ms / 1000, (long)(r->delay_ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
 	return err;
 }
 

@@ -79,6 +79,7 @@ void mc_response_init(struct mc_response *r)
 	r->disposition[0] = '\0';
 	r->code_id = 0;
 	r->scan_miss = 0;
+	r->delay_ms = 0;
 	mc_buf_init(&r->body);
 }
 

@@ -79,20 +79,15 @@ static enum mc_err is_locked(struct mc_store *s, const char *key, long long now,
 }
 
 /* Each failure costs more time, so guessing stays slow even below the lock threshold. */
-static void penalty(int failures)
+static unsigned penalty_ms(int failures)
 {
-	long ms = 200L * (failures > 0 ? failures : 1);
-	struct timespec ts;
+	unsigned ms = 200u * (unsigned)(failures > 0 ? failures : 1);
 
-	if (ms > 2000)
-		ms = 2000;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
+	return ms > 2000 ? 2000 : ms;
 }
 
 static enum mc_err fail_login(struct mc_store *s, const char *acct, const char *client,
-			      long long now)
+			      long long now, unsigned *delay_ms)
 {
 	bool locked = false;
 	int failures = 0;
@@ -105,7 +100,8 @@ static enum mc_err fail_login(struct mc_store *s, const char *acct, const char *
 	    (err = is_locked(s, acct, now, &locked, &failures)) != MC_OK ||
 	    (err = is_locked(s, client, now, &locked, &failures)) != MC_OK)
 		return err;
-	penalty(failures);
+	if (delay_ms)
+		*delay_ms = penalty_ms(failures);
 	return MC_OK;
 }
 
@@ -128,7 +124,7 @@ static bool usable_name(const char *name)
 
 enum mc_err mc_session_login(struct mc_store *s, const char *name, const char *password,
 			     const char *client_key, long long now, enum mc_login_result *res,
-			     char token[65])
+			     char token[65], unsigned *delay_ms)
 {
 	char acct[8 + NAME_MAX_BYTES + 1], client[8 + 65];
 	struct account a = {.found = false};
@@ -155,7 +151,7 @@ enum mc_err mc_session_login(struct mc_store *s, const char *name, const char *p
 	ok = password && strlen(password) <= PASSWORD_MAX_BYTES &&
 	     mc_auth_verify_password(a.found ? a.hash : NULL, password);
 	if (!ok || !a.found || a.disabled)
-		return fail_login(s, acct, client, now);
+		return fail_login(s, acct, client, now, delay_ms);
 	if ((err = mc_store_throttle_clear(s, acct)) != MC_OK ||
 	    (err = start_session(s, a.id, now, token)) != MC_OK)
 		return err;

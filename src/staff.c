@@ -407,8 +407,8 @@ static enum mc_err login(struct ctx *c)
 	if (!mc_session_hex64(cookie) || !csrf || !mc_auth_equal(cookie, csrf))
 		return login_page(c, 403, "Trang đăng nhập đã hết hạn. Vui lòng đăng nhập lại.",
 				  NULL, NULL);
-	if ((err = mc_session_login(c->wr, name, pw, c->rq->client_key, c->now, &res, token)) !=
-	    MC_OK)
+	if ((err = mc_session_login(c->wr, name, pw, c->rq->client_key, c->now, &res, token,
+				    &c->r->delay_ms)) != MC_OK)
 		return err;
 	if (name && (strlen(name) > 64 || !mc_utf8_valid(name, strlen(name))))
 		name = NULL;

@@ -18,7 +18,7 @@ struct mc_template;
 
 struct mc_pages_config {
 	const char *templates_dir; /* holds the NAME.html templates */
-	const char *base_url;      /* public URL prefix, e.g. http://127.0.0.1:8080 */
+	const char *base_url;	   /* public URL prefix, e.g. http://127.0.0.1:8080 */
 };
 
 struct mc_pages; /* templates + configuration; read-only once created, shared by workers */
@@ -30,15 +30,16 @@ enum mc_err mc_pages_create(const struct mc_pages_config *cfg, struct mc_pages *
 void mc_pages_destroy(struct mc_pages *p);
 
 struct mc_response {
-	int status;               /* HTTP status */
+	int status;		  /* HTTP status */
 	const char *content_type; /* static string, e.g. "text/html; charset=utf-8" */
-	const char *cache;        /* static Cache-Control value or NULL for "no-cache" */
-	char etag[40];            /* "" or a quoted strong ETag */
-	char location[512];       /* "" or where a 303 after a form post goes */
-	char cookie[320];         /* "" or one Set-Cookie header value */
-	char disposition[256];    /* "" or a Content-Disposition header value */
-	long long code_id;        /* a code this answer resolved (counted as a scan), else 0 */
-	int scan_miss;            /* 1: unknown code, 2: mistyped code, else 0 */
+	const char *cache;	  /* static Cache-Control value or NULL for "no-cache" */
+	char etag[40];		  /* "" or a quoted strong ETag */
+	char location[512];	  /* "" or where a 303 after a form post goes */
+	char cookie[320];	  /* "" or one Set-Cookie header value */
+	char disposition[256];	  /* "" or a Content-Disposition header value */
+	long long code_id;	  /* a code this answer resolved (counted as a scan), else 0 */
+	int scan_miss;		  /* 1: unknown code, 2: mistyped code, else 0 */
+	unsigned delay_ms;	  /* hold the answer back this long (failed sign-ins), else 0 */
 	struct mc_buf body;
 };
 
@@ -57,11 +58,11 @@ enum mc_err mc_pages_procedure(struct mc_pages *p, struct mc_store *s, const cha
 			       long long id, struct mc_response *r);
 enum mc_err mc_pages_announcement(struct mc_pages *p, struct mc_store *s, const char *slug,
 				  long long id, struct mc_response *r);
-enum mc_err mc_pages_permit(struct mc_pages *p, struct mc_store *s, const char *slug,
-			    long long id, struct mc_response *r);
+enum mc_err mc_pages_permit(struct mc_pages *p, struct mc_store *s, const char *slug, long long id,
+			    struct mc_response *r);
 /* GET /w/SLUG/search?q=: diacritics-insensitive search over procedure titles. q may be NULL. */
-enum mc_err mc_pages_search(struct mc_pages *p, struct mc_store *s, const char *slug,
-			    const char *q, struct mc_response *r);
+enum mc_err mc_pages_search(struct mc_pages *p, struct mc_store *s, const char *slug, const char *q,
+			    struct mc_response *r);
 /* GET /q/TOKEN (any case, typed forms allowed): the target's page with status 200, a 404
  * page for an unknown or mistyped token (saying which), 410 for a revoked one. */
 enum mc_err mc_pages_code(struct mc_pages *p, struct mc_store *s, const char *token,

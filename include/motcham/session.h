@@ -41,10 +41,12 @@ enum mc_err mc_session_get(struct mc_store *s, const struct mc_request *rq, long
 			   struct mc_session_user *u);
 /* Checks name and password with throttling on "acct:NAME" and "client:KEY" and, on
  * success, stores a new session and writes its cookie token (64 hex) into token.
- * Failures sleep a little longer each time (at most 2 s). */
+ * After a failure *delay_ms (may be NULL) says how long to hold the answer back: a little
+ * longer each time, at most 2 s. The caller waits, after releasing the database, so that a
+ * guesser slows down only itself. */
 enum mc_err mc_session_login(struct mc_store *s, const char *name, const char *password,
 			     const char *client_key, long long now, enum mc_login_result *res,
-			     char token[65]);
+			     char token[65], unsigned *delay_ms);
 /* Ends the session (accepts a user without session: does nothing). */
 enum mc_err mc_session_logout(struct mc_store *s, const struct mc_session_user *u);
 

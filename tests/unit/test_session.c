@@ -94,7 +94,7 @@ static void test_login_makes_session(void **state)
 	enum mc_login_result res;
 	char token[65];
 
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token), MC_OK);
+	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token, NULL), MC_OK);
 	assert_int_equal(res, MC_LOGIN_OK);
 	assert_true(mc_session_hex64(token));
 	assert_int_equal(lookup_session(f, token, NOW + 60, &u), MC_OK);
@@ -120,7 +120,7 @@ static void test_logout_ends_session(void **state)
 	enum mc_login_result res;
 	char token[65];
 
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token), MC_OK);
+	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token, NULL), MC_OK);
 	assert_int_equal(lookup_session(f, token, NOW, &u), MC_OK);
 	assert_int_equal(mc_session_logout(f->s, &u), MC_OK);
 	assert_int_equal(lookup_session(f, token, NOW, &u), MC_ERR_NOTFOUND);
@@ -132,13 +132,13 @@ static void test_bad_password_and_unknown_user(void **state)
 	enum mc_login_result res = MC_LOGIN_OK;
 	char token[65];
 
-	assert_int_equal(mc_session_login(f->s, "lan", "sai-mat-khau-roi", "k1", NOW, &res, token),
-			 MC_OK);
+	assert_int_equal(
+	    mc_session_login(f->s, "lan", "sai-mat-khau-roi", "k1", NOW, &res, token, NULL), MC_OK);
 	assert_int_equal(res, MC_LOGIN_BAD);
 	assert_string_equal(token, "");
-	assert_int_equal(mc_session_login(f->s, "ghost", PW, "k2", NOW, &res, token), MC_OK);
+	assert_int_equal(mc_session_login(f->s, "ghost", PW, "k2", NOW, &res, token, NULL), MC_OK);
 	assert_int_equal(res, MC_LOGIN_BAD);
-	assert_int_equal(mc_session_login(f->s, NULL, NULL, "k3", NOW, &res, token), MC_OK);
+	assert_int_equal(mc_session_login(f->s, NULL, NULL, "k3", NOW, &res, token, NULL), MC_OK);
 	assert_int_equal(res, MC_LOGIN_BAD);
 }
 
@@ -149,21 +149,29 @@ static void test_lockout_after_five_failures(void **state)
 	char token[65];
 	int i;
 
-	/* Different clients, one account: the account key locks. */
+	/* Different clients, one account: the account key locks; each failure asks the caller
+	 * to hold its answer back longer than the one before. */
+	unsigned prev = 0;
+
 	for (i = 0; i < MC_SESSION_MAX_FAILURES; i++) {
+		unsigned delay = 0;
 		char key[8];
 
 		snprintf(key, sizeof(key), "c%d", i);
 		assert_int_equal(
-		    mc_session_login(f->s, "lan", "khong-dung-dau", key, NOW, &res, token), MC_OK);
+		    mc_session_login(f->s, "lan", "khong-dung-dau", key, NOW, &res, token, &delay),
+		    MC_OK);
 		assert_int_equal(res, MC_LOGIN_BAD);
+		assert_true(delay > prev && delay <= 2000);
+		prev = delay;
 	}
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "fresh", NOW + 1, &res, token), MC_OK);
+	assert_int_equal(mc_session_login(f->s, "lan", PW, "fresh", NOW + 1, &res, token, NULL),
+			 MC_OK);
 	assert_int_equal(res, MC_LOGIN_LOCKED);
 	/* After the lock the right password works again and clears the account's count. */
-	assert_int_equal(
-	    mc_session_login(f->s, "lan", PW, "fresh", NOW + MC_SESSION_LOCK + 1, &res, token),
-	    MC_OK);
+	assert_int_equal(mc_session_login(f->s, "lan", PW, "fresh", NOW + MC_SESSION_LOCK + 1, &res,
+					  token, NULL),
+			 MC_OK);
 	assert_int_equal(res, MC_LOGIN_OK);
 }
 
@@ -174,11 +182,11 @@ static void test_disabled_user_cannot_sign_in(void **state)
 	enum mc_login_result res;
 	char token[65];
 
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token), MC_OK);
+	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token, NULL), MC_OK);
 	assert_int_equal(res, MC_LOGIN_OK);
 	assert_int_equal(mc_store_user_disable(f->s, "lan"), MC_OK);
 	assert_int_equal(lookup_session(f, token, NOW, &u), MC_ERR_NOTFOUND);
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token), MC_OK);
+	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token, NULL), MC_OK);
 	assert_int_equal(res, MC_LOGIN_BAD);
 }
 
