@@ -1109,6 +1109,32 @@ static enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, en
 	return tx_end(s, err, owned);
 }
 
+/* An audited insert of one new record: its own transaction unless one is open, the
+ * statement bound by bind, one audit entry, and the new row's id in *id (may be NULL). */
+static enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
+				  void (*bind)(sqlite3_stmt *st, const void *rec), const void *rec,
+				  enum entity e, const char *action, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	if (!(st = stmt(s, sid))) {
+		err = prep_err(s);
+	} else {
+		bind(st, rec);
+		if ((err = exec_stmt(st)) == MC_OK)
+			rowid = sqlite3_last_insert_rowid(s->db);
+	}
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, e, rowid, action);
+}
+
 static enum mc_err audit_row(sqlite3_stmt *st, const struct visit *v)
 {
 	struct mc_audit a = {
@@ -1959,32 +1985,22 @@ static enum mc_err user_row(sqlite3_stmt *st, const struct visit *v)
 	return v->fn.user(v->ctx, &u);
 }
 
+static void bind_user(sqlite3_stmt *st, const void *rec)
+{
+	const struct mc_user *u = rec;
+
+	bind_text(st, 1, u->name);
+	bind_text(st, 2, u->role);
+	if (u->ward_id)
+		sqlite3_bind_int64(st, 3, u->ward_id);
+	bind_text(st, 4, u->pw_hash);
+}
+
 enum mc_err mc_store_user_add(struct mc_store *s, const struct mc_user *u, int64_t *id)
 {
-	sqlite3_stmt *st;
-	int64_t rowid = 0;
-	bool owned;
-	enum mc_err err;
-
 	if (!u->name || !u->role || !u->pw_hash)
 		return MC_ERR_INVALID;
-	if ((err = tx_begin(s, &owned)) != MC_OK)
-		return err;
-	mc_buf_reset(&s->before);
-	if (!(st = stmt(s, ST_USER_INSERT))) {
-		err = prep_err(s);
-	} else {
-		bind_text(st, 1, u->name);
-		bind_text(st, 2, u->role);
-		if (u->ward_id)
-			sqlite3_bind_int64(st, 3, u->ward_id);
-		bind_text(st, 4, u->pw_hash);
-		if ((err = exec_stmt(st)) == MC_OK)
-			rowid = sqlite3_last_insert_rowid(s->db);
-	}
-	if (id)
-		*id = rowid;
-	return end_write(s, err, owned, E_USER, rowid, "create");
+	return audited_insert(s, ST_USER_INSERT, bind_user, u, E_USER, "create", id);
 }
 
 enum mc_err mc_store_user_by_name(struct mc_store *s, const char *name, mc_store_user_fn fn,
@@ -2272,33 +2288,23 @@ static enum mc_err file_row(sqlite3_stmt *st, const struct visit *v)
 	return v->fn.file(v->ctx, &f);
 }
 
+static void bind_file(sqlite3_stmt *st, const void *rec)
+{
+	const struct mc_file *f = rec;
+
+	sqlite3_bind_int64(st, 1, f->permit_id);
+	bind_text(st, 2, f->sha256);
+	bind_text(st, 3, f->mime);
+	sqlite3_bind_int64(st, 4, f->size);
+	bind_text(st, 5, f->name);
+	sqlite3_bind_int(st, 6, f->public ? 1 : 0);
+}
+
 enum mc_err mc_store_file_add(struct mc_store *s, const struct mc_file *f, int64_t *id)
 {
-	sqlite3_stmt *st;
-	int64_t rowid = 0;
-	bool owned;
-	enum mc_err err;
-
 	if (!f->sha256 || !f->mime || !f->name)
 		return MC_ERR_INVALID;
-	if ((err = tx_begin(s, &owned)) != MC_OK)
-		return err;
-	mc_buf_reset(&s->before);
-	if (!(st = stmt(s, ST_FILE_INSERT))) {
-		err = prep_err(s);
-	} else {
-		sqlite3_bind_int64(st, 1, f->permit_id);
-		bind_text(st, 2, f->sha256);
-		bind_text(st, 3, f->mime);
-		sqlite3_bind_int64(st, 4, f->size);
-		bind_text(st, 5, f->name);
-		sqlite3_bind_int(st, 6, f->public ? 1 : 0);
-		if ((err = exec_stmt(st)) == MC_OK)
-			rowid = sqlite3_last_insert_rowid(s->db);
-	}
-	if (id)
-		*id = rowid;
-	return end_write(s, err, owned, E_FILE, rowid, "attach");
+	return audited_insert(s, ST_FILE_INSERT, bind_file, f, E_FILE, "attach", id);
 }
 
 enum mc_err mc_store_file_each(struct mc_store *s, int64_t permit_id, bool public_only,
@@ -2347,35 +2353,25 @@ static enum mc_err report_row(sqlite3_stmt *st, const struct visit *v)
 	return v->fn.report(v->ctx, &r);
 }
 
+static void bind_report(sqlite3_stmt *st, const void *rec)
+{
+	const struct mc_report *r = rec;
+
+	bind_text(st, 1, r->ref);
+	sqlite3_bind_int64(st, 2, r->permit_id);
+	bind_text(st, 3, r->category);
+	bind_text(st, 4, r->description);
+	bind_text(st, 5, r->contact);
+	bind_text(st, 6, r->photo_sha256);
+	bind_text(st, 7, r->photo_mime);
+	bind_text(st, 8, r->client_key);
+}
+
 enum mc_err mc_store_report_add(struct mc_store *s, const struct mc_report *r, int64_t *id)
 {
-	sqlite3_stmt *st;
-	int64_t rowid = 0;
-	bool owned;
-	enum mc_err err;
-
 	if (!r->ref || !r->category || !r->description || !r->client_key)
 		return MC_ERR_INVALID;
-	if ((err = tx_begin(s, &owned)) != MC_OK)
-		return err;
-	mc_buf_reset(&s->before);
-	if (!(st = stmt(s, ST_REPORT_INSERT))) {
-		err = prep_err(s);
-	} else {
-		bind_text(st, 1, r->ref);
-		sqlite3_bind_int64(st, 2, r->permit_id);
-		bind_text(st, 3, r->category);
-		bind_text(st, 4, r->description);
-		bind_text(st, 5, r->contact);
-		bind_text(st, 6, r->photo_sha256);
-		bind_text(st, 7, r->photo_mime);
-		bind_text(st, 8, r->client_key);
-		if ((err = exec_stmt(st)) == MC_OK)
-			rowid = sqlite3_last_insert_rowid(s->db);
-	}
-	if (id)
-		*id = rowid;
-	return end_write(s, err, owned, E_REPORT, rowid, "create");
+	return audited_insert(s, ST_REPORT_INSERT, bind_report, r, E_REPORT, "create", id);
 }
 
 enum mc_err mc_store_report_count_since(struct mc_store *s, const char *client_key,
