@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 import unittest
 
 import mc
@@ -249,10 +250,18 @@ class Operations(unittest.TestCase):
             for _ in range(7):
                 self.assertEqual(mc.request(srv.port, "/q/" + token).status, 200)
             self.assertEqual(mc.request(srv.port, "/q/" + mc.mistype(token)).status, 404)
-            r = mc.request(srv.port, "/metrics")
-            self.assertEqual(r.status, 200, r)
+            # A request is counted when its worker finishes it, which can be a
+            # moment after the client has read the answer: poll briefly.
+            deadline = time.monotonic() + 5
+            while True:
+                r = mc.request(srv.port, "/metrics")
+                self.assertEqual(r.status, 200, r)
+                text = r.text
+                if ('status="200"} 7' in text and 'status="404"} 1' in text) \
+                        or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             self.assertTrue(r.header("Content-Type").startswith("text/plain"), r)
-            text = r.text
             self.assertIn('motcham_http_requests_total{route="code",status="200"} 7', text)
             self.assertIn('motcham_http_requests_total{route="code",status="404"} 1', text)
             self.assertIn("motcham_http_request_seconds_bucket{le=\"+Inf\"}", text)
