@@ -50,6 +50,7 @@ struct page {
 	int count;
 	struct mc_buf scratch;
 	char today[MC_DATE_LEN + 1];
+	const struct code_info *via; /* the active code this page was reached by, or NULL */
 };
 
 /* A resolved code, copied out of the store callback. */
@@ -399,11 +400,19 @@ static enum mc_err qr_cb(void *ctx, const struct mc_code *c)
 	return o ? mc_tobj_str(o, "token", c->token) : MC_ERR_NOMEM;
 }
 
-/* A record without an active code simply has no QR on its page. */
+/* A record without an active code simply has no QR on its page. A page reached by scanning
+ * shows the code that was scanned: it is active, and on a large database looking up the
+ * newest one again was one more random index page read per uncached page. */
 static enum mc_err add_qr(struct page *pg, const char *kind, int64_t id)
 {
-	enum mc_err err = mc_store_code_for_target(pg->s, kind, id, qr_cb, pg);
+	struct mc_tobj *o;
+	enum mc_err err;
 
+	if (pg->via && pg->via->target_id == id && strcmp(pg->via->kind, kind) == 0) {
+		o = mc_tobj_obj(pg->root, "qr");
+		return o ? mc_tobj_str(o, "token", pg->via->token) : MC_ERR_NOMEM;
+	}
+	err = mc_store_code_for_target(pg->s, kind, id, qr_cb, pg);
 	return err == MC_ERR_NOTFOUND ? MC_OK : err;
 }
 
@@ -1069,8 +1078,10 @@ enum mc_err mc_pages_code(struct mc_pages *p, struct mc_store *s, const char *to
 
 	switch (err) {
 	case MC_OK:
-		if ((err = page_init(&pg, p, s)) == MC_OK)
+		if ((err = page_init(&pg, p, s)) == MC_OK) {
+			pg.via = &ci;
 			err = target_page(&pg, &ci, r);
+		}
 		if (err == MC_OK)
 			r->code_id = ci.id;
 		return page_finish(&pg, err, r);

@@ -199,6 +199,8 @@ class Server(unittest.TestCase):
                     self.assertIsNone(r.header("Location"), "the page itself, not a redirect")
                     self.assert_title_on(body, title)
                     self.assertEqual(mc.foreign_urls(r.body, self.port), [])
+                    # The QR on the page is the code that was scanned.
+                    self.assertIn('src="/qr/%s.svg"' % tok, body)
 
     def test_typed_forms(self):
         tok, title = self.first("procedure")
