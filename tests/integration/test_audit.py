@@ -257,7 +257,9 @@ class Operations(unittest.TestCase):
                 r = mc.request(srv.port, "/metrics")
                 self.assertEqual(r.status, 200, r)
                 text = r.text
-                if ('status="200"} 7' in text and 'status="404"} 1' in text) \
+                # Whole lines: the /metrics route's own counter must not end the wait.
+                if ('motcham_http_requests_total{route="code",status="200"} 7\n' in text and
+                        'motcham_http_requests_total{route="code",status="404"} 1\n' in text) \
                         or time.monotonic() > deadline:
                     break
                 time.sleep(0.05)
