@@ -451,7 +451,9 @@ static const char usage_serve[] =
     "  --threads N      worker threads (default: one per core)\n"
     "  --access-log F   one line per request (Common Log Format, client as a keyed hash)\n"
     "                   appended to file F, or to standard error for '-'\n"
-    "  --metrics-allow A,B  IPv4 addresses that may read /metrics (default: none)\n";
+    "  --metrics-allow A,B  IPv4 addresses that may read /metrics (default: none)\n"
+    "  --page-cache MB  rendered public pages kept in memory per worker thread\n"
+    "                   (default 6; 0 renders every page from the database)\n";
 
 static enum mc_err first_ward_code(void *ctx, const struct mc_code *c)
 {
@@ -495,6 +497,7 @@ struct serve_opts {
 	const char *metrics_allow;
 	long port;
 	long threads;
+	long page_cache_mb;
 };
 
 static int run_server(const char *cmd, const struct serve_opts *o, struct mc_store *s)
@@ -561,6 +564,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	hc.scans = scans;
 	hc.access_log = log;
 	hc.metrics_allow = o->metrics_allow;
+	hc.page_cache_mb = o->page_cache_mb == 0 ? -1 : (int)o->page_cache_mb;
 	hc.https = !strncmp(base.data, "https://", 8);
 	hc.listen_fd = fd;
 	fd = -1;
@@ -591,7 +595,7 @@ out:
 
 static int cmd_serve(struct args *a, int argc, char **argv)
 {
-	struct serve_opts o = {.bind = "127.0.0.1", .port = 8080};
+	struct serve_opts o = {.bind = "127.0.0.1", .port = 8080, .page_cache_mb = 6};
 	const struct opt opts[] = {{"db", OPT_STR, &o.db, 0, 0},
 				   {"port", OPT_INT, &o.port, 0, 65535},
 				   {"bind", OPT_STR, &o.bind, 0, 0},
@@ -599,6 +603,7 @@ static int cmd_serve(struct args *a, int argc, char **argv)
 				   {"threads", OPT_INT, &o.threads, 1, 64},
 				   {"access-log", OPT_STR, &o.access_log, 0, 0},
 				   {"metrics-allow", OPT_STR, &o.metrics_allow, 0, 0},
+				   {"page-cache", OPT_INT, &o.page_cache_mb, 0, 1024},
 				   {0}};
 	struct mc_store *s = NULL;
 	int rc;

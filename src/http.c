@@ -34,7 +34,7 @@
 #define MAX_GET_BODY (64 * 1024)
 /* Rendered pages a worker keeps: a few hundred pages and every QR image of a ward fit, and
  * the server stays well under 50 MB however large the database. */
-#define PAGE_CACHE_BYTES ((size_t)6 * 1024 * 1024)
+#define PAGE_CACHE_MB 6 /* per worker, unless the operator says otherwise */
 /* Past this a refused body is no longer read: the connection is closed instead. */
 #define MAX_DISCARD ((size_t)MC_FORM_MAX_TOTAL + 4 * 1024 * 1024)
 
@@ -69,7 +69,8 @@ struct mc_http {
 	struct mc_store *writer;
 	pthread_mutex_t writer_lock;
 	bool lock_made;
-	char secret[65]; /* keys client addresses without keeping them */
+	char secret[65];	 /* keys client addresses without keeping them */
+	size_t page_cache_bytes; /* per worker; 0: no page cache */
 };
 
 /* Per-request state, allocated on the first call of the access handler. */
@@ -141,7 +142,8 @@ static enum mc_err worker_of(struct mc_http *h, struct worker **out)
 			return MC_ERR_NOMEM;
 		w->data_version = w->content_version = -1;
 		if ((err = mc_store_open(h->db_path, MC_STORE_READONLY, &w->s)) != MC_OK ||
-		    !(w->pages = mc_cache_create(4096, PAGE_CACHE_BYTES, free_cached)) ||
+		    (h->page_cache_bytes &&
+		     !(w->pages = mc_cache_create(4096, h->page_cache_bytes, free_cached))) ||
 		    pthread_setspecific(h->store_key, w) != 0) {
 			close_worker(w);
 			return err != MC_OK ? err : MC_ERR_NOMEM;
@@ -184,12 +186,14 @@ static enum mc_err keep_fresh(struct worker *w)
 			return err;
 		w->data_version = dv;
 		if (cv != w->content_version) {
-			mc_cache_clear(w->pages);
+			if (w->pages)
+				mc_cache_clear(w->pages);
 			w->content_version = cv;
 		}
 	}
 	if (now >= w->day_ends) {
-		mc_cache_clear(w->pages);
+		if (w->pages)
+			mc_cache_clear(w->pages);
 		/* Ward-local midnight is 17:00 UTC. */
 		w->day_ends = (now + 7 * 3600) / 86400 * 86400 + 86400 - 7 * 3600;
 	}
@@ -564,7 +568,7 @@ static enum MHD_Result answer_public(struct mc_http *h, struct MHD_Connection *c
 
 	if ((*err = worker_of(h, &w)) != MC_OK || (*err = keep_fresh(w)) != MC_OK)
 		return MHD_NO;
-	if ((c = mc_cache_get(w->pages, url)))
+	if (w->pages && (c = mc_cache_get(w->pages, url)))
 		return send_cached(h, conn, req, c);
 	/* One read transaction for the whole page: its several queries see one snapshot and
 	 * take the file locks once. */
@@ -576,6 +580,10 @@ static enum MHD_Result answer_public(struct mc_http *h, struct MHD_Connection *c
 		return MHD_NO;
 	if (r->status != 200 && r->status != 404 && r->status != 410)
 		return send_page(conn, req, r);
+	if (!w->pages) {
+		count_scan(h, r->code_id, r->scan_miss);
+		return send_page(conn, req, r);
+	}
 	if (!(c = calloc(1, sizeof(*c)))) {
 		*err = MC_ERR_NOMEM;
 		return MHD_NO;
@@ -1048,6 +1056,10 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 	h->https = cfg->https;
 	h->scans = cfg->scans;
 	h->access_log = cfg->access_log;
+	h->page_cache_bytes =
+	    cfg->page_cache_mb < 0
+		? 0
+		: (size_t)(cfg->page_cache_mb ? cfg->page_cache_mb : PAGE_CACHE_MB) << 20;
 	if (!(h->metrics = mc_metrics_create())) {
 		err = MC_ERR_NOMEM;
 		goto fail;

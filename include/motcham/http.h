@@ -16,16 +16,18 @@ struct mc_pages;
 struct mc_http;
 
 struct mc_http_config {
-	const char *db_path;    /* opened read-only by each worker */
-	int listen_fd;          /* a socket from mc_http_listen; the server takes it over */
-	unsigned threads;       /* worker threads; 0: one per core */
-	const char *assets_dir; /* every file in it is loaded once at start */
-	struct mc_pages *pages; /* borrowed; must outlive the server */
-	struct mc_staff *staff; /* borrowed; NULL: no staff side, no form posts */
-	bool https;             /* the public base URL is https (cookies get Secure) */
-	struct mc_scans *scans; /* borrowed; NULL: scans are not counted */
-	FILE *access_log;       /* borrowed; NULL: no access log */
+	const char *db_path;	   /* opened read-only by each worker */
+	int listen_fd;		   /* a socket from mc_http_listen; the server takes it over */
+	unsigned threads;	   /* worker threads; 0: one per core */
+	const char *assets_dir;	   /* every file in it is loaded once at start */
+	struct mc_pages *pages;	   /* borrowed; must outlive the server */
+	struct mc_staff *staff;	   /* borrowed; NULL: no staff side, no form posts */
+	bool https;		   /* the public base URL is https (cookies get Secure) */
+	struct mc_scans *scans;	   /* borrowed; NULL: scans are not counted */
+	FILE *access_log;	   /* borrowed; NULL: no access log */
 	const char *metrics_allow; /* comma-separated IPv4 addresses that may read /metrics */
+	int page_cache_mb;	   /* rendered public pages kept per worker: 0 the default (6 MiB),
+				    * negative none (every page rendered from the database) */
 };
 
 /* Opens a listening TCP socket on the IPv4 address host and port (0: a free port, so the

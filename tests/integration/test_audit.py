@@ -211,12 +211,23 @@ class Scans(unittest.TestCase):
         self.tmp.cleanup()
 
     def test_scan_counts_match_requests_after_stop(self):
+        self.check_scan_counts([])
+
+    def test_scan_counts_without_page_cache(self):
+        """--page-cache 0 renders every page from the database and still counts every scan."""
+        self.check_scan_counts(["--page-cache", "0"])
+
+    def check_scan_counts(self, extra):
         codes = mc.code_list(self.db)
         permit = [c for c in codes if c[1] == "permit"][0][0]
         proc = [c for c in codes if c[1] == "procedure"][0][0]
-        with mc.Server(self.db) as srv:
-            for _ in range(137):
-                self.assertEqual(mc.request(srv.port, "/q/" + permit).status, 200)
+        with mc.Server(self.db, extra=extra) as srv:
+            first = mc.request(srv.port, "/q/" + permit)
+            self.assertEqual(first.status, 200)
+            for _ in range(136):
+                r = mc.request(srv.port, "/q/" + permit)
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.body, first.body)
             for _ in range(23):
                 self.assertEqual(mc.request(srv.port, "/Q/" + proc.lower()).status, 200)
             for _ in range(5):
