@@ -36,8 +36,9 @@ REF_RE = re.compile(r"PA-[0-9A-HJKMNP-TV-Z]{8}")
 PERMIT_FIELDS = ["number", "kind", "address", "owner_name", "scope", "floors", "area_m2",
                  "height_m", "contractor", "office", "issued_on", "starts_on", "ends_on"]
 # Dates relative to today, so that no check against "today" (work started, inspection not in
-# the future) depends on when the tests run.
-TODAY = datetime.date.today()
+# the future) depends on when the tests run. The server's "today" is the ward's (UTC+7), not
+# the test machine's time zone.
+TODAY = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=7)).date()
 
 
 def day(offset):
