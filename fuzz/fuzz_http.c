@@ -5,7 +5,10 @@
  * form, with its photo upload) all see fuzzed bytes.
  *
  * Seeds can name real records through placeholders, replaced before sending: @SLUG@ the
- * ward, @TOK@ a permit's code, @PID@ that permit's id, @FORM@ its report form token.
+ * ward, @TOK@ a permit's code, @PID@ that permit's id, @FORM@ its report form token, and
+ * @COOKIE@ / @CSRF@ a signed-in staff session of that ward and its form token (the harness
+ * signs in again whenever an input has ended the session), so the staff forms and file
+ * uploads are fuzzed too.
  *
  * Properties: whatever the server answers starts with an "HTTP/1.x NNN" status line and is
  * never a 500 (an internal error), and after each input the server still answers
@@ -19,6 +22,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -27,7 +31,9 @@
 #include "motcham/demo.h"
 #include "motcham/http.h"
 #include "motcham/pages.h"
+#include "motcham/request.h"
 #include "motcham/scans.h"
+#include "motcham/session.h"
 #include "motcham/staff.h"
 #include "motcham/store.h"
 
@@ -39,6 +45,9 @@
 struct http_env {
 	char dir[256], db[300], files[310], base[64];
 	char token[32], permit_id[24], form[MC_AUTH_SHA256_LEN + 1];
+	char cookie[65], csrf[65];
+	int64_t ward_id;
+	struct mc_store *s; /* the harness's own connection, for signing in */
 	struct mc_pages *pages;
 	struct mc_staff *staff;
 	struct mc_scans *scans;
@@ -54,26 +63,58 @@ static enum mc_err first_permit(void *ctx, const struct mc_code *c)
 	struct http_env *e = ctx;
 
 	if (!e->token[0]) {
+		e->ward_id = c->ward_id;
 		snprintf(e->token, sizeof(e->token), "%s", c->token);
 		snprintf(e->permit_id, sizeof(e->permit_id), "%" PRId64, c->target_id);
 	}
 	return MC_OK;
 }
 
-/* The demo database, and the names the seeds' placeholders stand for. */
+#define STAFF_NAME "fuzz"
+#define STAFF_PASSWORD "fuzz-harness-password"
+
+/* The demo database with one staff account, and the names the seeds' placeholders stand
+ * for. */
 static void make_db(struct http_env *e)
 {
-	struct mc_store *s = NULL;
-	char secret[65], purpose[48];
+	char secret[65], purpose[48], hash[MC_AUTH_HASH_MAX];
+	struct mc_user u = {.name = STAFF_NAME, .role = MC_ROLE_STAFF};
+	int64_t uid;
 
-	FUZZ_CHECK(mc_store_open(e->db, MC_STORE_CREATE, &s) == MC_OK);
-	FUZZ_CHECK(mc_store_migrate(s) == MC_OK);
-	FUZZ_CHECK(mc_demo_load(s, MC_SRCDIR "/data", stderr) == MC_OK);
-	FUZZ_CHECK(mc_store_code_each(s, "permit", first_permit, e) == MC_OK && e->token[0]);
-	FUZZ_CHECK(mc_store_secret(s, secret) == MC_OK);
+	FUZZ_CHECK(mc_store_open(e->db, MC_STORE_CREATE, &e->s) == MC_OK);
+	FUZZ_CHECK(mc_store_migrate(e->s) == MC_OK);
+	FUZZ_CHECK(mc_demo_load(e->s, MC_SRCDIR "/data", stderr) == MC_OK);
+	FUZZ_CHECK(mc_store_code_each(e->s, "permit", first_permit, e) == MC_OK && e->token[0]);
+	FUZZ_CHECK(mc_store_secret(e->s, secret) == MC_OK);
 	snprintf(purpose, sizeof(purpose), "report:%s", e->permit_id);
 	mc_auth_form_token(secret, purpose, e->form);
-	mc_store_destroy(s);
+	FUZZ_CHECK(mc_auth_hash_password(STAFF_PASSWORD, hash) == MC_OK);
+	u.ward_id = e->ward_id;
+	u.pw_hash = hash;
+	FUZZ_CHECK(mc_store_user_add(e->s, &u, &uid) == MC_OK);
+}
+
+static const char *cookie_of(const struct mc_request *rq, enum mc_request_kind kind,
+			     const char *name)
+{
+	(void)rq;
+	return kind == MC_REQ_COOKIE && strcmp(name, MC_SESSION_COOKIE) == 0 ? env->cookie : NULL;
+}
+
+/* A live session for @COOKIE@ and @CSRF@: an input may have signed out. */
+static void keep_session(void)
+{
+	struct mc_request rq = {.method = "GET", .path = "/staff", .lookup = cookie_of};
+	struct mc_session_user u;
+	enum mc_login_result res;
+
+	if (env->cookie[0] && mc_session_get(env->s, &rq, (long long)time(NULL), &u) == MC_OK)
+		return;
+	FUZZ_CHECK(mc_session_login(env->s, STAFF_NAME, STAFF_PASSWORD, "fuzz-harness",
+				    (long long)time(NULL), &res, env->cookie, NULL) == MC_OK);
+	FUZZ_CHECK(res == MC_LOGIN_OK);
+	FUZZ_CHECK(mc_session_get(env->s, &rq, (long long)time(NULL), &u) == MC_OK);
+	snprintf(env->csrf, sizeof(env->csrf), "%s", u.csrf);
 }
 
 /* What the serve command sets up, on a free port. */
@@ -124,10 +165,9 @@ static void expand(const uint8_t *data, size_t size, struct mc_buf *out)
 {
 	const struct {
 		const char *name, *value;
-	} subst[] = {{"@SLUG@", "phuong-7-quan-8"},
-		     {"@TOK@", env->token},
-		     {"@PID@", env->permit_id},
-		     {"@FORM@", env->form}};
+	} subst[] = {{"@SLUG@", "phuong-7-quan-8"}, {"@TOK@", env->token},
+		     {"@PID@", env->permit_id},	    {"@FORM@", env->form},
+		     {"@COOKIE@", env->cookie},	    {"@CSRF@", env->csrf}};
 	size_t i, k, n;
 
 	for (i = 0; i < size;) {
@@ -233,6 +273,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!env)
 		setup();
+	if (memmem(data, size, "@COOKIE@", 8) || memmem(data, size, "@CSRF@", 6))
+		keep_session();
 	mc_buf_init(&req);
 	expand(data, size, &req);
 	got = exchange(req.data ? req.data : "", req.len, head, sizeof(head), INPUT_WAIT_MS, false);
