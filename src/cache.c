@@ -51,6 +51,8 @@ fail:
 
 void mc_cache_clear(struct mc_cache *c)
 {
+	if (!c)
+		return;
 	for (size_t i = 0; i < c->cap; i++) {
 		if (!c->slots[i].key)
 			continue;

@@ -327,11 +327,11 @@ static enum mc_err write_all(int fd, const char *p, size_t n)
 	return MC_OK;
 }
 
-/* Writes an image in place: one file-system operation each, since at ten thousand codes a
- * temporary name and a rename doubled the directory work. The manifest, written last and
- * atomically, lists only images that were written whole. On failure returns MC_ERR_IO with
- * errno set. */
-static enum mc_err write_image(const char *dir, const char *name, const struct mc_buf *b)
+/* Writes dir/name in place. Images are written so, one file-system operation each, since at
+ * ten thousand codes a temporary name and a rename doubled the directory work; the manifest,
+ * written last and atomically, lists only images that were written whole. On failure the
+ * file is removed and MC_ERR_IO returned with errno set. */
+static enum mc_err write_file(const char *dir, const char *name, const struct mc_buf *b)
 {
 	char path[PATH_MAX];
 	enum mc_err err;
@@ -357,37 +357,29 @@ static enum mc_err write_image(const char *dir, const char *name, const struct m
 	return err;
 }
 
-/* Readers (a print shop script, the web server) never see a half-written manifest. On
- * failure returns MC_ERR_IO with errno set. */
+/* Readers (a print shop script, the web server) never see a half-written manifest: it is
+ * written whole beside its final name, then renamed. On failure returns MC_ERR_IO with
+ * errno set. */
 static enum mc_err write_atomic(const char *dir, const char *name, const struct mc_buf *b)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	enum mc_err err = MC_ERR_IO;
-	int fd, saved;
+	char path[PATH_MAX], tmp_name[NAME_MAX + 1], tmp[PATH_MAX];
+	int saved;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+	    snprintf(tmp_name, sizeof(tmp_name), "%s.tmp", name) >= (int)sizeof(tmp_name) ||
+	    snprintf(tmp, sizeof(tmp), "%s/%s", dir, tmp_name) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return MC_ERR_IO;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
+	if (write_file(dir, tmp_name, b) != MC_OK)
 		return MC_ERR_IO;
-	err = write_all(fd, b->data ? b->data : "", b->len);
-	saved = errno;
-	if (close(fd) != 0 && err == MC_OK) {
+	if (rename(tmp, path) != 0) {
 		saved = errno;
-		err = MC_ERR_IO;
-	}
-	if (err == MC_OK && rename(tmp, path) != 0) {
-		saved = errno;
-		err = MC_ERR_IO;
-	}
-	if (err != MC_OK) {
 		unlink(tmp);
 		errno = saved;
+		return MC_ERR_IO;
 	}
-	return err;
+	return MC_OK;
 }
 
 static void fail_item(struct item *it, enum mc_err err, const char *fmt, ...)
@@ -461,7 +453,7 @@ static void write_one(const struct job *j, struct item *it)
 	char name[MC_TOKEN_LEN + 8], eb[128];
 
 	snprintf(name, sizeof(name), "%s.%s", it->token, j->format == MC_GEN_SVG ? "svg" : "png");
-	if (it->err == MC_OK && write_image(j->out_dir, name, &it->img) != MC_OK)
+	if (it->err == MC_OK && write_file(j->out_dir, name, &it->img) != MC_OK)
 		fail_item(it, MC_ERR_IO, "writing %s/%s: %s", j->out_dir, name,
 			  strerror_r(errno, eb, sizeof(eb)));
 	mc_buf_finish(&it->img);

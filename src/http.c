@@ -186,14 +186,12 @@ static enum mc_err keep_fresh(struct worker *w)
 			return err;
 		w->data_version = dv;
 		if (cv != w->content_version) {
-			if (w->pages)
-				mc_cache_clear(w->pages);
+			mc_cache_clear(w->pages);
 			w->content_version = cv;
 		}
 	}
 	if (now >= w->day_ends) {
-		if (w->pages)
-			mc_cache_clear(w->pages);
+		mc_cache_clear(w->pages);
 		/* Ward-local midnight is 17:00 UTC. */
 		w->day_ends = (now + 7 * 3600) / 86400 * 86400 + 86400 - 7 * 3600;
 	}

@@ -392,12 +392,16 @@ static enum mc_err load_ward_slug(struct page *pg, const char *slug)
 	return mc_store_ward_by_slug(pg->s, slug, ward_cb, pg);
 }
 
-static enum mc_err qr_cb(void *ctx, const struct mc_code *c)
+static enum mc_err set_qr(struct page *pg, const char *token)
 {
-	struct page *pg = ctx;
 	struct mc_tobj *o = mc_tobj_obj(pg->root, "qr");
 
-	return o ? mc_tobj_str(o, "token", c->token) : MC_ERR_NOMEM;
+	return o ? mc_tobj_str(o, "token", token) : MC_ERR_NOMEM;
+}
+
+static enum mc_err qr_cb(void *ctx, const struct mc_code *c)
+{
+	return set_qr(ctx, c->token);
 }
 
 /* A record without an active code simply has no QR on its page. A page reached by scanning
@@ -405,13 +409,10 @@ static enum mc_err qr_cb(void *ctx, const struct mc_code *c)
  * newest one again was one more random index page read per uncached page. */
 static enum mc_err add_qr(struct page *pg, const char *kind, int64_t id)
 {
-	struct mc_tobj *o;
 	enum mc_err err;
 
-	if (pg->via && pg->via->target_id == id && strcmp(pg->via->kind, kind) == 0) {
-		o = mc_tobj_obj(pg->root, "qr");
-		return o ? mc_tobj_str(o, "token", pg->via->token) : MC_ERR_NOMEM;
-	}
+	if (pg->via && pg->via->target_id == id && strcmp(pg->via->kind, kind) == 0)
+		return set_qr(pg, pg->via->token);
 	err = mc_store_code_for_target(pg->s, kind, id, qr_cb, pg);
 	return err == MC_ERR_NOTFOUND ? MC_OK : err;
 }

@@ -202,3 +202,12 @@ bool mc_session_can_write(const struct mc_session_user *u, int64_t ward_id)
 		return true;
 	return is_role(u, MC_ROLE_STAFF) && u->ward_id != 0 && u->ward_id == ward_id;
 }
+
+const char *mc_session_role_label(const char *role)
+{
+	if (role && !strcmp(role, MC_ROLE_ADMIN))
+		return "Quản trị";
+	if (role && !strcmp(role, MC_ROLE_SUPERVISOR))
+		return "Giám sát";
+	return "Cán bộ";
+}

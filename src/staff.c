@@ -191,15 +191,6 @@ static enum mc_err ward_name_cb(void *ctx, const struct mc_ward *w)
 
 /* ---- pages --------------------------------------------------------------------------- */
 
-static const char *role_label(const char *role)
-{
-	if (!strcmp(role, MC_ROLE_ADMIN))
-		return "Quản trị";
-	if (!strcmp(role, MC_ROLE_SUPERVISOR))
-		return "Giám sát";
-	return "Cán bộ";
-}
-
 static enum mc_err add_me(struct ctx *c)
 {
 	struct mc_tobj *me;
@@ -210,7 +201,7 @@ static enum mc_err add_me(struct ctx *c)
 	if (!(me = mc_tobj_obj(c->root, "me")))
 		return MC_ERR_NOMEM;
 	if ((err = mc_tobj_str(me, "who", c->u.name)) != MC_OK ||
-	    (err = mc_tobj_str(me, "role_label", role_label(c->u.role))) != MC_OK ||
+	    (err = mc_tobj_str(me, "role_label", mc_session_role_label(c->u.role))) != MC_OK ||
 	    (err = mc_tobj_str(c->root, "csrf", c->u.csrf)) != MC_OK)
 		return err;
 	if (c->u.ward_id) {

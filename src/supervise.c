@@ -126,15 +126,6 @@ static const char *arg(const struct sup *c, const char *name)
 	return v && *v ? v : NULL;
 }
 
-static const char *role_label(const char *role)
-{
-	if (!strcmp(role, MC_ROLE_ADMIN))
-		return "Quản trị";
-	if (!strcmp(role, MC_ROLE_SUPERVISOR))
-		return "Giám sát";
-	return "Cán bộ";
-}
-
 /* ---- page scaffolding ---------------------------------------------------------------- */
 
 static enum mc_err page(struct sup *c, const char *title)
@@ -155,7 +146,7 @@ static enum mc_err page(struct sup *c, const char *title)
 	if (!(me = mc_tobj_obj(c->root, "me")))
 		return MC_ERR_NOMEM;
 	if ((err = mc_tobj_str(me, "who", c->u.name)) != MC_OK ||
-	    (err = mc_tobj_str(me, "role_label", role_label(c->u.role))) != MC_OK)
+	    (err = mc_tobj_str(me, "role_label", mc_session_role_label(c->u.role))) != MC_OK)
 		return err;
 	return mc_tobj_str(c->root, "csrf", c->u.csrf);
 }

@@ -18,7 +18,7 @@ struct mc_cache *mc_cache_create(size_t max_entries, size_t max_bytes,
 				 mc_cache_free_fn free_value);
 /* Frees every value and the cache; accepts NULL. */
 void mc_cache_destroy(struct mc_cache *c);
-/* Drops every entry. */
+/* Drops every entry; accepts NULL (no cache). */
 void mc_cache_clear(struct mc_cache *c);
 /* The value stored under key, or NULL; the cache still owns it. */
 void *mc_cache_get(struct mc_cache *c, const char *key);

@@ -61,6 +61,9 @@ bool mc_session_can_read(const struct mc_session_user *u, int64_t ward_id);
 bool mc_session_can_write(const struct mc_session_user *u, int64_t ward_id);
 /* True for supervisors and admins: they pick the ward they look at. */
 bool mc_session_all_wards(const struct mc_session_user *u);
+/* The role as the staff and supervisors' pages name it, in Vietnamese ("Cán bộ" for staff
+ * and for anything unknown). A static string. */
+const char *mc_session_role_label(const char *role);
 /* True when s is exactly 64 lower-case hex characters. */
 bool mc_session_hex64(const char *s);
 

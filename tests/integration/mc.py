@@ -310,7 +310,8 @@ class Server:
         args += self.extra
         self._errfile = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, cwd=SRC, env=clean_env(), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self._errfile)
+                                     stdout=subprocess.PIPE, stderr=self._errfile,
+                                     **self._popen_extra())
         deadline = time.monotonic() + self.start_timeout
         buf = b""
         while time.monotonic() < deadline:
@@ -339,6 +340,10 @@ class Server:
         self._drain = threading.Thread(target=self._drain_stdout, daemon=True)
         self._drain.start()
         return self
+
+    def _popen_extra(self):
+        """More subprocess.Popen arguments, for subclasses."""
+        return {}
 
     def _drain_stdout(self):
         try:
@@ -1027,34 +1032,8 @@ class ServerAs(Server):
         super().__init__(db, **kw)
         self.user = user
 
-    def start(self):
-        args = [BIN, "serve", "--db", self.db, "--port", str(self.want_port),
-                "--bind", "127.0.0.1"] + self.extra
-        self._errfile = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(args, cwd=SRC, env=clean_env(), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self._errfile,
-                                     user=self.user, group=self.user, extra_groups=[])
-        deadline = time.monotonic() + self.start_timeout
-        buf = b""
-        while time.monotonic() < deadline and self.port is None:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                buf += chunk
-                m = self.URL_RE.search(buf.decode("utf-8", "replace"))
-                if m:
-                    self.port = int(m.group(1))
-            elif self.proc.poll() is not None:
-                break
-        if self.port is None:
-            self.stop(sig=signal.SIGKILL)
-            raise AssertionError("server (as %s) did not start: stdout %r stderr %r"
-                                 % (self.user, buf[-500:], self.stderr()[-1000:]))
-        self._drain = threading.Thread(target=self._drain_stdout, daemon=True)
-        self._drain.start()
-        return self
+    def _popen_extra(self):
+        return {"user": self.user, "group": self.user, "extra_groups": []}
 
 
 def mount(args):

@@ -212,6 +212,15 @@ static void test_roles(void **state)
 	assert_false(mc_session_all_wards(&staff));
 }
 
+static void test_role_labels(void **state)
+{
+	(void)state;
+	assert_string_equal(mc_session_role_label(MC_ROLE_ADMIN), "Quản trị");
+	assert_string_equal(mc_session_role_label(MC_ROLE_SUPERVISOR), "Giám sát");
+	assert_string_equal(mc_session_role_label(MC_ROLE_STAFF), "Cán bộ");
+	assert_string_equal(mc_session_role_label(NULL), "Cán bộ");
+}
+
 static void test_cookies(void **state)
 {
 	char c[320];
@@ -236,6 +245,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lockout_after_five_failures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disabled_user_cannot_sign_in, setup, teardown),
 	    cmocka_unit_test(test_roles),
+	    cmocka_unit_test(test_role_labels),
 	    cmocka_unit_test(test_cookies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
