@@ -16,6 +16,7 @@ import select
 import shutil
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import tempfile
@@ -1023,6 +1024,22 @@ def run_as(user, args, timeout=CMD_TIMEOUT):
         out, err = p.communicate(10)
     p.stdout, p.stderr = out, err
     return Result([str(a) for a in args], p)
+
+
+def readable_by(uid):
+    """None when user uid can run the built binary and read the templates and assets it
+    serves (every directory on the way must let others through), else why not: a checkout
+    inside a private directory (mktemp -d, a 0700 home) cannot be tested as another user."""
+    for path in (BIN, os.path.join(SRC, "templates", "permit.html"),
+                 os.path.join(SRC, "assets", "style.css")):
+        parts = os.path.abspath(path).split(os.sep)
+        for i in range(2, len(parts) + 1):
+            here = os.sep.join(parts[:i]) or os.sep
+            st = os.stat(here)
+            need = stat.S_IXOTH if i < len(parts) or path == BIN else stat.S_IROTH
+            if st.st_uid != uid and not st.st_mode & need:
+                return "%s is closed to other users (mode %o)" % (here, st.st_mode & 0o777)
+    return None
 
 
 class ServerAs(Server):
