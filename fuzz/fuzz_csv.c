@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "motcham/csvimport.h"
-#include "motcham/store.h"
+#include "motcham/import/csvimport.h"
+#include "motcham/store/store.h"
 
 struct csv_env {
 	char csv[256], db[256], wal[260], shm[260];

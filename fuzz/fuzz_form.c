@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "motcham/buf.h"
-#include "motcham/form.h"
+#include "motcham/base/buf.h"
+#include "motcham/web/form.h"
 
 static const char *const names[] = {"a", "name", "ward", "q", "token", "csrf", "status", ""};
 

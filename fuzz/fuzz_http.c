@@ -26,16 +26,16 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "motcham/auth.h"
-#include "motcham/buf.h"
-#include "motcham/demo.h"
-#include "motcham/http.h"
-#include "motcham/pages.h"
-#include "motcham/request.h"
-#include "motcham/scans.h"
-#include "motcham/session.h"
-#include "motcham/staff.h"
-#include "motcham/store.h"
+#include "motcham/base/auth.h"
+#include "motcham/base/buf.h"
+#include "motcham/import/demo.h"
+#include "motcham/http/http.h"
+#include "motcham/public/pages.h"
+#include "motcham/web/request.h"
+#include "motcham/http/scans.h"
+#include "motcham/office/session.h"
+#include "motcham/office/staff.h"
+#include "motcham/store/store.h"
 
 #define INPUT_MAX (256 * 1024)
 #define PROBE_WAIT_MS 8000 /* GET /healthz must be answered by then */

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "motcham/buf.h"
-#include "motcham/template.h"
+#include "motcham/base/buf.h"
+#include "motcham/render/template.h"
 
 static struct mc_tdata *make_data(const char *x, size_t xlen)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "motcham/token.h"
+#include "motcham/base/token.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "motcham/buf.h"
-#include "motcham/utf8.h"
+#include "motcham/base/buf.h"
+#include "motcham/base/utf8.h"
 
 #define PREFIX "pre:"
 #define PLEN (sizeof PREFIX - 1)

@@ -1,4 +1,4 @@
-#include "motcham/cli.h"
+#include "motcham/cli/cli.h"
 
 int main(int argc, char **argv)
 {

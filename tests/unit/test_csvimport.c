@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "motcham/csvimport.h"
-#include "motcham/demo.h"
-#include "motcham/store.h"
+#include "motcham/import/csvimport.h"
+#include "motcham/import/demo.h"
+#include "motcham/store/store.h"
 
 struct fixture {
 	char dir[64];

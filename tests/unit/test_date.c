@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "motcham/date.h"
+#include "motcham/base/date.h"
 
 static time_t utc(int y, int mo, int d, int h, int mi, int s)
 {

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "motcham/fields.h"
-#include "motcham/form.h"
-#include "motcham/template.h"
+#include "motcham/web/fields.h"
+#include "motcham/web/form.h"
+#include "motcham/render/template.h"
 
 static const struct mc_label kinds[] = {{"repair", "Sửa chữa"}, {NULL, NULL}};
 

@@ -12,10 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "motcham/date.h"
-#include "motcham/pages.h"
-#include "motcham/store.h"
-#include "motcham/token.h"
+#include "motcham/base/date.h"
+#include "motcham/public/pages.h"
+#include "motcham/store/store.h"
+#include "motcham/base/token.h"
 
 #define BASE_URL "http://127.0.0.1:8080"
 #define EVIL "<script>alert(\"x\")</script> & 'quotes'"

@@ -10,15 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "motcham/auth.h"
-#include "motcham/date.h"
-#include "motcham/pages.h"
-#include "motcham/print.h"
-#include "motcham/qr.h"
-#include "motcham/store.h"
-#include "motcham/svg.h"
-#include "motcham/token.h"
-#include "motcham/utf8.h"
+#include "motcham/base/auth.h"
+#include "motcham/base/date.h"
+#include "motcham/public/pages.h"
+#include "motcham/print/print.h"
+#include "motcham/render/qr.h"
+#include "motcham/store/store.h"
+#include "motcham/render/svg.h"
+#include "motcham/base/token.h"
+#include "motcham/base/utf8.h"
 
 #define BASE_URL "http://127.0.0.1:8080"
 #define EVIL "<b>\"x\" & 'y'</b>"

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "motcham/png.h"
-#include "motcham/qr.h"
-#include "motcham/svg.h"
+#include "motcham/render/png.h"
+#include "motcham/render/qr.h"
+#include "motcham/render/svg.h"
 
 #define URL "HTTPS://MOTCHAM.EXAMPLE.VN/Q/7K3M9PX2Q"
 

@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "motcham/auth.h"
-#include "motcham/request.h"
-#include "motcham/session.h"
-#include "motcham/store.h"
+#include "motcham/base/auth.h"
+#include "motcham/web/request.h"
+#include "motcham/office/session.h"
+#include "motcham/store/store.h"
 
 #define PW "mat-khau-rat-dai"
 #define NOW 1800000000LL
@@ -96,12 +96,12 @@ static void test_login_makes_session(void **state)
 
 	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token, NULL), MC_OK);
 	assert_int_equal(res, MC_LOGIN_OK);
-	assert_true(mc_session_hex64(token));
+	assert_true(mc_auth_hex64(token));
 	assert_int_equal(lookup_session(f, token, NOW + 60, &u), MC_OK);
 	assert_string_equal(u.name, "lan");
 	assert_string_equal(u.role, MC_ROLE_STAFF);
 	assert_int_equal(u.ward_id, f->ward);
-	assert_true(mc_session_hex64(u.csrf));
+	assert_true(mc_auth_hex64(u.csrf));
 	/* The database holds the hash of the token, never the token. */
 	assert_string_not_equal(u.token_hash, token);
 	/* Expired after eight hours; a made-up or malformed cookie finds nothing. */

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "motcham/store.h"
+#include "motcham/store/store.h"
 
 struct fixture {
 	char path[64];

@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "motcham/template.h"
+#include "motcham/render/template.h"
 
 /* Parses text as template "t" in a fresh set and renders it with root; returns the
  * rendering (caller frees) or NULL when parsing or rendering failed. */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "motcham/token.h"
+#include "motcham/base/token.h"
 
 #define ALPHABET "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #define ROUNDS 500

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "motcham/auth.h"
-#include "motcham/buf.h"
-#include "motcham/upload.h"
+#include "motcham/base/auth.h"
+#include "motcham/base/buf.h"
+#include "motcham/web/upload.h"
 
 static void test_sniff_by_content(void **state)
 {

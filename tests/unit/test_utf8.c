@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "motcham/utf8.h"
+#include "motcham/base/utf8.h"
 
 /* Precomposed (NFC) and decomposed (NFD) spellings, written out byte by byte. */
 #define E_CIRC_ACUTE "\xe1\xba\xbf"	       /* ế U+1EBF */

@@ -1,0 +1,48 @@
+#ifndef MOTCHAM_HTTP_H
+#define MOTCHAM_HTTP_H
+
+/* The web server: libmicrohttpd set-up, request limits, routing, response headers.
+ * Each worker thread opens its own read-only SQLite connection on first use; staff pages and
+ * form posts share one read-write connection, one at a time. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "motcham/base/buf.h"
+#include "motcham/base/err.h"
+
+struct mc_pages;
+struct mc_http;
+
+struct mc_http_config {
+	const char *db_path;	   /* opened read-only by each worker */
+	int listen_fd;		   /* a socket from mc_http_listen; the server takes it over */
+	unsigned threads;	   /* worker threads; 0: one per core */
+	const char *assets_dir;	   /* every file in it is loaded once at start */
+	struct mc_pages *pages;	   /* borrowed; must outlive the server */
+	struct mc_staff *staff;	   /* borrowed; NULL: no staff side, no form posts */
+	bool https;		   /* the public base URL is https (cookies get Secure) */
+	struct mc_scans *scans;	   /* borrowed; NULL: scans are not counted */
+	FILE *access_log;	   /* borrowed; NULL: no access log */
+	const char *metrics_allow; /* comma-separated IPv4 addresses that may read /metrics */
+	int page_cache_mb;	   /* rendered public pages kept per worker: 0 the default (6 MiB),
+				    * negative none (every page rendered from the database) */
+};
+
+/* Opens a listening TCP socket on the IPv4 address host and port (0: a free port, so the
+ * real one is known before the pages are made) and reports the port bound. Problems are
+ * described in errs. MC_ERR_INVALID for a bad address, MC_ERR_IO when it cannot bind. */
+enum mc_err mc_http_listen(const char *host, uint16_t port, int *fd, uint16_t *bound,
+			   struct mc_buf *errs);
+
+/* Loads the assets, binds and starts the worker threads. Problems are described in errs.
+ * *out owned by the caller (mc_http_destroy); cfg->listen_fd is closed on failure too.
+ * MC_ERR_IO when the daemon cannot start or an asset cannot be read. */
+enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out,
+			  struct mc_buf *errs);
+/* Stops accepting, finishes the requests in flight, joins the workers (closing their
+ * database connections) and frees everything. Accepts NULL. */
+void mc_http_destroy(struct mc_http *h);
+
+#endif

@@ -1,0 +1,31 @@
+#ifndef MOTCHAM_AUDIT_H
+#define MOTCHAM_AUDIT_H
+
+/* Checking and exporting the tamper-evident audit trail. The store appends the entries;
+ * each carries SHA-256(canonical content) and the hash of the entry before it (see
+ * mc_store_audit_canonical), so changing, deleting or reordering any entry breaks the chain
+ * from that entry on. */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "motcham/base/err.h"
+
+struct mc_store;
+
+struct mc_audit_check {
+	long long entries;   /* entries read */
+	int64_t first_bad;   /* id of the first entry that does not match, 0 when all do */
+	char why[128];       /* what did not match, for a human */
+	char head[65];       /* hash of the last entry: publish it to pin the chain */
+};
+
+/* Walks the whole chain in id order. MC_OK when it was read (check first_bad for the
+ * verdict); MC_ERR_DB when it could not be read. */
+enum mc_err mc_audit_verify(struct mc_store *s, struct mc_audit_check *out);
+/* Writes the entries made on or after day since (YYYY-MM-DD; NULL: all) as JSON Lines, one
+ * object per entry with every field of the canonical content (before/after as the exact
+ * JSON text), so the chain can be verified elsewhere. */
+enum mc_err mc_audit_export(struct mc_store *s, const char *since, FILE *out);
+
+#endif

@@ -1,0 +1,37 @@
+#ifndef MOTCHAM_UPLOAD_H
+#define MOTCHAM_UPLOAD_H
+
+/* Uploaded files: told apart by their content (never by name or the client's content
+ * type) and stored once under the SHA-256 of their content, outside the web root. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "motcham/base/buf.h"
+#include "motcham/base/err.h"
+
+#define MC_UPLOAD_MAX (10 * 1024 * 1024)      /* a dossier file */
+#define MC_UPLOAD_PHOTO_MAX (5 * 1024 * 1024) /* a resident's photo */
+
+#define MC_MIME_PDF "application/pdf"
+#define MC_MIME_JPEG "image/jpeg"
+#define MC_MIME_PNG "image/png"
+
+/* The type of data by its magic bytes: MC_MIME_PDF, MC_MIME_JPEG, MC_MIME_PNG, or NULL. */
+const char *mc_upload_sniff(const void *data, size_t len);
+/* Writes data to dir/SHA256 (hex of the content) through a temporary file and a rename, so
+ * a reader never sees half a file; an existing file with that name is kept. sha receives
+ * the hex hash. MC_ERR_IO when the file cannot be written. */
+enum mc_err mc_upload_save(const char *dir, const void *data, size_t len, char sha[65]);
+/* Reads dir/SHA256 (at most max bytes) into out. MC_ERR_NOTFOUND when missing,
+ * MC_ERR_INVALID for a name that is not a hash, MC_ERR_TOOBIG past max. */
+enum mc_err mc_upload_load(const char *dir, const char *sha, size_t max, struct mc_buf *out);
+/* Appends a display name for an uploaded file: the last path component of the name the
+ * client sent, valid NFC UTF-8 without control characters, at most 200 bytes; "tep" when
+ * nothing usable is left. */
+enum mc_err mc_upload_display_name(const char *client_name, struct mc_buf *out);
+/* Writes an attachment Content-Disposition value for name into out[256]: non-ASCII and
+ * unsafe bytes become '_', so the header stays plain ASCII. */
+void mc_upload_disposition(const char *name, char out[256]);
+
+#endif
