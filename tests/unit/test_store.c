@@ -92,9 +92,13 @@ static void test_ward_roundtrip_bytes(void **state)
 
 static struct mc_procedure proc(int64_t ward, const char *code, const char *title)
 {
-	struct mc_procedure p = {.ward_id = ward, .tthc_code = code, .title = title,
-				 .field = "Hộ tịch", .steps = "Nộp hồ sơ\nNhận kết quả",
-				 .duration = "Trong ngày", .office = "UBND Phường 7"};
+	struct mc_procedure p = {.ward_id = ward,
+				 .tthc_code = code,
+				 .title = title,
+				 .field = "Hộ tịch",
+				 .steps = "Nộp hồ sơ\nNhận kết quả",
+				 .duration = "Trong ngày",
+				 .office = "UBND Phường 7"};
 	return p;
 }
 
@@ -224,11 +228,20 @@ static enum mc_err got_permit(void *ctx, const struct mc_permit *p)
 static void test_permit_rollback_leaves_nothing(void **state)
 {
 	struct fixture *f = *state;
-	struct mc_permit p = {.ward_id = f->ward, .number = "15/GPSC-UBND", .kind = "repair",
-			      .address = "12 Đường số 5", .owner_name = "Nguyễn Văn An",
-			      .scope = "Sửa mái", .floors = 2, .area_m2 = 48.5, .height_m = 7,
-			      .office = "UBND Phường 7", .issued_on = "2026-11-01",
-			      .starts_on = "2026-11-05", .ends_on = "2026-12-05", .status = "issued"};
+	struct mc_permit p = {.ward_id = f->ward,
+			      .number = "15/GPSC-UBND",
+			      .kind = "repair",
+			      .address = "12 Đường số 5",
+			      .owner_name = "Nguyễn Văn An",
+			      .scope = "Sửa mái",
+			      .floors = 2,
+			      .area_m2 = 48.5,
+			      .height_m = 7,
+			      .office = "UBND Phường 7",
+			      .issued_on = "2026-11-01",
+			      .starts_on = "2026-11-05",
+			      .ends_on = "2026-12-05",
+			      .status = "issued"};
 	struct got g = {0};
 	int64_t id;
 
@@ -296,10 +309,17 @@ static long long audit_count(struct mc_store *s)
 static void test_every_write_is_audited_once(void **state)
 {
 	struct fixture *f = *state;
-	struct mc_permit p = {.ward_id = f->ward, .number = "7/GPSC", .kind = "repair",
-			      .address = "1 Đường số 1", .owner_name = "Lê Thị Hoa", .scope = "Sơn",
-			      .office = "UBND", .issued_on = "2026-11-01", .starts_on = "2026-11-02",
-			      .ends_on = "2026-12-01", .status = "issued"};
+	struct mc_permit p = {.ward_id = f->ward,
+			      .number = "7/GPSC",
+			      .kind = "repair",
+			      .address = "1 Đường số 1",
+			      .owner_name = "Lê Thị Hoa",
+			      .scope = "Sơn",
+			      .office = "UBND",
+			      .issued_on = "2026-11-01",
+			      .starts_on = "2026-11-02",
+			      .ends_on = "2026-12-01",
+			      .status = "issued"};
 	struct audit_seen as = {.chain_ok = true};
 	char tok[MC_TOKEN_LEN + 1];
 	long long n0 = audit_count(f->s);
@@ -338,16 +358,15 @@ static void test_every_write_is_audited_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migrate_sets_version, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ward_roundtrip_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_procedure_upsert_keeps_id_and_docs, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_search_is_diacritics_insensitive, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_codes_ensure_get_revoke, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_permit_rollback_leaves_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readonly_refuses_writes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_every_write_is_audited_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_sets_version, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ward_roundtrip_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_procedure_upsert_keeps_id_and_docs, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_search_is_diacritics_insensitive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_codes_ensure_get_revoke, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_permit_rollback_leaves_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readonly_refuses_writes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_every_write_is_audited_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

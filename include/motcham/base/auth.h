@@ -31,8 +31,7 @@ void mc_auth_token(char out[MC_AUTH_TOKEN_LEN + 1]);
 void mc_auth_sha256_hex(const void *data, size_t len, char out[MC_AUTH_SHA256_LEN + 1]);
 /* A token that proves a form came from one of our pages, without a session: SHA-256 of
  * secret and purpose (e.g. "report:42") as hex. The same inputs give the same token. */
-void mc_auth_form_token(const char *secret, const char *purpose,
-			char out[MC_AUTH_SHA256_LEN + 1]);
+void mc_auth_form_token(const char *secret, const char *purpose, char out[MC_AUTH_SHA256_LEN + 1]);
 /* Constant-time comparison of two NUL-terminated strings. */
 bool mc_auth_equal(const char *a, const char *b);
 /* True when s is exactly 64 lower-case hex characters (a token, its hash or a SHA-256). */

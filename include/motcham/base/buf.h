@@ -31,7 +31,7 @@ enum mc_err mc_buf_puts(struct mc_buf *b, const char *s);
 enum mc_err mc_buf_putc(struct mc_buf *b, char c);
 /* Appends printf-formatted text. */
 enum mc_err mc_buf_printf(struct mc_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 enum mc_err mc_buf_vprintf(struct mc_buf *b, const char *fmt, va_list ap);
 /* Hands the storage to the caller (free() it) and leaves b empty. Never NULL unless
  * allocation fails: an empty buffer yields "". */

@@ -14,8 +14,7 @@ struct mc_cache;
 typedef void (*mc_cache_free_fn)(void *value);
 
 /* NULL when out of memory. free_value releases a stored value (may be NULL). */
-struct mc_cache *mc_cache_create(size_t max_entries, size_t max_bytes,
-				 mc_cache_free_fn free_value);
+struct mc_cache *mc_cache_create(size_t max_entries, size_t max_bytes, mc_cache_free_fn free_value);
 /* Frees every value and the cache; accepts NULL. */
 void mc_cache_destroy(struct mc_cache *c);
 /* Drops every entry; accepts NULL (no cache). */

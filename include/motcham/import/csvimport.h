@@ -16,8 +16,8 @@ struct mc_import_stats {
 	long rejected; /* rows rejected (each reported) */
 };
 
-/* Imports procedure guides, permits, announcements, inspections or wards from a CSV file (libcsv), the kind
- * told apart by its header row; UTF-8 with or without BOM, text normalised to NFC. Every
+/* Imports procedure guides, permits, announcements, inspections or wards from a CSV file (libcsv),
+ * the kind told apart by its header row; UTF-8 with or without BOM, text normalised to NFC. Every
  * rejected row is reported to errs as "FILE:LINE: reason". All-or-nothing: one transaction,
  * rolled back if any row is rejected (MC_ERR_INVALID) or the database fails. New records get
  * a code at once. ward_slug names the ward for files without a ward column (NULL: the only

@@ -24,7 +24,7 @@ enum mc_err mc_print_keychain_sheet(struct mc_pages *p, struct mc_store *s, int6
 enum mc_err mc_print_keychain_svg(struct mc_pages *p, struct mc_store *s, int64_t ward_id,
 				  struct mc_response *r);
 /* An A4 poster of one procedure for the office wall: title, key facts, QR. */
-enum mc_err mc_print_procedure_poster(struct mc_pages *p, struct mc_store *s,
-				      int64_t procedure_id, struct mc_response *r);
+enum mc_err mc_print_procedure_poster(struct mc_pages *p, struct mc_store *s, int64_t procedure_id,
+				      struct mc_response *r);
 
 #endif

@@ -9,8 +9,8 @@ enum mc_qr_ecc { MC_QR_ECC_L = 0, MC_QR_ECC_M, MC_QR_ECC_Q, MC_QR_ECC_H };
 /* A QR symbol as a module matrix. Caller-owned: filled by mc_qr_encode, freed by
  * mc_qr_finish. */
 struct mc_qr {
-	int version;            /* 1..40, the smallest that holds the text at this ECC level */
-	int width;              /* modules per side, without quiet zone */
+	int version; /* 1..40, the smallest that holds the text at this ECC level */
+	int width;   /* modules per side, without quiet zone */
 	enum mc_qr_ecc ecc;
 	unsigned char *modules; /* width * width bytes, row-major, 1 = dark, 0 = light */
 };

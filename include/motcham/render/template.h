@@ -24,14 +24,14 @@
 
 struct mc_template; /* a set of parsed templates */
 struct mc_tdata;    /* an arena holding one data tree */
-struct mc_tobj;     /* an object inside it */
+struct mc_tobj;	    /* an object inside it */
 
 /* Loads and parses every *.html file in dir. Syntax errors are reported with file and line
  * to errs when given. *out owned by the caller. MC_ERR_IO, MC_ERR_TEMPLATE, MC_ERR_NOMEM. */
 enum mc_err mc_template_load(const char *dir, struct mc_template **out, struct mc_buf *errs);
 /* Parses one template from memory under name (used by tests and fuzzing). */
-enum mc_err mc_template_add(struct mc_template *t, const char *name, const char *text,
-			    size_t len, struct mc_buf *errs);
+enum mc_err mc_template_add(struct mc_template *t, const char *name, const char *text, size_t len,
+			    struct mc_buf *errs);
 /* An empty set, to add templates to. */
 enum mc_err mc_template_create(struct mc_template **out);
 /* Accepts NULL. */
@@ -54,7 +54,7 @@ struct mc_tobj *mc_tdata_root(struct mc_tdata *d);
 enum mc_err mc_tobj_str(struct mc_tobj *o, const char *key, const char *val);
 enum mc_err mc_tobj_strn(struct mc_tobj *o, const char *key, const char *val, size_t len);
 enum mc_err mc_tobj_strf(struct mc_tobj *o, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 enum mc_err mc_tobj_bool(struct mc_tobj *o, const char *key, bool val);
 /* Returns a new empty object set as o.key (replacing it); NULL when out of memory. */
 struct mc_tobj *mc_tobj_obj(struct mc_tobj *o, const char *key);

@@ -14,10 +14,10 @@
 struct mc_store;
 
 struct mc_audit_check {
-	long long entries;   /* entries read */
-	int64_t first_bad;   /* id of the first entry that does not match, 0 when all do */
-	char why[128];       /* what did not match, for a human */
-	char head[65];       /* hash of the last entry: publish it to pin the chain */
+	long long entries; /* entries read */
+	int64_t first_bad; /* id of the first entry that does not match, 0 when all do */
+	char why[128];	   /* what did not match, for a human */
+	char head[65];	   /* hash of the last entry: publish it to pin the chain */
 };
 
 /* Walks the whole chain in id order. MC_OK when it was read (check first_bad for the

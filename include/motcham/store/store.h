@@ -6,8 +6,8 @@
  * Reading uses callbacks: a record's strings are borrowed from SQLite and valid only during
  * the callback (copy what you keep). A callback returning anything but MC_OK stops the walk
  * and that value is returned. A callback may call other store functions, but not the one it
- * is called from (each function reuses one prepared statement). Optional text fields are NULL when empty. Getters for one
- * record return MC_ERR_NOTFOUND when there is none (and do not call back).
+ * is called from (each function reuses one prepared statement). Optional text fields are NULL when
+ * empty. Getters for one record return MC_ERR_NOTFOUND when there is none (and do not call back).
  *
  * Writing takes caller-owned records; text must already be valid NFC UTF-8 (import and the
  * forms normalise it). Write functions do not open transactions of their own unless said:
@@ -45,7 +45,7 @@ struct mc_ward {
 	const char *hours; /* office hours, free text, may have several lines */
 	const char *intro;
 	int64_t merged_into; /* 0 when the ward stands on its own */
-	bool sample;         /* demo data, shown with a banner */
+	bool sample;	     /* demo data, shown with a banner */
 };
 
 struct mc_announcement {
@@ -54,9 +54,9 @@ struct mc_announcement {
 	const char *title;
 	const char *body;
 	const char *published_on; /* YYYY-MM-DD */
-	const char *expires_on;   /* YYYY-MM-DD or NULL */
-		const char *updated_at;   /* YYYY-MM-DD, set by the store on write */
-	const char *retired_at;   /* YYYY-MM-DD when retired (read only), else NULL */
+	const char *expires_on;	  /* YYYY-MM-DD or NULL */
+	const char *updated_at;	  /* YYYY-MM-DD, set by the store on write */
+	const char *retired_at;	  /* YYYY-MM-DD when retired (read only), else NULL */
 };
 
 enum mc_doc_kind {
@@ -76,21 +76,21 @@ struct mc_procedure {
 	int64_t ward_id;
 	const char *tthc_code; /* mã TTHC, e.g. "1.001193"; unique within a ward */
 	const char *title;
-	const char *field;       /* lĩnh vực */
-	const char *level;       /* cấp thực hiện */
-	const char *steps;       /* trình tự thực hiện: one step per line */
-	const char *ways;        /* cách thức thực hiện: in person / online / by post, free text */
-	const char *place;       /* where to submit */
-	const char *who;         /* đối tượng thực hiện */
-	const char *conditions;  /* yêu cầu, điều kiện */
-	const char *duration;    /* thời hạn giải quyết */
-	const char *fees;        /* phí, lệ phí */
-	const char *office;      /* cơ quan giải quyết */
-	const char *result;      /* kết quả */
+	const char *field; /* lĩnh vực */
+	const char *level; /* cấp thực hiện */
+	const char *steps; /* trình tự thực hiện: one step per line */
+	const char *ways;  /* cách thức thực hiện: in person / online / by post, free text */
+	const char *place; /* where to submit */
+	const char *who;   /* đối tượng thực hiện */
+	const char *conditions;	 /* yêu cầu, điều kiện */
+	const char *duration;	 /* thời hạn giải quyết */
+	const char *fees;	 /* phí, lệ phí */
+	const char *office;	 /* cơ quan giải quyết */
+	const char *result;	 /* kết quả */
 	const char *legal_basis; /* căn cứ pháp lý, one per line */
-	const char *online_url;  /* online submission link or NULL */
-		const char *updated_at;  /* YYYY-MM-DD, set by the store on write */
-	const char *retired_at;  /* YYYY-MM-DD when retired (read only), else NULL */
+	const char *online_url;	 /* online submission link or NULL */
+	const char *updated_at;	 /* YYYY-MM-DD, set by the store on write */
+	const char *retired_at;	 /* YYYY-MM-DD when retired (read only), else NULL */
 };
 
 struct mc_permit {
@@ -100,7 +100,7 @@ struct mc_permit {
 	const char *kind;   /* MC_PERMIT_* */
 	const char *address;
 	const char *owner_name; /* full name; never shown unmasked on public pages */
-	const char *scope;      /* description of the work */
+	const char *scope;	/* description of the work */
 	int floors;
 	double area_m2;
 	double height_m;
@@ -125,14 +125,14 @@ struct mc_inspection {
 
 struct mc_code {
 	int64_t id;
-	const char *token;       /* canonical, MC_TOKEN_LEN characters */
+	const char *token;	 /* canonical, MC_TOKEN_LEN characters */
 	const char *target_kind; /* MC_KIND_* */
 	int64_t target_id;
-	const char *created_at;  /* ISO-8601 UTC timestamp */
-	const char *revoked_at;  /* NULL while active */
+	const char *created_at;	 /* ISO-8601 UTC timestamp */
+	const char *revoked_at;	 /* NULL while active */
 	const char *replaced_by; /* token of the replacement code, or NULL */
-	const char *title;       /* the target's title (ward name, permit number, ...) */
-	int64_t ward_id;         /* the target's ward */
+	const char *title;	 /* the target's title (ward name, permit number, ...) */
+	int64_t ward_id;	 /* the target's ward */
 };
 
 typedef enum mc_err (*mc_store_ward_fn)(void *ctx, const struct mc_ward *w);
@@ -222,9 +222,8 @@ enum mc_err mc_store_procedure_each_all(struct mc_store *s, int64_t ward_id,
 					mc_store_procedure_fn fn, void *ctx);
 /* Procedures of a ward in use whose folded title contains the words of folded_query in order
  * (see mc_utf8_fold), at most limit of them, by title. */
-enum mc_err mc_store_procedure_search(struct mc_store *s, int64_t ward_id,
-				      const char *folded_query, int limit,
-				      mc_store_procedure_fn fn, void *ctx);
+enum mc_err mc_store_procedure_search(struct mc_store *s, int64_t ward_id, const char *folded_query,
+				      int limit, mc_store_procedure_fn fn, void *ctx);
 
 /* Permits. upsert inserts or updates by number (by p->id when set, number included; as for
  * announcements). */
@@ -287,9 +286,9 @@ enum mc_err mc_store_set_actor(struct mc_store *s, int64_t user_id, const char *
 struct mc_user {
 	int64_t id;
 	const char *name;
-	const char *role;     /* MC_ROLE_* */
-	int64_t ward_id;      /* 0 when the user is not tied to one ward */
-	const char *pw_hash;  /* Argon2id string */
+	const char *role;    /* MC_ROLE_* */
+	int64_t ward_id;     /* 0 when the user is not tied to one ward */
+	const char *pw_hash; /* Argon2id string */
 	const char *disabled_at;
 	const char *created_at;
 };
@@ -315,12 +314,12 @@ enum mc_err mc_store_session_end(struct mc_store *s, const char *token_hash);
 
 /* Failed-login throttling by key (an account name, or a client key). failures counts the
  * failures within the window; locked_until is a Unix time (0: not locked). */
-enum mc_err mc_store_throttle_get(struct mc_store *s, const char *key, long long now,
-				  int *failures, long long *locked_until);
+enum mc_err mc_store_throttle_get(struct mc_store *s, const char *key, long long now, int *failures,
+				  long long *locked_until);
 /* Records a failure at now; after max failures within window seconds, locks the key for
  * lock seconds. */
-enum mc_err mc_store_throttle_fail(struct mc_store *s, const char *key, long long now,
-				   int max, long long window, long long lock);
+enum mc_err mc_store_throttle_fail(struct mc_store *s, const char *key, long long now, int max,
+				   long long window, long long lock);
 enum mc_err mc_store_throttle_clear(struct mc_store *s, const char *key);
 
 /* A per-database random secret (hex), made at migration: keys clients without storing
@@ -341,7 +340,7 @@ struct mc_file {
 	const char *sha256; /* hex; the file lives on disk under this name */
 	const char *mime;   /* application/pdf, image/jpeg, image/png */
 	long long size;
-	const char *name;   /* the name it was uploaded with, for display */
+	const char *name; /* the name it was uploaded with, for display */
 	bool public;
 	const char *created_at;
 };
@@ -359,7 +358,7 @@ struct mc_report {
 	int64_t permit_id;
 	const char *category; /* beyond_permit, after_expiry, no_notice, unsafe, other */
 	const char *description;
-	const char *contact;      /* optional */
+	const char *contact;	  /* optional */
 	const char *photo_sha256; /* optional */
 	const char *photo_mime;
 	const char *client_key; /* keyed hash of the client address, never the address */
@@ -460,9 +459,9 @@ struct mc_sup_filter {
 	enum mc_sup_list list;
 	int64_t ward_id;    /* 0: every ward */
 	const char *status; /* MC_STATUS_* or NULL for any */
-	bool by_end;        /* the date range applies to ends_on instead of issued_on */
+	bool by_end;	    /* the date range applies to ends_on instead of issued_on */
 	const char *from;   /* YYYY-MM-DD or NULL, inclusive */
-	const char *to;     /* YYYY-MM-DD or NULL, inclusive */
+	const char *to;	    /* YYYY-MM-DD or NULL, inclusive */
 	const char *today;  /* YYYY-MM-DD, ward-local */
 	const char *soon;   /* YYYY-MM-DD: the last day counted as expiring soon */
 };

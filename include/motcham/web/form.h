@@ -12,14 +12,14 @@
 #include "motcham/base/err.h"
 
 #define MC_FORM_MAX_FIELDS 200
-#define MC_FORM_MAX_NAME 64               /* bytes in a field name */
-#define MC_FORM_MAX_TEXT (64 * 1024)      /* bytes in one text field */
+#define MC_FORM_MAX_NAME 64		    /* bytes in a field name */
+#define MC_FORM_MAX_TEXT (64 * 1024)	    /* bytes in one text field */
 #define MC_FORM_MAX_FILE (10 * 1024 * 1024) /* bytes in one uploaded file */
 #define MC_FORM_MAX_TOTAL (12 * 1024 * 1024)
 
 struct mc_form_field {
 	char *name;
-	char *filename;     /* NULL for a text field */
+	char *filename;	    /* NULL for a text field */
 	char *content_type; /* as sent by the client; never trusted */
 	struct mc_buf value;
 };

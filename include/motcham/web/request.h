@@ -15,11 +15,11 @@ enum mc_request_kind {
 };
 
 struct mc_request {
-	const char *method;         /* "GET", "HEAD" or "POST" */
-	const char *path;           /* decoded path, e.g. "/staff/permits/12" */
+	const char *method;	    /* "GET", "HEAD" or "POST" */
+	const char *path;	    /* decoded path, e.g. "/staff/permits/12" */
 	const struct mc_form *form; /* the posted form (urlencoded or multipart), or NULL */
-	const char *client_key;     /* hex keyed SHA-256 of the client address; never the address */
-	bool https;                 /* the public base URL is https: cookies get Secure */
+	const char *client_key;	    /* hex keyed SHA-256 of the client address; never the address */
+	bool https;		    /* the public base URL is https: cookies get Secure */
 	/* Looks a value up (NULL when absent); valid for the request's lifetime. */
 	const char *(*lookup)(const struct mc_request *rq, enum mc_request_kind kind,
 			      const char *name);
