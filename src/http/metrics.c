@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "motcham/http/scans.h"
 
@@ -18,21 +17,27 @@ static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 				0.05,	0.1,   0.25,   0.5,   1.0,  2.5};
 #define NBOUND (sizeof(bounds) / sizeof(bounds[0]))
 
-static const char *const route_names[MC_ROUTE_COUNT_] = {
-    "home",   "ward",  "procedure", "announcement", "permit", "search",	 "code",    "qr",    "api",
-    "assets", "files", "staff",	    "supervise",    "report", "healthz", "metrics", "other",
-};
+#define MAX_LABELS 32
 
 struct mc_metrics {
-	atomic_ullong requests[MC_ROUTE_COUNT_][NSTATUS];
+	const char *labels[MAX_LABELS];
+	size_t nlabels;
+	atomic_ullong requests[MAX_LABELS][NSTATUS];
 	atomic_ullong bucket[NBOUND + 1]; /* the last one is +Inf */
 	atomic_ullong micros;		  /* sum of latencies */
 	atomic_ullong db_errors;
 };
 
-struct mc_metrics *mc_metrics_create(void)
+struct mc_metrics *mc_metrics_create(const char *const *labels, size_t n)
 {
-	return calloc(1, sizeof(struct mc_metrics));
+	struct mc_metrics *m;
+
+	if (n == 0 || n > MAX_LABELS || !(m = calloc(1, sizeof(*m))))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		m->labels[i] = labels[i];
+	m->nlabels = n;
+	return m;
 }
 
 void mc_metrics_destroy(struct mc_metrics *m)
@@ -40,61 +45,11 @@ void mc_metrics_destroy(struct mc_metrics *m)
 	free(m);
 }
 
-static bool has_prefix(const char *s, const char *p)
-{
-	return strncasecmp(s, p, strlen(p)) == 0;
-}
-
-enum mc_route mc_metrics_route_of(const char *path)
-{
-	const char *sub;
-
-	if (!strcmp(path, "/"))
-		return MC_ROUTE_HOME;
-	if (has_prefix(path, "/qr/"))
-		return MC_ROUTE_QR;
-	if (has_prefix(path, "/q/") || !strcasecmp(path, "/q"))
-		return MC_ROUTE_CODE;
-	if (has_prefix(path, "/api/"))
-		return MC_ROUTE_API;
-	if (has_prefix(path, "/assets/"))
-		return MC_ROUTE_ASSETS;
-	if (has_prefix(path, "/files/"))
-		return MC_ROUTE_FILES;
-	if (has_prefix(path, "/staff"))
-		return MC_ROUTE_STAFF;
-	if (has_prefix(path, "/supervise"))
-		return MC_ROUTE_SUPERVISE;
-	if (!strcasecmp(path, "/healthz"))
-		return MC_ROUTE_HEALTHZ;
-	if (!strcasecmp(path, "/metrics"))
-		return MC_ROUTE_METRICS;
-	if (!has_prefix(path, "/w/"))
-		return MC_ROUTE_OTHER;
-	sub = strchr(path + 3, '/');
-	if (!sub || !sub[1])
-		return MC_ROUTE_WARD;
-	if (has_prefix(sub, "/procedures/"))
-		return MC_ROUTE_PROCEDURE;
-	if (has_prefix(sub, "/announcements/"))
-		return MC_ROUTE_ANNOUNCEMENT;
-	if (has_prefix(sub, "/permits/"))
-		return strstr(sub, "/report") ? MC_ROUTE_REPORT : MC_ROUTE_PERMIT;
-	if (has_prefix(sub, "/search"))
-		return MC_ROUTE_SEARCH;
-	return MC_ROUTE_OTHER;
-}
-
-const char *mc_metrics_route_name(enum mc_route r)
-{
-	return r < MC_ROUTE_COUNT_ ? route_names[r] : "other";
-}
-
-void mc_metrics_request(struct mc_metrics *m, enum mc_route route, int status, double seconds)
+void mc_metrics_request(struct mc_metrics *m, size_t label, int status, double seconds)
 {
 	size_t si = NSTATUS - 1, bi = NBOUND;
 
-	if (!m || route >= MC_ROUTE_COUNT_)
+	if (!m || label >= m->nlabels)
 		return;
 	for (size_t i = 0; i < NSTATUS - 1; i++)
 		if (statuses[i] == status)
@@ -104,7 +59,7 @@ void mc_metrics_request(struct mc_metrics *m, enum mc_route route, int status, d
 			bi = i;
 			break;
 		}
-	atomic_fetch_add_explicit(&m->requests[route][si], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->requests[label][si], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->bucket[bi], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->micros, (unsigned long long)(seconds * 1e6),
 				  memory_order_relaxed);
@@ -122,7 +77,7 @@ static enum mc_err render_requests(struct mc_metrics *m, struct mc_buf *out)
 					   "by route and status.\n"
 					   "# TYPE motcham_http_requests_total counter\n");
 
-	for (int r = 0; err == MC_OK && r < MC_ROUTE_COUNT_; r++)
+	for (size_t r = 0; err == MC_OK && r < m->nlabels; r++)
 		for (size_t s = 0; err == MC_OK && s < NSTATUS; s++) {
 			unsigned long long n = atomic_load(&m->requests[r][s]);
 			char status[8] = "other";
@@ -135,7 +90,7 @@ static enum mc_err render_requests(struct mc_metrics *m, struct mc_buf *out)
 			    mc_buf_printf(out,
 					  "motcham_http_requests_total{route=\"%s\",status=\"%s\"} "
 					  "%llu\n",
-					  route_names[r], status, n);
+					  m->labels[r], status, n);
 		}
 	return err;
 }

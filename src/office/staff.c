@@ -3,6 +3,7 @@
  * written. Pages are plain HTML forms (no JavaScript); a form with bad input comes back
  * with status 422, the typed values and a message next to each bad field. */
 #include "motcham/office/staff.h"
+#include "motcham/office/office.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "motcham/public/pages.h"
 #include "motcham/domain/permit.h"
 #include "motcham/print/print.h"
+#include "motcham/web/call.h"
 #include "motcham/web/request.h"
 #include "motcham/office/session.h"
 #include "motcham/store/store.h"
@@ -29,8 +31,6 @@
 #include "motcham/web/upload.h"
 #include "motcham/base/utf8.h"
 
-#define SEG_MAX 6
-#define SEG_LEN 80
 #define DOCS_MAX 100
 #define ID_DIGITS 18
 
@@ -61,17 +61,11 @@ struct ctx {
 	bool get, post;
 	long long now;
 	char today[MC_DATE_LEN + 1];
-	char seg[SEG_MAX][SEG_LEN];
-	int nseg;
+	struct mc_call *call; /* the request as the route table matched it */
 	struct mc_tdata *d;
 	struct mc_tobj *root;
 	struct wards wards;
 };
-
-static const char *seg(const struct ctx *c, int i)
-{
-	return i < c->nseg ? c->seg[i] : "";
-}
 
 /* A list shown only when it has items: the template sees parent.key.items, and no
  * parent.key at all when the list is empty. */
@@ -86,16 +80,6 @@ static struct mc_tobj *list_push(struct list *l)
 	if (!l->obj && !(l->obj = mc_tobj_obj(l->parent, l->key)))
 		return NULL;
 	return mc_tobj_push(l->obj, "items");
-}
-
-static bool parse_id(const char *s, int64_t *id)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > ID_DIGITS || strspn(s, "0123456789") != n || s[0] == '0')
-		return false;
-	*id = strtoll(s, NULL, 10);
-	return *id > 0;
 }
 
 /* ---- wards --------------------------------------------------------------------------- */
@@ -1131,34 +1115,6 @@ static enum mc_err permit_new(struct ctx *c)
 	return err;
 }
 
-static enum mc_err route_permits(struct ctx *c)
-{
-	const char *sub = seg(c, 2);
-	int64_t id;
-
-	if (c->nseg == 1)
-		return c->post ? permit_create(c) : bad_method(c);
-	if (c->nseg == 2 && !strcmp(seg(c, 1), "new"))
-		return c->get ? permit_new(c) : bad_method(c);
-	if (!parse_id(seg(c, 1), &id) || c->nseg > 3)
-		return not_found(c);
-	if (c->nseg == 2)
-		return c->post ? permit_update(c, id)
-			       : permit_page(c, id, 200, &(struct permit_forms){0});
-	if (!c->post)
-		return !strcmp(sub, "status") || !strcmp(sub, "inspections") ||
-			       !strcmp(sub, "files")
-			   ? bad_method(c)
-			   : not_found(c);
-	if (!strcmp(sub, "status"))
-		return permit_status(c, id);
-	if (!strcmp(sub, "inspections"))
-		return permit_inspection(c, id);
-	if (!strcmp(sub, "files"))
-		return permit_file(c, id);
-	return not_found(c);
-}
-
 /* ---- procedures and announcements ---------------------------------------------------- */
 
 #define DOCS_HINT "Mỗi dòng một mục: Tên | số bản chính | số bản sao, ví dụ: Tờ khai | 1 | 0."
@@ -1674,23 +1630,6 @@ static enum mc_err rec_new(struct ctx *c, const struct kind *k)
 	return err;
 }
 
-static enum mc_err route_records(struct ctx *c, const struct kind *k)
-{
-	int64_t id;
-
-	if (c->nseg == 1)
-		return c->post ? rec_create(c, k) : bad_method(c);
-	if (c->nseg == 2 && !strcmp(seg(c, 1), "new"))
-		return c->get ? rec_new(c, k) : bad_method(c);
-	if (!parse_id(seg(c, 1), &id) || c->nseg > 3)
-		return not_found(c);
-	if (c->nseg == 2)
-		return c->post ? rec_update(c, k, id) : rec_show(c, k, id);
-	if (strcmp(seg(c, 2), "retire"))
-		return not_found(c);
-	return c->post ? rec_retire(c, k, id) : bad_method(c);
-}
-
 /* ---- files, codes, reports, print ---------------------------------------------------- */
 
 struct file_hit {
@@ -1731,38 +1670,6 @@ static enum mc_err photo_cb(void *ctx, const struct mc_report *rep)
 	return MC_ERR_EXISTS; /* found: stop the walk */
 }
 
-static const char *static_mime(const char *mime)
-{
-	if (!strcmp(mime, MC_MIME_PDF))
-		return MC_MIME_PDF;
-	if (!strcmp(mime, MC_MIME_JPEG))
-		return MC_MIME_JPEG;
-	if (!strcmp(mime, MC_MIME_PNG))
-		return MC_MIME_PNG;
-	return "application/octet-stream";
-}
-
-/* Sends a stored file as a download. */
-static enum mc_err send_file(struct mc_staff *st, const char *sha, const struct file_hit *h,
-			     const char *cache, struct mc_response *r)
-{
-	enum mc_err err;
-
-	mc_buf_reset(&r->body);
-	err = mc_upload_load(st->files_dir, sha, MC_UPLOAD_MAX, &r->body);
-	if (err == MC_ERR_NOTFOUND || err == MC_ERR_INVALID) {
-		mc_buf_reset(&r->body);
-		return mc_pages_error(st->pages, 404, r);
-	}
-	if (err != MC_OK)
-		return err;
-	r->status = 200;
-	r->content_type = static_mime(h->mime);
-	r->cache = cache;
-	mc_upload_disposition(h->name, r->disposition);
-	return MC_OK;
-}
-
 static enum mc_err staff_file(struct ctx *c, const char *sha)
 {
 	struct file_hit h = {.found = false};
@@ -1788,7 +1695,8 @@ static enum mc_err staff_file(struct ctx *c, const char *sha)
 	}
 	if (err != MC_OK || shown)
 		return err;
-	return send_file(c->st, sha, &h, "private, no-store", c->r);
+	err = mc_upload_answer(c->st->files_dir, sha, h.mime, h.name, "private, no-store", c->r);
+	return err == MC_ERR_NOTFOUND ? not_found(c) : err;
 }
 
 static enum mc_err refuse(struct ctx *c, const char *detail, const char *back)
@@ -1851,8 +1759,8 @@ static enum mc_err code_retire(struct ctx *c)
 	bool has_repl = typed && typed[strspn(typed, " \t")];
 	enum mc_err err;
 
-	if (strlen(seg(c, 1)) > MC_TOKEN_INPUT_MAX ||
-	    (err = lookup_code(c, seg(c, 1), token, &h)) == MC_ERR_NOTFOUND)
+	if (strlen(c->call->arg) > MC_TOKEN_INPUT_MAX ||
+	    (err = lookup_code(c, c->call->arg, token, &h)) == MC_ERR_NOTFOUND)
 		return not_found(c);
 	if (err != MC_OK)
 		return err;
@@ -1974,17 +1882,6 @@ static enum mc_err report_review(struct ctx *c, int64_t id)
 	return err;
 }
 
-static enum mc_err route_reports(struct ctx *c)
-{
-	int64_t id;
-
-	if (c->nseg == 1)
-		return c->get ? reports_page(c) : bad_method(c);
-	if (c->nseg != 3 || !parse_id(seg(c, 1), &id) || strcmp(seg(c, 2), "review"))
-		return not_found(c);
-	return c->post ? report_review(c, id) : bad_method(c);
-}
-
 static enum mc_err print_keychain(struct ctx *c, bool svg)
 {
 	int64_t ward_id;
@@ -1998,39 +1895,6 @@ static enum mc_err print_keychain(struct ctx *c, bool svg)
 		return forbidden(c);
 	return svg ? mc_print_keychain_svg(c->st->pages, c->wr, ward_id, c->r)
 		   : mc_print_keychain_sheet(c->st->pages, c->wr, ward_id, c->r);
-}
-
-static enum mc_err route_print(struct ctx *c)
-{
-	struct permit_rec prec = {.today = c->today};
-	struct rec r;
-	int64_t id;
-	bool shown;
-	enum mc_err err;
-
-	if (!c->get)
-		return bad_method(c);
-	if (c->nseg == 2 && !strcmp(seg(c, 1), "keychain"))
-		return print_keychain(c, false);
-	if (c->nseg == 2 && !strcmp(seg(c, 1), "keychain.svg"))
-		return print_keychain(c, true);
-	if (c->nseg != 3 || !parse_id(seg(c, 2), &id))
-		return not_found(c);
-	if (!strcmp(seg(c, 1), "permits")) {
-		err = load_permit(c, id, false, &prec, &shown);
-		free(prec.reason);
-		if (err != MC_OK || shown)
-			return err;
-		return mc_print_permit_notice(c->st->pages, c->wr, id, c->r);
-	}
-	if (strcmp(seg(c, 1), "procedures"))
-		return not_found(c);
-	rec_init(&r, NULL);
-	err = load_rec(c, &proc_kind, id, false, &r, &shown);
-	rec_finish(&r);
-	if (err != MC_OK || shown)
-		return err;
-	return mc_print_procedure_poster(c->st->pages, c->wr, id, c->r);
 }
 
 /* ---- the entry points ---------------------------------------------------------------- */
@@ -2063,56 +1927,15 @@ void mc_staff_destroy(struct mc_staff *st)
 	free(st);
 }
 
-/* Splits the path after /staff into segments; false for a path no route can match. */
-static bool split_path(struct ctx *c, const char *path)
+const char *mc_staff_files_dir(const struct mc_staff *st)
 {
-	const char *p = path + 6, *end;
-	size_t n;
-
-	c->nseg = 0;
-	if (*p == '/')
-		p++;
-	while (*p) {
-		end = strchr(p, '/');
-		n = end ? (size_t)(end - p) : strlen(p);
-		if (n == 0 || n >= SEG_LEN || c->nseg == SEG_MAX)
-			return false;
-		memcpy(c->seg[c->nseg], p, n);
-		c->seg[c->nseg++][n] = '\0';
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return true;
-}
-
-static enum mc_err route(struct ctx *c)
-{
-	const char *a = seg(c, 0);
-
-	if (c->nseg == 0)
-		return c->get ? dashboard(c) : bad_method(c);
-	if (!strcmp(a, "permits"))
-		return route_permits(c);
-	if (!strcmp(a, "procedures"))
-		return route_records(c, &proc_kind);
-	if (!strcmp(a, "announcements"))
-		return route_records(c, &ann_kind);
-	if (!strcmp(a, "reports"))
-		return route_reports(c);
-	if (!strcmp(a, "print"))
-		return route_print(c);
-	if (!strcmp(a, "files") && c->nseg == 2)
-		return c->get ? staff_file(c, seg(c, 1)) : bad_method(c);
-	if (!strcmp(a, "codes") && c->nseg == 3 && !strcmp(seg(c, 2), "retire"))
-		return c->post ? code_retire(c) : bad_method(c);
-	return not_found(c);
+	return st ? st->files_dir : NULL;
 }
 
 /* Who is asking, and may they post: no session sends a page view to the sign-in form and
  * refuses a post; a post needs the session's CSRF token and a role that may write. Sets
  * *done when the answer has been made. */
-static enum mc_err authenticate(struct ctx *c, bool *done)
+static enum mc_err authenticate(struct ctx *c, enum mc_gate gate, bool *done)
 {
 	const char *csrf;
 	enum mc_err err = mc_session_get(c->wr, c->rq, c->now, &c->u);
@@ -2132,280 +1955,215 @@ static enum mc_err authenticate(struct ctx *c, bool *done)
 			return message(c, 403, "Biểu mẫu không hợp lệ",
 				       "Biểu mẫu đã cũ hoặc không được gửi từ trang của hệ thống. "
 				       "Vui lòng tải lại trang và gửi lại.");
-		if (c->nseg == 1 && !strcmp(seg(c, 0), "logout"))
-			return logout(c);
-		if (!strcmp(c->u.role, MC_ROLE_SUPERVISOR))
+		if (gate == MC_GATE_STAFF && !strcmp(c->u.role, MC_ROLE_SUPERVISOR))
 			return forbidden(c);
 	}
 	*done = false;
 	return MC_OK;
 }
 
-enum mc_err mc_staff_handle(struct mc_staff *st, struct mc_store *wr, const struct mc_request *rq,
-			    struct mc_response *r)
+enum mc_err mc_office_gate(enum mc_gate gate, struct mc_call *call, mc_handler_fn fn)
 {
 	struct ctx *c;
 	bool done;
 	enum mc_err err;
 
-	if (!strncasecmp(rq->path, "/supervise", 10) && (!rq->path[10] || rq->path[10] == '/'))
-		return mc_supervise_handle(st->pages, wr, rq, r);
+	if (gate == MC_GATE_SUPERVISE)
+		return mc_supervise_gate(call, fn);
+	if (!call->site->staff)
+		return mc_pages_error(call->site->pages, 503, call->r);
 	if (!(c = calloc(1, sizeof(*c))))
 		return MC_ERR_NOMEM;
-	c->st = st;
-	c->wr = wr;
-	c->rq = rq;
-	c->r = r;
+	c->st = call->site->staff;
+	c->wr = call->s;
+	c->rq = call->rq;
+	c->r = call->r;
+	c->call = call;
 	c->now = (long long)time(NULL);
 	mc_date_today(c->today);
-	c->post = !strcmp(rq->method, "POST");
-	c->get = !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD");
-	if (!split_path(c, rq->path))
-		err = not_found(c);
-	else if (c->nseg == 1 && !strcmp(seg(c, 0), "login"))
-		err = c->get	? login_page(c, 200, NULL, NULL, NULL)
-		      : c->post ? login(c)
-				: bad_method(c);
-	else if ((err = authenticate(c, &done)) == MC_OK && !done) {
-		if ((err = mc_store_set_actor(wr, c->u.id, c->u.name)) == MC_OK)
-			err =
-			    c->nseg == 1 && !strcmp(seg(c, 0), "logout") ? bad_method(c) : route(c);
-	}
+	c->post = !strcmp(call->rq->method, "POST");
+	c->get = !strcmp(call->rq->method, "GET") || !strcmp(call->rq->method, "HEAD");
+	call->scope = c;
+	if (gate == MC_GATE_LOGIN)
+		err = fn(call);
+	else if ((err = authenticate(c, gate, &done)) == MC_OK && !done &&
+		 (err = mc_store_set_actor(c->wr, c->u.id, c->u.name)) == MC_OK)
+		err = fn(call);
 	/* The connection outlives this request: later writes must not carry this user. */
-	mc_store_set_actor(wr, 0, "system");
+	mc_store_set_actor(c->wr, 0, "system");
+	call->scope = NULL;
 	mc_tdata_destroy(c->d);
 	wards_free(&c->wards);
 	free(c);
 	return err;
 }
 
-/* ---- a resident's concern about a permit (public, no account) ------------------------ */
+/* ---- the handlers of the route table -------------------------------------------------- */
 
-#define REPORTS_PER_HOUR 5
-#define REF_TRIES 8
-
-static const struct mc_field_spec report_spec[] = {
-    {"category", "Nội dung phản ánh", MC_F_ENUM, true, 0, 0, mc_report_categories, NULL},
-    {"description", "Mô tả", MC_F_TEXT, true, 0, 2000, NULL, "Từ 10 đến 2000 ký tự."},
-    {"contact", "Liên hệ (không bắt buộc)", MC_F_LINE, false, 0, 200, NULL,
-     "Số điện thoại hoặc email nếu bạn muốn được phản hồi. Không hiện công khai."},
-};
-#define REPORT_N (sizeof(report_spec) / sizeof(report_spec[0]))
-
-struct report_ctx {
-	struct mc_staff *st;
-	struct mc_store *wr;
-	const struct mc_request *rq;
-	struct mc_response *r;
-	int64_t permit_id;
-	char slug[65];
-	char token[MC_AUTH_SHA256_LEN + 1];
-	struct mc_fields f;
-	const char *photo_error;
-	const char *form_error;
-	struct mc_tdata *d;
-	struct mc_tobj *root;
-};
-
-static enum mc_err pub_ward_cb(void *ctx, const struct mc_ward *w)
+enum mc_err mc_office_login_page(struct mc_call *call)
 {
-	struct mc_tobj *o = mc_tobj_obj(ctx, "ward");
+	return login_page(call->scope, 200, NULL, NULL, NULL);
+}
+
+enum mc_err mc_office_login(struct mc_call *call)
+{
+	return login(call->scope);
+}
+
+enum mc_err mc_office_logout(struct mc_call *call)
+{
+	return logout(call->scope);
+}
+
+enum mc_err mc_office_dashboard(struct mc_call *call)
+{
+	return dashboard(call->scope);
+}
+
+enum mc_err mc_office_permit_create(struct mc_call *call)
+{
+	return permit_create(call->scope);
+}
+
+enum mc_err mc_office_permit_new(struct mc_call *call)
+{
+	return permit_new(call->scope);
+}
+
+enum mc_err mc_office_permit_show(struct mc_call *call)
+{
+	return permit_page(call->scope, call->id, 200, &(struct permit_forms){0});
+}
+
+enum mc_err mc_office_permit_update(struct mc_call *call)
+{
+	return permit_update(call->scope, call->id);
+}
+
+enum mc_err mc_office_permit_status(struct mc_call *call)
+{
+	return permit_status(call->scope, call->id);
+}
+
+enum mc_err mc_office_permit_inspection(struct mc_call *call)
+{
+	return permit_inspection(call->scope, call->id);
+}
+
+enum mc_err mc_office_permit_file(struct mc_call *call)
+{
+	return permit_file(call->scope, call->id);
+}
+
+enum mc_err mc_office_procedure_create(struct mc_call *call)
+{
+	return rec_create(call->scope, &proc_kind);
+}
+
+enum mc_err mc_office_procedure_new(struct mc_call *call)
+{
+	return rec_new(call->scope, &proc_kind);
+}
+
+enum mc_err mc_office_procedure_show(struct mc_call *call)
+{
+	return rec_show(call->scope, &proc_kind, call->id);
+}
+
+enum mc_err mc_office_procedure_update(struct mc_call *call)
+{
+	return rec_update(call->scope, &proc_kind, call->id);
+}
+
+enum mc_err mc_office_procedure_retire(struct mc_call *call)
+{
+	return rec_retire(call->scope, &proc_kind, call->id);
+}
+
+enum mc_err mc_office_announcement_create(struct mc_call *call)
+{
+	return rec_create(call->scope, &ann_kind);
+}
+
+enum mc_err mc_office_announcement_new(struct mc_call *call)
+{
+	return rec_new(call->scope, &ann_kind);
+}
+
+enum mc_err mc_office_announcement_show(struct mc_call *call)
+{
+	return rec_show(call->scope, &ann_kind, call->id);
+}
+
+enum mc_err mc_office_announcement_update(struct mc_call *call)
+{
+	return rec_update(call->scope, &ann_kind, call->id);
+}
+
+enum mc_err mc_office_announcement_retire(struct mc_call *call)
+{
+	return rec_retire(call->scope, &ann_kind, call->id);
+}
+
+enum mc_err mc_office_reports(struct mc_call *call)
+{
+	return reports_page(call->scope);
+}
+
+enum mc_err mc_office_report_review(struct mc_call *call)
+{
+	return report_review(call->scope, call->id);
+}
+
+enum mc_err mc_office_code_retire(struct mc_call *call)
+{
+	return code_retire(call->scope);
+}
+
+enum mc_err mc_office_file(struct mc_call *call)
+{
+	return staff_file(call->scope, call->arg);
+}
+
+enum mc_err mc_office_print_keychain(struct mc_call *call)
+{
+	return print_keychain(call->scope, false);
+}
+
+enum mc_err mc_office_print_keychain_svg(struct mc_call *call)
+{
+	return print_keychain(call->scope, true);
+}
+
+enum mc_err mc_office_print_permit(struct mc_call *call)
+{
+	struct ctx *c = call->scope;
+	struct permit_rec prec = {.today = c->today};
+	bool shown;
+	enum mc_err err = load_permit(c, call->id, false, &prec, &shown);
+
+	free(prec.reason);
+	if (err != MC_OK || shown)
+		return err;
+	return mc_print_permit_notice(c->st->pages, c->wr, call->id, c->r);
+}
+
+enum mc_err mc_office_print_procedure(struct mc_call *call)
+{
+	struct ctx *c = call->scope;
+	struct rec r;
+	bool shown;
 	enum mc_err err;
 
-	if (!o)
-		return MC_ERR_NOMEM;
-	if ((err = mc_tobj_str(o, "slug", w->slug)) != MC_OK ||
-	    (err = mc_tobj_str(o, "name", w->name)) != MC_OK ||
-	    (err = mc_tobj_str(o, "phone", w->phone)) != MC_OK)
+	rec_init(&r, NULL);
+	err = load_rec(c, &proc_kind, call->id, false, &r, &shown);
+	rec_finish(&r);
+	if (err != MC_OK || shown)
 		return err;
-	return mc_tobj_bool(o, "sample", w->sample);
+	return mc_print_procedure_poster(c->st->pages, c->wr, call->id, c->r);
 }
 
-struct pub_permit {
-	bool found;
-	int64_t ward_id;
-	struct mc_tobj *o;
-};
-
-static enum mc_err pub_permit_cb(void *ctx, const struct mc_permit *p)
+enum mc_err mc_office_not_found(struct mc_call *call)
 {
-	struct pub_permit *pp = ctx;
-
-	pp->found = true;
-	pp->ward_id = p->ward_id;
-	return mc_tobj_str(pp->o, "permit_number", p->number);
-}
-
-static enum mc_err report_show(struct report_ctx *x, const char *tpl, int status)
-{
-	enum mc_err err;
-
-	if ((err = mc_tobj_str(x->root, "token", x->token)) != MC_OK ||
-	    (err = mc_tobj_strf(x->root, "permit_id", "%lld", (long long)x->permit_id)) != MC_OK ||
-	    (err = mc_tobj_str(x->root, "photo_error", x->photo_error)) != MC_OK ||
-	    (err = mc_tobj_str(x->root, "form_error", x->form_error)) != MC_OK ||
-	    (err = mc_tobj_bool(x->root, "has_errors", x->f.nerr || x->photo_error)) != MC_OK ||
-	    (err = mc_fields_tobj(&x->f, x->root, "fields")) != MC_OK)
-		return err;
-	err = mc_pages_render(x->st->pages, tpl, x->root, status, x->r);
-	x->r->cache = "private, no-store";
-	return err;
-}
-
-/* The UTC timestamp an hour ago, in the store's created_at format. */
-static void hour_ago(char out[32])
-{
-	time_t t = time(NULL) - 3600;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static enum mc_err report_check(struct report_ctx *x, const struct mc_form_field **photo)
-{
-	const char *desc;
-	enum mc_err err;
-
-	if ((err = mc_fields_read(&x->f, x->rq->form)) != MC_OK)
-		return err;
-	desc = mc_fields_get(&x->f, "description");
-	if (mc_fields_ok(&x->f, "description") && strlen(desc) < 10 &&
-	    (err = mc_fields_fail(&x->f, "description", "%s",
-				  "Vui lòng mô tả rõ hơn (ít nhất 10 ký tự).")) != MC_OK)
-		return err;
-	*photo = mc_form_file(x->rq->form, "photo");
-	if (*photo && (*photo)->value.len > MC_UPLOAD_PHOTO_MAX)
-		x->photo_error = "Ảnh quá lớn: tối đa 5 MB.";
-	else if (*photo) {
-		const char *mime = mc_upload_sniff((*photo)->value.data, (*photo)->value.len);
-
-		if (!mime || !strcmp(mime, MC_MIME_PDF))
-			x->photo_error = "Ảnh phải là tệp JPEG hoặc PNG.";
-	}
-	return MC_OK;
-}
-
-static enum mc_err report_store(struct report_ctx *x, const struct mc_form_field *photo,
-				char ref[16])
-{
-	struct mc_report rep = {.permit_id = x->permit_id,
-				.client_key = x->rq->client_key ? x->rq->client_key : "unknown"};
-	char sha[65], tok[MC_TOKEN_LEN + 1];
-	enum mc_err err = MC_ERR_EXISTS;
-
-	rep.category = mc_fields_get(&x->f, "category");
-	rep.description = mc_fields_get(&x->f, "description");
-	rep.contact = mc_fields_get(&x->f, "contact");
-	if (photo) {
-		if ((err = mc_upload_save(x->st->files_dir, photo->value.data, photo->value.len,
-					  sha)) != MC_OK)
-			return err;
-		rep.photo_sha256 = sha;
-		rep.photo_mime = mc_upload_sniff(photo->value.data, photo->value.len);
-	}
-	if ((err = mc_store_set_actor(x->wr, 0, "resident")) != MC_OK)
-		return err;
-	err = MC_ERR_EXISTS;
-	for (int i = 0; i < REF_TRIES && err == MC_ERR_EXISTS; i++) {
-		mc_token_make(tok);
-		snprintf(ref, 16, "PA-%.8s", tok);
-		rep.ref = ref;
-		err = mc_store_report_add(x->wr, &rep, NULL);
-	}
-	mc_store_set_actor(x->wr, 0, "system");
-	return err;
-}
-
-static enum mc_err report_run(struct report_ctx *x)
-{
-	struct pub_permit pp = {.o = x->root};
-	const struct mc_form_field *photo = NULL;
-	const char *sent;
-	char secret[65], purpose[48], since[32], ref[16];
-	int64_t ward_id = 0;
-	int n = 0;
-	enum mc_err err;
-
-	err = mc_store_ward_id(x->wr, x->slug, &ward_id);
-	if (err == MC_OK)
-		err = mc_store_permit_get(x->wr, x->permit_id, pub_permit_cb, &pp);
-	if (err == MC_ERR_NOTFOUND || (err == MC_OK && (!pp.found || pp.ward_id != ward_id)))
-		return mc_pages_error(x->st->pages, 404, x->r);
-	if (err != MC_OK ||
-	    (err = mc_store_ward_by_id(x->wr, ward_id, pub_ward_cb, x->root)) != MC_OK ||
-	    (err = mc_store_secret(x->wr, secret)) != MC_OK)
-		return err;
-	snprintf(purpose, sizeof(purpose), "report:%lld", (long long)x->permit_id);
-	mc_auth_form_token(secret, purpose, x->token);
-	if (!x->rq->form || strcmp(x->rq->method, "POST"))
-		return mc_pages_error(x->st->pages, 405, x->r);
-	sent = mc_form_get(x->rq->form, "token");
-	if (!sent || !mc_auth_equal(sent, x->token)) {
-		x->form_error = "Biểu mẫu đã cũ. Vui lòng kiểm tra lại nội dung và gửi lại.";
-		return report_show(x, "staff_report", 403);
-	}
-	if ((err = report_check(x, &photo)) != MC_OK)
-		return err;
-	if (x->f.nerr || x->photo_error)
-		return report_show(x, "staff_report", 422);
-	hour_ago(since);
-	if ((err = mc_store_report_count_since(
-		 x->wr, x->rq->client_key ? x->rq->client_key : "unknown", since, &n)) != MC_OK)
-		return err;
-	if (n >= REPORTS_PER_HOUR) {
-		x->form_error =
-		    "Bạn đã gửi nhiều phản ánh trong một giờ qua. Vui lòng thử lại sau.";
-		return report_show(x, "staff_report", 429);
-	}
-	if ((err = report_store(x, photo, ref)) != MC_OK ||
-	    (err = mc_tobj_str(x->root, "ref", ref)) != MC_OK)
-		return err;
-	return report_show(x, "staff_report_ok", 200);
-}
-
-enum mc_err mc_staff_report(struct mc_staff *st, struct mc_store *wr, const struct mc_request *rq,
-			    const char *slug, long long permit_id, struct mc_response *r)
-{
-	struct report_ctx *x = calloc(1, sizeof(*x));
-	enum mc_err err = MC_ERR_NOMEM;
-
-	if (!x)
-		return err;
-	x->st = st;
-	x->wr = wr;
-	x->rq = rq;
-	x->r = r;
-	x->permit_id = permit_id;
-	snprintf(x->slug, sizeof(x->slug), "%s", slug ? slug : "");
-	mc_fields_init(&x->f, report_spec, REPORT_N);
-	if ((x->d = mc_tdata_create()) != NULL) {
-		x->root = mc_tdata_root(x->d);
-		err = mc_tobj_str(x->root, "title", "Phản ánh về công trình");
-		if (err == MC_OK)
-			err = report_run(x);
-	}
-	mc_store_set_actor(wr, 0, "system");
-	mc_fields_finish(&x->f);
-	mc_tdata_destroy(x->d);
-	free(x);
-	return err;
-}
-
-enum mc_err mc_staff_public_file(struct mc_staff *st, struct mc_store *rd,
-				 const struct mc_request *rq, const char *sha256,
-				 struct mc_response *r)
-{
-	struct file_hit h = {.found = false};
-	enum mc_err err;
-
-	(void)rq;
-	if (!mc_auth_hex64(sha256))
-		return mc_pages_error(st->pages, 404, r);
-	err = mc_store_file_by_hash(rd, sha256, true, file_hit_cb, &h);
-	if (err == MC_ERR_NOTFOUND || (err == MC_OK && !h.found))
-		return mc_pages_error(st->pages, 404, r);
-	if (err != MC_OK)
-		return err;
-	return send_file(st, sha256, &h, "public, max-age=3600", r);
+	return call->wrong_method ? bad_method(call->scope) : not_found(call->scope);
 }

@@ -4,6 +4,7 @@
  * an existing ward before it reaches the store, so links can be rebuilt from the checked
  * values without escaping. */
 #include "motcham/office/supervise.h"
+#include "motcham/office/office.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -18,12 +19,12 @@
 #include "motcham/base/date.h"
 #include "motcham/public/pages.h"
 #include "motcham/domain/permit.h"
+#include "motcham/web/call.h"
 #include "motcham/web/request.h"
 #include "motcham/office/session.h"
 #include "motcham/store/store.h"
 #include "motcham/render/template.h"
 
-#define PREFIX_LEN 10 /* strlen("/supervise") */
 #define ID_DIGITS 18
 #define PAGE_DIGITS 7
 #define SLUG_MAX 64
@@ -868,20 +869,6 @@ static enum mc_err permit_page(struct sup *c, int64_t id)
 
 /* ---- the entry point ----------------------------------------------------------------- */
 
-static enum mc_err route(struct sup *c)
-{
-	const char *rest = c->rq->path + PREFIX_LEN;
-	long long id;
-
-	if (!*rest || !strcmp(rest, "/"))
-		return dashboard(c);
-	if (!strcmp(rest, "/permits") || !strcmp(rest, "/permits/"))
-		return list_page(c);
-	if (!strncmp(rest, "/permits/", 9) && parse_digits(rest + 9, ID_DIGITS, &id))
-		return permit_page(c, id);
-	return not_found(c);
-}
-
 static void set_days(struct sup *c)
 {
 	time_t now = time(NULL);
@@ -903,24 +890,46 @@ static enum mc_err signed_out(struct sup *c)
 	return MC_OK;
 }
 
-enum mc_err mc_supervise_handle(struct mc_pages *pages, struct mc_store *wr,
-				const struct mc_request *rq, struct mc_response *r)
+enum mc_err mc_supervise_gate(struct mc_call *call, mc_handler_fn fn)
 {
-	struct sup c = {.pages = pages, .s = wr, .rq = rq, .r = r};
+	struct sup c = {.pages = call->site->pages, .s = call->s, .rq = call->rq, .r = call->r};
 	enum mc_err err;
 
 	set_days(&c);
-	err = mc_session_get(wr, rq, (long long)time(NULL), &c.u);
+	err = mc_session_get(c.s, c.rq, (long long)time(NULL), &c.u);
 	if (err == MC_ERR_NOTFOUND)
 		err = signed_out(&c);
 	else if (err == MC_OK && !mc_session_all_wards(&c.u))
 		err = message(&c, 403, "Không được phép",
 			      "Trang giám sát dành cho cán bộ giám sát và quản trị viên.");
-	else if (err == MC_OK && strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD"))
+	else if (err == MC_OK && strcmp(c.rq->method, "GET") && strcmp(c.rq->method, "HEAD"))
 		err = message(&c, 405, "Phương thức không được hỗ trợ",
 			      "Trang giám sát chỉ để xem, không nhận biểu mẫu.");
-	else if (err == MC_OK)
-		err = route(&c);
+	else if (err == MC_OK) {
+		call->scope = &c;
+		err = fn(call);
+		call->scope = NULL;
+	}
 	mc_tdata_destroy(c.d);
 	return err;
+}
+
+enum mc_err mc_supervise_home(struct mc_call *call)
+{
+	return dashboard(call->scope);
+}
+
+enum mc_err mc_supervise_list(struct mc_call *call)
+{
+	return list_page(call->scope);
+}
+
+enum mc_err mc_supervise_permit(struct mc_call *call)
+{
+	return permit_page(call->scope, call->id);
+}
+
+enum mc_err mc_supervise_not_found(struct mc_call *call)
+{
+	return not_found(call->scope);
 }

@@ -13,6 +13,8 @@
 #include "motcham/render/png.h"
 #include "motcham/render/qr.h"
 #include "motcham/store/store.h"
+#include "motcham/web/call.h"
+#include "motcham/web/request.h"
 #include "motcham/render/svg.h"
 #include "motcham/render/template.h"
 #include "motcham/base/token.h"
@@ -68,27 +70,6 @@ struct kv {
 	const char *key;
 	const char *val;
 };
-
-void mc_response_init(struct mc_response *r)
-{
-	r->status = 200;
-	r->content_type = HTML_TYPE;
-	r->cache = NULL;
-	r->etag[0] = '\0';
-	r->location[0] = '\0';
-	r->cookie[0] = '\0';
-	r->disposition[0] = '\0';
-	r->code_id = 0;
-	r->scan_miss = 0;
-	r->delay_ms = 0;
-	mc_buf_init(&r->body);
-}
-
-void mc_response_finish(struct mc_response *r)
-{
-	if (r)
-		mc_buf_finish(&r->body);
-}
 
 enum mc_err mc_pages_create(const struct mc_pages_config *cfg, struct mc_pages **out,
 			    struct mc_buf *errs)
@@ -547,15 +528,15 @@ static enum mc_err ward_page(struct page *pg, struct mc_response *r)
 	return render(pg->p, pg->root, "ward", 200, r);
 }
 
-enum mc_err mc_pages_ward(struct mc_pages *p, struct mc_store *s, const char *slug,
-			  struct mc_response *r)
+enum mc_err mc_pages_ward(struct mc_call *c)
 {
 	struct page pg;
 	enum mc_err err;
 
-	if ((err = page_init(&pg, p, s)) == MC_OK && (err = load_ward_slug(&pg, slug)) == MC_OK)
-		err = ward_page(&pg, r);
-	return page_finish(&pg, err, r);
+	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
+	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
+		err = ward_page(&pg, c->r);
+	return page_finish(&pg, err, c->r);
 }
 
 /* ---- home ---------------------------------------------------------------------------- */
@@ -599,14 +580,14 @@ static enum mc_err home_page(struct page *pg, struct mc_response *r)
 	return render(pg->p, pg->root, "home", 200, r);
 }
 
-enum mc_err mc_pages_home(struct mc_pages *p, struct mc_store *s, struct mc_response *r)
+enum mc_err mc_pages_home(struct mc_call *c)
 {
 	struct page pg;
 	enum mc_err err;
 
-	if ((err = page_init(&pg, p, s)) == MC_OK)
-		err = home_page(&pg, r);
-	return page_finish(&pg, err, r);
+	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK)
+		err = home_page(&pg, c->r);
+	return page_finish(&pg, err, c->r);
 }
 
 /* ---- procedure ----------------------------------------------------------------------- */
@@ -676,15 +657,15 @@ static enum mc_err procedure_page(struct page *pg, int64_t id, struct mc_respons
 	return render(pg->p, pg->root, "procedure", 200, r);
 }
 
-enum mc_err mc_pages_procedure(struct mc_pages *p, struct mc_store *s, const char *slug,
-			       long long id, struct mc_response *r)
+enum mc_err mc_pages_procedure(struct mc_call *c)
 {
 	struct page pg;
 	enum mc_err err;
 
-	if ((err = page_init(&pg, p, s)) == MC_OK && (err = load_ward_slug(&pg, slug)) == MC_OK)
-		err = procedure_page(&pg, id, r);
-	return page_finish(&pg, err, r);
+	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
+	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
+		err = procedure_page(&pg, c->id, c->r);
+	return page_finish(&pg, err, c->r);
 }
 
 /* ---- announcement -------------------------------------------------------------------- */
@@ -724,15 +705,15 @@ static enum mc_err announcement_page(struct page *pg, int64_t id, struct mc_resp
 	return render(pg->p, pg->root, "announcement", 200, r);
 }
 
-enum mc_err mc_pages_announcement(struct mc_pages *p, struct mc_store *s, const char *slug,
-				  long long id, struct mc_response *r)
+enum mc_err mc_pages_announcement(struct mc_call *c)
 {
 	struct page pg;
 	enum mc_err err;
 
-	if ((err = page_init(&pg, p, s)) == MC_OK && (err = load_ward_slug(&pg, slug)) == MC_OK)
-		err = announcement_page(&pg, id, r);
-	return page_finish(&pg, err, r);
+	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
+	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
+		err = announcement_page(&pg, c->id, c->r);
+	return page_finish(&pg, err, c->r);
 }
 
 /* ---- permit -------------------------------------------------------------------------- */
@@ -955,15 +936,15 @@ static enum mc_err permit_page(struct page *pg, int64_t id, struct mc_response *
 	return render(pg->p, pg->root, "permit", 200, r);
 }
 
-enum mc_err mc_pages_permit(struct mc_pages *p, struct mc_store *s, const char *slug, long long id,
-			    struct mc_response *r)
+enum mc_err mc_pages_permit(struct mc_call *c)
 {
 	struct page pg;
 	enum mc_err err;
 
-	if ((err = page_init(&pg, p, s)) == MC_OK && (err = load_ward_slug(&pg, slug)) == MC_OK)
-		err = permit_page(&pg, id, r);
-	return page_finish(&pg, err, r);
+	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
+	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
+		err = permit_page(&pg, c->id, c->r);
+	return page_finish(&pg, err, c->r);
 }
 
 /* ---- search -------------------------------------------------------------------------- */
@@ -1006,15 +987,15 @@ static enum mc_err search_page(struct page *pg, const char *q, struct mc_respons
 	return render(pg->p, pg->root, "search", 200, r);
 }
 
-enum mc_err mc_pages_search(struct mc_pages *p, struct mc_store *s, const char *slug, const char *q,
-			    struct mc_response *r)
+enum mc_err mc_pages_search(struct mc_call *c)
 {
 	struct page pg;
 	enum mc_err err;
 
-	if ((err = page_init(&pg, p, s)) == MC_OK && (err = load_ward_slug(&pg, slug)) == MC_OK)
-		err = search_page(&pg, q, r);
-	return page_finish(&pg, err, r);
+	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
+	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
+		err = search_page(&pg, c->rq->lookup(c->rq, MC_REQ_ARG, "q"), c->r);
+	return page_finish(&pg, err, c->r);
 }
 
 /* ---- codes --------------------------------------------------------------------------- */
@@ -1070,8 +1051,8 @@ static enum mc_err target_page(struct page *pg, const struct code_info *ci, stru
 	return MC_ERR_NOTFOUND;
 }
 
-enum mc_err mc_pages_code(struct mc_pages *p, struct mc_store *s, const char *token,
-			  struct mc_response *r)
+static enum mc_err code_answer(struct mc_pages *p, struct mc_store *s, const char *token,
+			       struct mc_response *r)
 {
 	struct code_info ci;
 	struct page pg;
@@ -1106,6 +1087,19 @@ enum mc_err mc_pages_code(struct mc_pages *p, struct mc_store *s, const char *to
 	}
 }
 
+enum mc_err mc_pages_code(struct mc_call *c)
+{
+	return code_answer(c->site->pages, c->s, c->arg, c->r);
+}
+
+enum mc_err mc_pages_code_query(struct mc_call *c)
+{
+	const char *t = c->rq->lookup(c->rq, MC_REQ_ARG, "t");
+
+	return t ? code_answer(c->site->pages, c->s, t, c->r)
+		 : mc_pages_error(c->site->pages, 404, c->r);
+}
+
 /* ---- QR images ----------------------------------------------------------------------- */
 
 static enum mc_err qr_bytes(struct mc_pages *p, const char *token, bool png, struct mc_buf *url,
@@ -1138,8 +1132,8 @@ static enum mc_err set_etag(struct mc_response *r, struct mc_buf *url, const cha
 	return MC_OK;
 }
 
-enum mc_err mc_pages_qr_image(struct mc_pages *p, struct mc_store *s, const char *token,
-			      const char *ext, struct mc_response *r)
+static enum mc_err qr_answer(struct mc_pages *p, struct mc_store *s, const char *token,
+			     const char *ext, struct mc_response *r)
 {
 	bool png = ext && strcmp(ext, "png") == 0;
 	struct code_info ci;
@@ -1167,6 +1161,16 @@ enum mc_err mc_pages_qr_image(struct mc_pages *p, struct mc_store *s, const char
 fail:
 	mc_buf_finish(&url);
 	return err;
+}
+
+enum mc_err mc_pages_qr_png(struct mc_call *c)
+{
+	return qr_answer(c->site->pages, c->s, c->arg, "png", c->r);
+}
+
+enum mc_err mc_pages_qr_svg(struct mc_call *c)
+{
+	return qr_answer(c->site->pages, c->s, c->arg, "svg", c->r);
 }
 
 /* ---- JSON API ------------------------------------------------------------------------ */
@@ -1441,7 +1445,7 @@ fail:
 	return err;
 }
 
-enum mc_err mc_pages_api_code(struct mc_pages *p, struct mc_store *s, const char *token,
+static enum mc_err api_answer(struct mc_pages *p, struct mc_store *s, const char *token,
 			      struct mc_response *r)
 {
 	struct api a = {.s = s};
@@ -1474,4 +1478,9 @@ enum mc_err mc_pages_api_code(struct mc_pages *p, struct mc_store *s, const char
 	if (err != MC_OK)
 		return err;
 	return json_send(j, 200, r);
+}
+
+enum mc_err mc_pages_api_code(struct mc_call *c)
+{
+	return api_answer(c->site->pages, c->s, c->arg, c->r);
 }

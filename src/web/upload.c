@@ -10,6 +10,7 @@
 
 #include "motcham/base/auth.h"
 #include "motcham/base/utf8.h"
+#include "motcham/web/response.h"
 
 #define NAME_MAX_BYTES 200
 
@@ -181,4 +182,34 @@ void mc_upload_disposition(const char *name, char out[256])
 					  : snprintf(out + w, 256 - w, "%%%02X",
 						     (unsigned char)name[i]));
 	}
+}
+
+/* Only the types an upload can have; anything else in the database is served as bytes. */
+static const char *static_mime(const char *mime)
+{
+	if (!strcmp(mime, MC_MIME_PDF))
+		return MC_MIME_PDF;
+	if (!strcmp(mime, MC_MIME_JPEG))
+		return MC_MIME_JPEG;
+	if (!strcmp(mime, MC_MIME_PNG))
+		return MC_MIME_PNG;
+	return "application/octet-stream";
+}
+
+enum mc_err mc_upload_answer(const char *dir, const char *sha, const char *mime, const char *name,
+			     const char *cache, struct mc_response *r)
+{
+	enum mc_err err;
+
+	mc_buf_reset(&r->body);
+	err = mc_upload_load(dir, sha, MC_UPLOAD_MAX, &r->body);
+	if (err != MC_OK) {
+		mc_buf_reset(&r->body);
+		return err == MC_ERR_INVALID ? MC_ERR_NOTFOUND : err;
+	}
+	r->status = 200;
+	r->content_type = static_mime(mime ? mime : "");
+	r->cache = cache;
+	mc_upload_disposition(name ? name : "", r->disposition);
+	return MC_OK;
 }

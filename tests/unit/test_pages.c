@@ -16,6 +16,7 @@
 #include "motcham/public/pages.h"
 #include "motcham/store/store.h"
 #include "motcham/base/token.h"
+#include "call.h"
 
 #define BASE_URL "http://127.0.0.1:8080"
 #define EVIL "<script>alert(\"x\")</script> & 'quotes'"
@@ -233,7 +234,9 @@ static void test_procedure_page(void **state)
 	struct fx *f = *state;
 	const char *b;
 
-	assert_int_equal(mc_pages_procedure(f->p, f->s, "phuong-7", f->proc, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_procedure, f->s, "phuong-7", f->proc, NULL, NULL),
+	    MC_OK);
 	b = html(f, 200);
 	assert_non_null(strstr(b,
 			       "Đăng ký khai sinh &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
@@ -257,19 +260,31 @@ static void test_wrong_ward_is_404(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(mc_pages_procedure(f->p, f->s, "phuong-9", f->proc, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_procedure, f->s, "phuong-9", f->proc, NULL, NULL),
+	    MC_OK);
 	assert_non_null(strstr(html(f, 404), "Không tìm thấy trang"));
-	assert_int_equal(mc_pages_procedure(f->p, f->s, "phuong-7", f->proc2, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_procedure, f->s, "phuong-7", f->proc2, NULL, NULL),
+	    MC_OK);
 	html(f, 404);
-	assert_int_equal(mc_pages_permit(f->p, f->s, "phuong-9", f->permit[0], &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_permit, f->s, "phuong-9", f->permit[0], NULL, NULL),
+	    MC_OK);
 	html(f, 404);
-	assert_int_equal(mc_pages_announcement(f->p, f->s, "phuong-9", f->ann, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_announcement, f->s, "phuong-9", f->ann, NULL, NULL),
+	    MC_OK);
 	html(f, 404);
-	assert_int_equal(mc_pages_procedure(f->p, f->s, "phuong-7", 999999, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_procedure, f->s, "phuong-7", 999999, NULL, NULL),
+	    MC_OK);
 	html(f, 404);
-	assert_int_equal(mc_pages_ward(f->p, f->s, "../etc", &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_ward, f->s, "../etc", 0, NULL, NULL),
+			 MC_OK);
 	html(f, 404);
-	assert_int_equal(mc_pages_ward(f->p, f->s, "khong-co", &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_ward, f->s, "khong-co", 0, NULL, NULL),
+			 MC_OK);
 	html(f, 404);
 }
 
@@ -277,7 +292,9 @@ static void expect_permit(struct fx *f, int which, const char *want)
 {
 	const char *b;
 
-	assert_int_equal(mc_pages_permit(f->p, f->s, "phuong-7", f->permit[which], &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_permit, f->s, "phuong-7", f->permit[which], NULL, NULL),
+	    MC_OK);
 	b = html(f, 200);
 	if (!strstr(b, want))
 		fail_msg("permit %d lacks \"%s\"", which, want);
@@ -314,7 +331,8 @@ static void test_ward_and_home(void **state)
 	const char *b;
 	char url[64];
 
-	assert_int_equal(mc_pages_ward(f->p, f->s, "phuong-7", &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_ward, f->s, "phuong-7", 0, NULL, NULL),
+			 MC_OK);
 	b = html(f, 200);
 	assert_non_null(strstr(b, "<h1>Phường 7, Quận 8</h1>"));
 	assert_non_null(strstr(b, "Dữ liệu mẫu"));
@@ -329,7 +347,7 @@ static void test_ward_and_home(void **state)
 	assert_non_null(strstr(b, "href=\"tel:02838500000\""));
 	assert_non_null(strstr(b, "Thứ Bảy: 7:30 – 11:30"));
 	assert_non_null(strstr(b, "Đoạn hai &lt;script&gt;"));
-	assert_int_equal(mc_pages_home(f->p, f->s, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_home, f->s, NULL, 0, NULL, NULL), MC_OK);
 	b = html(f, 200);
 	assert_non_null(strstr(b, "href=\"/w/phuong-7\""));
 	assert_non_null(strstr(b, "href=\"/w/phuong-9\""));
@@ -340,7 +358,9 @@ static void test_announcement(void **state)
 	struct fx *f = *state;
 	const char *b;
 
-	assert_int_equal(mc_pages_announcement(f->p, f->s, "phuong-7", f->ann, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_announcement, f->s, "phuong-7", f->ann, NULL, NULL),
+	    MC_OK);
 	b = html(f, 200);
 	assert_non_null(strstr(b,
 			       "<p><span class=\"line\">Dòng một</span><span class=\"line\">Dòng "
@@ -355,15 +375,18 @@ static void test_search(void **state)
 	char longq[400];
 	const char *b;
 
-	assert_int_equal(mc_pages_search(f->p, f->s, "phuong-7", "KHAI sính", &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_search, f->s, "phuong-7", 0, NULL, "KHAI sính"), MC_OK);
 	b = html(f, 200);
 	assert_non_null(strstr(b, "Tìm thấy 1 thủ tục"));
 	assert_non_null(strstr(b, "value=\"KHAI sính\""));
-	assert_int_equal(mc_pages_search(f->p, f->s, "phuong-7", "\"><b>xyz", &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_search, f->s, "phuong-7", 0, NULL, "\"><b>xyz"), MC_OK);
 	b = html(f, 200);
 	assert_non_null(strstr(b, "Không tìm thấy thủ tục nào"));
 	assert_non_null(strstr(b, "value=\"&quot;&gt;&lt;b&gt;xyz\""));
-	assert_int_equal(mc_pages_search(f->p, f->s, "phuong-7", NULL, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_search, f->s, "phuong-7", 0, NULL, NULL),
+			 MC_OK);
 	b = html(f, 200);
 	assert_null(strstr(b, "Tìm thấy"));
 	assert_null(strstr(b, "Không tìm thấy"));
@@ -371,9 +394,11 @@ static void test_search(void **state)
 	memset(longq, 0, sizeof(longq));
 	for (size_t i = 0; i + 3 < 300; i += 3)
 		memcpy(longq + i, "ế", 3);
-	assert_int_equal(mc_pages_search(f->p, f->s, "phuong-7", longq, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_search, f->s, "phuong-7", 0, NULL, longq),
+			 MC_OK);
 	html(f, 200);
-	assert_int_equal(mc_pages_search(f->p, f->s, "phuong-7", "\xff\xfe", &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_search, f->s, "phuong-7", 0, NULL, "\xff\xfe"), MC_OK);
 	html(f, 400);
 }
 
@@ -383,9 +408,12 @@ static void test_codes(void **state)
 	char tok[MC_TOKEN_LEN + 1], typed[MC_TOKEN_LEN + 2], *direct;
 	const char *b;
 
-	assert_int_equal(mc_pages_procedure(f->p, f->s, "phuong-7", f->proc, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_procedure, f->s, "phuong-7", f->proc, NULL, NULL),
+	    MC_OK);
 	direct = strdup(f->r.body.data);
-	assert_int_equal(mc_pages_code(f->p, f->s, f->tok_proc, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_code, f->s, NULL, 0, f->tok_proc, NULL),
+			 MC_OK);
 	html(f, 200);
 	assert_string_equal(f->r.body.data, direct);
 	free(direct);
@@ -395,14 +423,17 @@ static void test_codes(void **state)
 	for (char *c = tok; *c; c++)
 		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
 	snprintf(typed, sizeof(typed), "%.4s-%s", tok, tok + 4);
-	assert_int_equal(mc_pages_code(f->p, f->s, typed, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_code, f->s, NULL, 0, typed, NULL), MC_OK);
 	assert_non_null(strstr(html(f, 200), "<h1>Phường 7, Quận 8</h1>"));
-	assert_int_equal(mc_pages_code(f->p, f->s, f->tok_permit, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_code, f->s, NULL, 0, f->tok_permit, NULL),
+			 MC_OK);
 	assert_non_null(strstr(html(f, 200), "Được phép thi công hôm nay"));
-	assert_int_equal(mc_pages_code(f->p, f->s, f->tok_ann, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_code, f->s, NULL, 0, f->tok_ann, NULL),
+			 MC_OK);
 	assert_non_null(strstr(html(f, 200), "Lịch tiếp dân"));
 
-	assert_int_equal(mc_pages_code(f->p, f->s, f->tok_old, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_code, f->s, NULL, 0, f->tok_old, NULL),
+			 MC_OK);
 	b = html(f, 410);
 	assert_non_null(strstr(b, "Mã này đã ngừng sử dụng"));
 	assert_non_null(strstr(b, f->tok_proc));
@@ -410,14 +441,14 @@ static void test_codes(void **state)
 	/* One wrong character is caught by the check character. */
 	snprintf(tok, sizeof(tok), "%s", f->tok_proc);
 	tok[2] = tok[2] == 'X' ? 'Y' : 'X';
-	assert_int_equal(mc_pages_code(f->p, f->s, tok, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_code, f->s, NULL, 0, tok, NULL), MC_OK);
 	assert_non_null(strstr(html(f, 404), "Mã có vẻ bị nhập sai, kiểm tra lại các ký tự"));
-	assert_int_equal(mc_pages_code(f->p, f->s, "<b>", &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_code, f->s, NULL, 0, "<b>", NULL), MC_OK);
 	assert_non_null(strstr(html(f, 404), "Không tìm thấy mã"));
 	mc_token_make(tok);
-	assert_int_equal(mc_pages_code(f->p, f->s, tok, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_code, f->s, NULL, 0, tok, NULL), MC_OK);
 	assert_non_null(strstr(html(f, 404), "Không tìm thấy mã"));
-	assert_int_equal(mc_pages_code(f->p, f->s, "", &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_code, f->s, NULL, 0, "", NULL), MC_OK);
 	html(f, 404);
 }
 
@@ -426,7 +457,8 @@ static void test_qr_images(void **state)
 	struct fx *f = *state;
 	char etag[40];
 
-	assert_int_equal(mc_pages_qr_image(f->p, f->s, f->tok_proc, "png", &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_qr_png, f->s, NULL, 0, f->tok_proc, NULL),
+			 MC_OK);
 	assert_int_equal(f->r.status, 200);
 	assert_string_equal(f->r.content_type, "image/png");
 	assert_string_equal(f->r.cache, "public, max-age=86400");
@@ -435,15 +467,16 @@ static void test_qr_images(void **state)
 	assert_int_equal(f->r.etag[0], '"');
 	assert_int_equal(f->r.etag[strlen(f->r.etag) - 1], '"');
 	snprintf(etag, sizeof(etag), "%s", f->r.etag);
-	assert_int_equal(mc_pages_qr_image(f->p, f->s, f->tok_proc, "svg", &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_qr_svg, f->s, NULL, 0, f->tok_proc, NULL),
+			 MC_OK);
 	assert_string_equal(f->r.content_type, "image/svg+xml; charset=utf-8");
 	assert_non_null(strstr(f->r.body.data, "<svg"));
 	assert_string_not_equal(f->r.etag, etag);
-	assert_int_equal(mc_pages_qr_image(f->p, f->s, f->tok_proc, "png", &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_qr_png, f->s, NULL, 0, f->tok_proc, NULL),
+			 MC_OK);
 	assert_string_equal(f->r.etag, etag);
-	assert_int_equal(mc_pages_qr_image(f->p, f->s, f->tok_proc, "gif", &f->r), MC_OK);
-	html(f, 404);
-	assert_int_equal(mc_pages_qr_image(f->p, f->s, "nope", "png", &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_qr_png, f->s, NULL, 0, "nope", NULL),
+			 MC_OK);
 	html(f, 404);
 	assert_string_equal(f->r.etag, "");
 }
@@ -453,7 +486,8 @@ static json_t *api(struct fx *f, const char *token, int status)
 	json_error_t e;
 	json_t *j;
 
-	assert_int_equal(mc_pages_api_code(f->p, f->s, token, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_api_code, f->s, NULL, 0, token, NULL),
+			 MC_OK);
 	assert_int_equal(f->r.status, status);
 	assert_string_equal(f->r.content_type, "application/json; charset=utf-8");
 	j = json_loads(f->r.body.data, 0, &e);
@@ -528,10 +562,10 @@ static void test_single_ward_home(void **state)
 	snprintf(db, sizeof(db), "%s/one.db", f->dir);
 	assert_int_equal(mc_store_open(db, MC_STORE_CREATE, &s), MC_OK);
 	assert_int_equal(mc_store_migrate(s), MC_OK);
-	assert_int_equal(mc_pages_home(f->p, s, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_home, s, NULL, 0, NULL, NULL), MC_OK);
 	assert_non_null(strstr(html(f, 200), "Chưa có phường, xã nào"));
 	assert_int_equal(mc_store_ward_upsert(s, &w, NULL), MC_OK);
-	assert_int_equal(mc_pages_home(f->p, s, &f->r), MC_OK);
+	assert_int_equal(page_call(f->p, &f->r, mc_pages_home, s, NULL, 0, NULL, NULL), MC_OK);
 	assert_non_null(strstr(html(f, 200), "<h1>Xã Một</h1>"));
 	assert_null(strstr(f->r.body.data, "Dữ liệu mẫu"));
 	mc_store_destroy(s);

@@ -13,6 +13,7 @@
 #include "motcham/base/auth.h"
 #include "motcham/base/date.h"
 #include "motcham/public/pages.h"
+#include "call.h"
 #include "motcham/print/print.h"
 #include "motcham/render/qr.h"
 #include "motcham/store/store.h"
@@ -420,7 +421,9 @@ static void test_public_permit_page(void **state)
 	priv.public = false;
 	assert_int_equal(mc_store_file_add(f->s, &pub, NULL), MC_OK);
 	assert_int_equal(mc_store_file_add(f->s, &priv, NULL), MC_OK);
-	assert_int_equal(mc_pages_permit(f->p, f->s, "phuong-7", f->permit, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_permit, f->s, "phuong-7", f->permit, NULL, NULL),
+	    MC_OK);
 	b = f->r.body.data;
 	assert_int_equal(f->r.status, 200);
 	assert_true(f->r.body.len < 24 * 1024);
@@ -451,7 +454,9 @@ static void test_public_permit_page(void **state)
 	assert_non_null(strstr(b, "không lưu địa chỉ IP"));
 
 	/* Another permit gets another token. */
-	assert_int_equal(mc_pages_permit(f->p, f->s, "phuong-7", f->permit_nocode, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_permit, f->s, "phuong-7", f->permit_nocode, NULL, NULL),
+	    MC_OK);
 	assert_null(strstr(f->r.body.data, tok));
 	assert_null(strstr(f->r.body.data, "/files/"));
 }
@@ -463,18 +468,26 @@ static void test_retired_pages(void **state)
 
 	mc_date_today(today);
 	vn_date(today, day);
-	assert_int_equal(mc_pages_procedure(f->p, f->s, "phuong-7", f->proc, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_procedure, f->s, "phuong-7", f->proc, NULL, NULL),
+	    MC_OK);
 	assert_null(strstr(f->r.body.data, "ngừng áp dụng"));
 	assert_int_equal(mc_store_procedure_retire(f->s, f->proc), MC_OK);
-	assert_int_equal(mc_pages_procedure(f->p, f->s, "phuong-7", f->proc, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_procedure, f->s, "phuong-7", f->proc, NULL, NULL),
+	    MC_OK);
 	assert_int_equal(f->r.status, 200);
 	snprintf(want, sizeof(want), "Thủ tục này đã ngừng áp dụng từ %s", day);
 	assert_non_null(strstr(f->r.body.data, want));
 
-	assert_int_equal(mc_pages_announcement(f->p, f->s, "phuong-7", f->ann, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_announcement, f->s, "phuong-7", f->ann, NULL, NULL),
+	    MC_OK);
 	assert_null(strstr(f->r.body.data, "hết hiệu lực"));
 	assert_int_equal(mc_store_announcement_retire(f->s, f->ann), MC_OK);
-	assert_int_equal(mc_pages_announcement(f->p, f->s, "phuong-7", f->ann, &f->r), MC_OK);
+	assert_int_equal(
+	    page_call(f->p, &f->r, mc_pages_announcement, f->s, "phuong-7", f->ann, NULL, NULL),
+	    MC_OK);
 	assert_int_equal(f->r.status, 200);
 	snprintf(want, sizeof(want), "Thông báo này đã hết hiệu lực từ %s", day);
 	assert_non_null(strstr(f->r.body.data, want));

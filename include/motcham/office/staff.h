@@ -27,19 +27,7 @@ enum mc_err mc_staff_create(const struct mc_staff_config *cfg, struct mc_staff *
 /* Accepts NULL. */
 void mc_staff_destroy(struct mc_staff *st);
 
-/* Answers any request under /staff (GET, HEAD or POST). wr is the read-write connection,
- * held by the caller for this call only (one writer at a time). Returns MC_OK with r filled
- * for every answer, 4xx included; another value means r could not be made. */
-enum mc_err mc_staff_handle(struct mc_staff *st, struct mc_store *wr, const struct mc_request *rq,
-			    struct mc_response *r);
-
-/* POST /w/SLUG/permits/ID/report: a resident's concern about a permit (no account). */
-enum mc_err mc_staff_report(struct mc_staff *st, struct mc_store *wr, const struct mc_request *rq,
-			    const char *slug, long long permit_id, struct mc_response *r);
-
-/* GET /files/SHA256: a dossier file marked public (rd: a read connection). */
-enum mc_err mc_staff_public_file(struct mc_staff *st, struct mc_store *rd,
-				 const struct mc_request *rq, const char *sha256,
-				 struct mc_response *r);
+/* The directory uploaded files are kept in (st's own copy); NULL for NULL. */
+const char *mc_staff_files_dir(const struct mc_staff *st);
 
 #endif

@@ -34,4 +34,13 @@ enum mc_err mc_upload_display_name(const char *client_name, struct mc_buf *out);
  * unsafe bytes become '_', so the header stays plain ASCII. */
 void mc_upload_disposition(const char *name, char out[256]);
 
+struct mc_response;
+
+/* Fills r with the stored file dir/SHA256 as a download named name (see
+ * mc_upload_disposition), of type mime (one of MC_MIME_*, else bytes) and with this static
+ * Cache-Control value. MC_ERR_NOTFOUND when there is no such file (r's body left empty);
+ * MC_ERR_IO or MC_ERR_TOOBIG when it cannot be read. */
+enum mc_err mc_upload_answer(const char *dir, const char *sha, const char *mime, const char *name,
+			     const char *cache, struct mc_response *r);
+
 #endif

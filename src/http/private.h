@@ -1,0 +1,115 @@
+/* The server's internals, shared by the files of src/http/ and listed by file. Nothing
+ * outside src/http includes this: the rest of the program sees http.h and routes.h. */
+#ifndef MOTCHAM_HTTP_PRIVATE_H
+#define MOTCHAM_HTTP_PRIVATE_H
+
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "motcham/http/http.h"
+#include "motcham/http/routes.h"
+#include "motcham/web/call.h"
+#include "motcham/web/form.h"
+#include "motcham/web/response.h"
+
+#define MAX_ASSETS 64
+#define MAX_LABELS 32
+
+struct asset {
+	char name[64];
+	const char *type;
+	char etag[40];
+	struct MHD_Response *resp; /* built once, queued many times */
+	size_t size;
+};
+
+struct mc_http {
+	struct MHD_Daemon *daemon;
+	struct mc_site site; /* what every handler is given */
+	char *db_path;
+	pthread_key_t store_key; /* each worker's read-only connection */
+	bool key_made;
+	int listen_fd; /* ours to close until the daemon has it */
+	struct asset assets[MAX_ASSETS];
+	size_t nassets;
+	bool https;
+	struct mc_scans *scans;
+	struct mc_metrics *metrics;
+	size_t label_of_row[128]; /* each route row's metric label (see routes.h) */
+	size_t label_other;
+	FILE *access_log;
+	struct in_addr allow[16]; /* who may read /metrics */
+	size_t nallow;
+	/* The one read-write connection: staff pages and form posts take turns on it. */
+	struct mc_store *writer;
+	pthread_mutex_t writer_lock;
+	bool lock_made;
+	char secret[65];	 /* keys client addresses without keeping them */
+	size_t page_cache_bytes; /* per worker; 0: no page cache */
+};
+
+/* Per-request state, allocated on the first call of the access handler. */
+struct request {
+	struct mc_route_match match; /* the row of the route table that takes the request */
+	size_t body_bytes;
+	bool post;
+	struct MHD_PostProcessor *pp;
+	struct mc_form form;
+	enum mc_err form_err; /* first error met while reading the form */
+	unsigned refused;     /* the 4xx to answer once the body has been read, or 0 */
+	struct timespec start;
+	unsigned status;
+	size_t bytes;
+	char method[8];
+	size_t label;	/* the metric label */
+	char path[200]; /* for the access log; cut when longer */
+};
+
+/* assets.c: the files of assets/, loaded once at start. */
+enum mc_err assets_load(struct mc_http *h, const char *dir, struct mc_buf *errs);
+void assets_free(struct mc_http *h);
+enum mc_err assets_page(struct mc_call *c);
+/* Queues the asset a handler picked (r->prebuilt); false when it picked none. */
+bool assets_send(struct MHD_Connection *conn, struct request *req, const struct mc_response *r,
+		 enum MHD_Result *ret);
+
+/* send.c: turning a mc_response into an HTTP response. */
+void send_headers(struct MHD_Response *r, const char *type);
+struct MHD_Response *send_build(struct mc_response *r);
+bool send_etag_matches(struct MHD_Connection *conn, const char *etag);
+void send_note(struct request *req, unsigned status, size_t bytes);
+enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req, struct mc_response *r);
+enum MHD_Result send_error(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
+			   int status);
+int send_status_of(enum mc_err err);
+
+/* worker.c: each worker thread's read connection and page cache. */
+void worker_close(void *worker);
+enum mc_err worker_store(struct mc_http *h, struct mc_store **out);
+/* Answers a cacheable public GET through the worker's cache, rendering it with the row's
+ * handler (on the worker's connection, in one read transaction) on a miss. On failure
+ * returns MHD_NO with *err set and nothing sent. */
+enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
+			      const char *url, struct mc_call *c, enum mc_err *err);
+void worker_count_scan(struct mc_http *h, long long code_id, int miss);
+
+/* client.c: who is asking. */
+void client_key(struct mc_http *h, struct MHD_Connection *conn, char out[65]);
+bool client_may_read_metrics(struct mc_http *h, struct MHD_Connection *conn);
+
+/* ops.c: the operator's routes. */
+enum mc_err ops_health(struct mc_call *c);
+enum mc_err ops_metrics(struct mc_call *c);
+
+/* request.c: libmicrohttpd's callbacks; every request goes through the route table. */
+enum MHD_Result request_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				   const char *method, const char *version, const char *upload_data,
+				   size_t *upload_data_size, void **con_cls);
+void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			  enum MHD_RequestTerminationCode toe);
+
+#endif

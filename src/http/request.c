@@ -1,0 +1,240 @@
+/* libmicrohttpd's callbacks. Every request is matched against the route table on its first
+ * call, and what happens next (how much body is read, which connection, the cache, the gate,
+ * the handler, the metric label) comes from the row it matched. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "motcham/http/metrics.h"
+#include "motcham/office/office.h"
+#include "motcham/public/pages.h"
+#include "motcham/store/store.h"
+#include "motcham/web/request.h"
+#include "private.h"
+
+#define MAX_GET_BODY (64 * 1024)
+/* A post to a row that takes no body is read up to this, like any form. */
+#define MAX_FORM_BODY ((size_t)MC_FORM_MAX_TOTAL + 64 * 1024)
+/* Past this a refused body is no longer read: the connection is closed instead. */
+#define MAX_DISCARD (MAX_FORM_BODY + 4 * 1024 * 1024)
+
+static const char *lookup(const struct mc_request *rq, enum mc_request_kind kind, const char *name)
+{
+	enum MHD_ValueKind k = kind == MC_REQ_ARG      ? MHD_GET_ARGUMENT_KIND
+			       : kind == MC_REQ_COOKIE ? MHD_COOKIE_KIND
+						       : MHD_HEADER_KIND;
+
+	return MHD_lookup_connection_value(rq->conn, k, name);
+}
+
+/* Runs the row's handler behind its gate: the office checks sign-in and roles. */
+static enum mc_err run(struct mc_call *c, const struct mc_route *row)
+{
+	if (row->gate == MC_GATE_PUBLIC)
+		return row->fn(c);
+	return mc_office_gate(row->gate, c, row->fn);
+}
+
+/* Rows on the write connection take turns on it. */
+static enum mc_err on_writer(struct mc_http *h, struct mc_call *c, const struct mc_route *row)
+{
+	enum mc_err err;
+
+	if (!h->site.staff || !h->writer)
+		return mc_pages_error(h->site.pages, 503, c->r);
+	pthread_mutex_lock(&h->writer_lock);
+	c->s = h->writer;
+	err = run(c, row);
+	pthread_mutex_unlock(&h->writer_lock);
+	/* A failed sign-in is answered late, but without holding the database: other staff
+	 * and the public pages carry on. */
+	if (c->r->delay_ms) {
+		struct timespec ts = {c->r->delay_ms / 1000,
+				      (long)(c->r->delay_ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	return err;
+}
+
+/* A cacheable row's GET without a query string is the same for everyone until the data or
+ * the day changes: the hot path of a scan. */
+static bool cacheable(const struct request *req, struct MHD_Connection *conn, const char *url)
+{
+	return (req->match.route->flags & MC_ROUTE_CACHE) && !req->post && strlen(url) < 256 &&
+	       MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0;
+}
+
+static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, const char *url,
+			      const char *method, struct request *req)
+{
+	const struct mc_route *row = req->match.route;
+	struct mc_request rq = {
+	    .method = method, .path = url, .https = h->https, .lookup = lookup, .conn = conn};
+	struct mc_response r;
+	struct mc_call c = {.site = &h->site,
+			    .rq = &rq,
+			    .r = &r,
+			    .slug = req->match.has_slug ? req->match.slug : NULL,
+			    .id = req->match.id,
+			    .arg = req->match.has_arg ? req->match.arg : NULL,
+			    .wrong_method = req->match.wrong_method};
+	char key[65];
+	enum MHD_Result ret;
+	enum mc_err err = MC_OK;
+
+	if (!row)
+		return send_error(h, conn, req, req->match.wrong_method ? 405 : 404);
+	mc_response_init(&r);
+	if (row->conn == MC_CONN_WRITE) {
+		client_key(h, conn, key);
+		rq.client_key = key;
+		rq.form = req->post ? &req->form : NULL;
+		err = on_writer(h, &c, row);
+	} else if (cacheable(req, conn, url)) {
+		ret = worker_cached(h, conn, req, url, &c, &err);
+		if (err == MC_OK) {
+			mc_response_finish(&r);
+			return ret;
+		}
+	} else {
+		if (row->conn == MC_CONN_READ)
+			err = worker_store(h, &c.s);
+		if (err == MC_OK)
+			err = run(&c, row);
+	}
+	if (err != MC_OK) {
+		fprintf(stderr, "motcham: %s %s: %s\n", method, url, mc_strerror(err));
+		if (err == MC_ERR_DB || err == MC_ERR_BUSY || err == MC_ERR_FULL)
+			mc_metrics_db_error(h->metrics);
+		ret = send_error(h, conn, req, send_status_of(err));
+	} else if (!assets_send(conn, req, &r, &ret)) {
+		worker_count_scan(h, r.code_id, r.scan_miss);
+		ret = send_page(conn, req, &r);
+	}
+	mc_response_finish(&r);
+	return ret;
+}
+
+static enum MHD_Result on_post_data(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *filename, const char *content_type,
+				    const char *transfer_encoding, const char *data, uint64_t off,
+				    size_t size)
+{
+	struct request *req = cls;
+
+	(void)kind;
+	(void)transfer_encoding;
+	if (req->form_err == MC_OK)
+		req->form_err = mc_form_append(&req->form, key, filename, content_type, data,
+					       (size_t)off, size);
+	return req->form_err == MC_OK ? MHD_YES : MHD_NO;
+}
+
+/* The first call for a request: find its row, refuse what we will not read, set up form
+ * parsing. */
+static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *conn,
+				     const char *url, const char *method, void **con_cls)
+{
+	const char *len;
+	struct request *req;
+	bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
+	size_t max;
+
+	if (!(req = calloc(1, sizeof(*req))))
+		return MHD_NO;
+	*con_cls = req;
+	clock_gettime(CLOCK_MONOTONIC, &req->start);
+	strncpy(req->method, method, sizeof(req->method) - 1);
+	mc_routes_match(method, url, &req->match);
+	req->label = req->match.route ? h->label_of_row[req->match.index] : h->label_other;
+	if (h->access_log)
+		snprintf(req->path, sizeof(req->path), "%s", url);
+	mc_form_init(&req->form);
+	req->post = post;
+	if (!post && strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return send_error(h, conn, req, 405);
+	max = req->match.route && req->match.route->body_max ? req->match.route->body_max
+							     : MAX_FORM_BODY;
+	len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (post && len && strtoull(len, NULL, 10) > max)
+		return send_error(h, conn, req, 413);
+	if (post && !(req->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_data, req)))
+		return send_error(h, conn, req, 415);
+	return MHD_YES;
+}
+
+enum MHD_Result request_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				   const char *method, const char *version, const char *upload_data,
+				   size_t *upload_data_size, void **con_cls)
+{
+	struct mc_http *h = cls;
+	struct request *req = *con_cls;
+	size_t max;
+
+	(void)version;
+	/* Answering on a later call keeps the connection alive (see shared/README). */
+	if (!req)
+		return start_request(h, conn, url, method, con_cls);
+	if (*upload_data_size) {
+		/* libmicrohttpd cannot answer while a body is still arriving: remember what was
+		 * wrong, read on (up to a hard cap) and answer on the last call. */
+		req->body_bytes += *upload_data_size;
+		max = !req->post				       ? MAX_GET_BODY
+		      : req->match.route && req->match.route->body_max ? req->match.route->body_max
+								       : MAX_FORM_BODY;
+		if (!req->refused && req->body_bytes > max)
+			req->refused = 413;
+		if (req->post && !req->refused &&
+		    MHD_post_process(req->pp, upload_data, *upload_data_size) != MHD_YES)
+			req->refused = req->form_err == MC_ERR_TOOBIG ? 413 : 400;
+		*upload_data_size = 0;
+		return req->body_bytes > MAX_DISCARD ? MHD_NO : MHD_YES;
+	}
+	if (req->refused)
+		return send_error(h, conn, req, (int)req->refused);
+	return answer(h, conn, url, method, req);
+}
+
+/* One line per request in Common Log Format, with a keyed hash of the client in place of
+ * its address, and the seconds taken at the end. */
+static void log_access(struct mc_http *h, struct MHD_Connection *conn, const struct request *req,
+		       double seconds)
+{
+	char key[65], when[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	client_key(h, conn, key);
+	key[12] = '\0';
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	fprintf(h->access_log, "%s - - [%s] \"%s %s HTTP/1.1\" %u %zu %.6f\n", key, when,
+		req->method, req->path, req->status, req->bytes, seconds);
+}
+
+void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			  enum MHD_RequestTerminationCode toe)
+{
+	struct mc_http *h = cls;
+	struct request *req = *con_cls;
+	struct timespec now;
+	double seconds;
+
+	(void)toe;
+	if (!req)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	seconds = (double)(now.tv_sec - req->start.tv_sec) +
+		  (double)(now.tv_nsec - req->start.tv_nsec) / 1e9;
+	if (req->status) {
+		mc_metrics_request(h->metrics, req->label, (int)req->status, seconds);
+		if (h->access_log)
+			log_access(h, conn, req, seconds);
+	}
+	if (req->pp)
+		MHD_destroy_post_processor(req->pp);
+	mc_form_finish(&req->form);
+	free(req);
+	*con_cls = NULL;
+}

@@ -1,0 +1,100 @@
+/* The one table of URLs. Adding a page is one row here, one handler and its template; the
+ * matching rules are in routes.h. Rows are tried in order; keep each audience together. */
+#include "motcham/http/routes.h"
+
+#include "motcham/office/office.h"
+#include "motcham/public/pages.h"
+#include "motcham/web/form.h"
+#include "private.h"
+
+#define GET "GET"
+#define POST "POST"
+#define ANY "*"
+
+#define R MC_CONN_READ
+#define W MC_CONN_WRITE
+#define NONE MC_CONN_NONE
+
+#define PUB MC_GATE_PUBLIC
+#define LOGIN MC_GATE_LOGIN
+#define SIGNED MC_GATE_SIGNED_IN
+#define STAFF MC_GATE_STAFF
+#define SUP MC_GATE_SUPERVISE
+
+#define CACHE MC_ROUTE_CACHE
+
+/* Request bodies: a sign-in, a text form, a form with one uploaded file. */
+#define LOGIN_BODY (16 * 1024)
+#define FORM_BODY (1024 * 1024)
+#define UPLOAD_BODY ((size_t)MC_FORM_MAX_TOTAL + 64 * 1024)
+
+static const struct mc_route table[] = {
+    /* The residents' pages: the hot path of every scan. */
+    {GET, "/", "home", R, PUB, CACHE, 0, mc_pages_home},
+    {GET, "/q/{token}", "code", R, PUB, CACHE, 0, mc_pages_code},
+    {GET, "/q", "code", R, PUB, 0, 0, mc_pages_code_query},
+    {GET, "/qr/{token}.png", "qr", R, PUB, CACHE, 0, mc_pages_qr_png},
+    {GET, "/qr/{token}.svg", "qr", R, PUB, CACHE, 0, mc_pages_qr_svg},
+    {GET, "/w/{slug}", "ward", R, PUB, CACHE, 0, mc_pages_ward},
+    {GET, "/w/{slug}/procedures/{id}", "procedure", R, PUB, CACHE, 0, mc_pages_procedure},
+    {GET, "/w/{slug}/announcements/{id}", "announcement", R, PUB, CACHE, 0, mc_pages_announcement},
+    {GET, "/w/{slug}/permits/{id}", "permit", R, PUB, CACHE, 0, mc_pages_permit},
+    {POST, "/w/{slug}/permits/{id}/report", "report", W, PUB, 0, UPLOAD_BODY, mc_pages_report},
+    {GET, "/w/{slug}/search", "search", R, PUB, 0, 0, mc_pages_search},
+    {GET, "/api/v1/codes/{token}", "api", R, PUB, CACHE, 0, mc_pages_api_code},
+    {GET, "/files/{sha}", "files", R, PUB, 0, 0, mc_pages_file},
+
+    /* The server's own. */
+    {GET, "/assets/{name}", "assets", NONE, PUB, 0, 0, assets_page},
+    {GET, "/healthz", "healthz", R, PUB, 0, 0, ops_health},
+    {GET, "/metrics", "metrics", NONE, PUB, 0, 0, ops_metrics},
+
+    /* Ward staff. */
+    {GET, "/staff/login", "staff", W, LOGIN, 0, 0, mc_office_login_page},
+    {POST, "/staff/login", "staff", W, LOGIN, 0, LOGIN_BODY, mc_office_login},
+    {POST, "/staff/logout", "staff", W, SIGNED, 0, LOGIN_BODY, mc_office_logout},
+    {GET, "/staff", "staff", W, STAFF, 0, 0, mc_office_dashboard},
+    {POST, "/staff/permits", "staff", W, STAFF, 0, FORM_BODY, mc_office_permit_create},
+    {GET, "/staff/permits/new", "staff", W, STAFF, 0, 0, mc_office_permit_new},
+    {GET, "/staff/permits/{id}", "staff", W, STAFF, 0, 0, mc_office_permit_show},
+    {POST, "/staff/permits/{id}", "staff", W, STAFF, 0, FORM_BODY, mc_office_permit_update},
+    {POST, "/staff/permits/{id}/status", "staff", W, STAFF, 0, FORM_BODY, mc_office_permit_status},
+    {POST, "/staff/permits/{id}/inspections", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_permit_inspection},
+    {POST, "/staff/permits/{id}/files", "staff", W, STAFF, 0, UPLOAD_BODY, mc_office_permit_file},
+    {POST, "/staff/procedures", "staff", W, STAFF, 0, FORM_BODY, mc_office_procedure_create},
+    {GET, "/staff/procedures/new", "staff", W, STAFF, 0, 0, mc_office_procedure_new},
+    {GET, "/staff/procedures/{id}", "staff", W, STAFF, 0, 0, mc_office_procedure_show},
+    {POST, "/staff/procedures/{id}", "staff", W, STAFF, 0, FORM_BODY, mc_office_procedure_update},
+    {POST, "/staff/procedures/{id}/retire", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_procedure_retire},
+    {POST, "/staff/announcements", "staff", W, STAFF, 0, FORM_BODY, mc_office_announcement_create},
+    {GET, "/staff/announcements/new", "staff", W, STAFF, 0, 0, mc_office_announcement_new},
+    {GET, "/staff/announcements/{id}", "staff", W, STAFF, 0, 0, mc_office_announcement_show},
+    {POST, "/staff/announcements/{id}", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_announcement_update},
+    {POST, "/staff/announcements/{id}/retire", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_announcement_retire},
+    {GET, "/staff/reports", "staff", W, STAFF, 0, 0, mc_office_reports},
+    {POST, "/staff/reports/{id}/review", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_review},
+    {POST, "/staff/codes/{token}/retire", "staff", W, STAFF, 0, FORM_BODY, mc_office_code_retire},
+    {GET, "/staff/files/{sha}", "staff", W, STAFF, 0, 0, mc_office_file},
+    {GET, "/staff/print/keychain", "staff", W, STAFF, 0, 0, mc_office_print_keychain},
+    {GET, "/staff/print/keychain.svg", "staff", W, STAFF, 0, 0, mc_office_print_keychain_svg},
+    {GET, "/staff/print/permits/{id}", "staff", W, STAFF, 0, 0, mc_office_print_permit},
+    {GET, "/staff/print/procedures/{id}", "staff", W, STAFF, 0, 0, mc_office_print_procedure},
+    /* Anything else under /staff: signed out, the sign-in form; signed in, 404 or 405. */
+    {ANY, "/staff/**", "staff", W, STAFF, 0, 0, mc_office_not_found},
+
+    /* Supervisors. */
+    {GET, "/supervise", "supervise", W, SUP, 0, 0, mc_supervise_home},
+    {GET, "/supervise/permits", "supervise", W, SUP, 0, 0, mc_supervise_list},
+    {GET, "/supervise/permits/{id}", "supervise", W, SUP, 0, 0, mc_supervise_permit},
+    {ANY, "/supervise/**", "supervise", W, SUP, 0, 0, mc_supervise_not_found},
+};
+
+const struct mc_route *mc_routes(size_t *n)
+{
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}

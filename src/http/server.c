@@ -1,0 +1,195 @@
+/* Starting and stopping the server: the listening socket, libmicrohttpd's worker threads,
+ * the one read-write connection and what every handler shares. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "motcham/http/metrics.h"
+#include "motcham/office/staff.h"
+#include "motcham/store/store.h"
+#include "private.h"
+
+#define PAGE_CACHE_MB 6 /* per worker, unless the operator says otherwise */
+
+/* The request counters, one per metric label of the route table, and each row's label. */
+static enum mc_err make_metrics(struct mc_http *h)
+{
+	const char *labels[MAX_LABELS];
+	size_t nrows, nlabels = mc_routes_labels(labels, MAX_LABELS);
+
+	mc_routes(&nrows);
+	if (nlabels > MAX_LABELS || nrows > sizeof(h->label_of_row) / sizeof(h->label_of_row[0]))
+		return MC_ERR_INTERNAL;
+	for (size_t i = 0; i < nrows; i++)
+		h->label_of_row[i] = mc_routes_label_of(i);
+	h->label_other = mc_routes_label_of(SIZE_MAX);
+	return (h->metrics = mc_metrics_create(labels, nlabels)) ? MC_OK : MC_ERR_NOMEM;
+}
+
+enum mc_err mc_http_listen(const char *host, uint16_t port, int *fd, uint16_t *bound,
+			   struct mc_buf *errs)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+	socklen_t len = sizeof(addr);
+	int one = 1, s;
+
+	*fd = -1;
+	if (!host || inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+		mc_buf_printf(errs, "--bind %s is not an IPv4 address", host ? host : "(none)");
+		return MC_ERR_INVALID;
+	}
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return MC_ERR_IO;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (const struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(s, 1024) != 0 ||
+	    getsockname(s, (struct sockaddr *)&addr, &len) != 0) {
+		mc_buf_printf(errs, "cannot listen on %s:%u: %s", host, (unsigned)port,
+			      strerror(errno));
+		close(s);
+		return MC_ERR_IO;
+	}
+	*fd = s;
+	*bound = ntohs(addr.sin_port);
+	return MC_OK;
+}
+
+static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *cfg,
+				struct mc_buf *errs)
+{
+	unsigned threads = cfg->threads;
+	long cores;
+
+	if (!threads) {
+		cores = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
+	}
+	h->daemon = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, request_on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+	    MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 15u,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
+	    request_on_completed, h, MHD_OPTION_END);
+	if (!h->daemon) {
+		mc_buf_printf(errs, "cannot start the HTTP server");
+		return MC_ERR_IO;
+	}
+	h->listen_fd = -1; /* MHD closes it from now on */
+	return MC_OK;
+}
+
+/* "127.0.0.1,10.0.0.5": the addresses that may read /metrics (none when NULL). */
+static enum mc_err parse_allow(struct mc_http *h, const char *list, struct mc_buf *errs)
+{
+	char one[INET_ADDRSTRLEN];
+
+	while (list && *list) {
+		size_t n = strcspn(list, ",");
+
+		if (n == 0 || n >= sizeof(one) ||
+		    h->nallow == sizeof(h->allow) / sizeof(h->allow[0]))
+			goto bad;
+		memcpy(one, list, n);
+		one[n] = '\0';
+		if (inet_pton(AF_INET, one, &h->allow[h->nallow]) != 1)
+			goto bad;
+		h->nallow++;
+		list += n + (list[n] == ',');
+	}
+	return MC_OK;
+bad:
+	mc_buf_printf(errs, "--metrics-allow wants up to 16 IPv4 addresses separated by commas");
+	return MC_ERR_INVALID;
+}
+
+static enum mc_err open_writer(struct mc_http *h, struct mc_buf *errs)
+{
+	enum mc_err err;
+
+	if ((err = mc_store_open(h->db_path, 0, &h->writer)) != MC_OK ||
+	    (err = mc_store_secret(h->writer, h->secret)) != MC_OK) {
+		mc_buf_printf(errs, "cannot open %s for writing: %s", h->db_path, mc_strerror(err));
+		return err;
+	}
+	return MC_OK;
+}
+
+enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out,
+			  struct mc_buf *errs)
+{
+	struct mc_http *h;
+	enum mc_err err;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return MC_ERR_INTERNAL;
+	if (!(h = calloc(1, sizeof(*h)))) {
+		close(cfg->listen_fd);
+		return MC_ERR_NOMEM;
+	}
+	h->listen_fd = cfg->listen_fd;
+	h->site = (struct mc_site){.pages = cfg->pages,
+				   .staff = cfg->staff,
+				   .files_dir = mc_staff_files_dir(cfg->staff),
+				   .http = h};
+	if (!(h->db_path = strdup(cfg->db_path))) {
+		err = MC_ERR_NOMEM;
+		goto fail;
+	}
+	if (pthread_key_create(&h->store_key, worker_close) != 0) {
+		err = MC_ERR_NOMEM;
+		goto fail;
+	}
+	h->key_made = true;
+	if (pthread_mutex_init(&h->writer_lock, NULL) != 0) {
+		err = MC_ERR_NOMEM;
+		goto fail;
+	}
+	h->lock_made = true;
+	h->https = cfg->https;
+	h->scans = cfg->scans;
+	h->access_log = cfg->access_log;
+	h->page_cache_bytes =
+	    cfg->page_cache_mb < 0
+		? 0
+		: (size_t)(cfg->page_cache_mb ? cfg->page_cache_mb : PAGE_CACHE_MB) << 20;
+	if ((err = make_metrics(h)) != MC_OK)
+		goto fail;
+	if ((err = parse_allow(h, cfg->metrics_allow, errs)) != MC_OK)
+		goto fail;
+	if ((err = open_writer(h, errs)) != MC_OK)
+		goto fail;
+	if ((err = assets_load(h, cfg->assets_dir, errs)) != MC_OK)
+		goto fail;
+	if ((err = start_daemon(h, cfg, errs)) != MC_OK)
+		goto fail;
+	*out = h;
+	return MC_OK;
+fail:
+	mc_http_destroy(h);
+	return err;
+}
+
+void mc_http_destroy(struct mc_http *h)
+{
+	if (!h)
+		return;
+	/* Worker threads exit here, and the key's destructor closes their connections. */
+	if (h->daemon)
+		MHD_stop_daemon(h->daemon);
+	if (h->key_made)
+		pthread_key_delete(h->store_key);
+	if (h->listen_fd >= 0)
+		close(h->listen_fd);
+	mc_store_destroy(h->writer);
+	mc_metrics_destroy(h->metrics);
+	if (h->lock_made)
+		pthread_mutex_destroy(&h->writer_lock);
+	assets_free(h);
+	free(h->db_path);
+	free(h);
+}

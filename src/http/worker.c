@@ -1,0 +1,191 @@
+/* Each worker thread's own state: its read-only connection and the pages it rendered, kept
+ * until a record changes or the ward-local day turns. A scan that a whole street repeats is
+ * answered from memory; a first scan renders the page inside one read transaction. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "motcham/http/cache.h"
+#include "motcham/http/scans.h"
+#include "motcham/store/store.h"
+#include "private.h"
+
+/* A worker thread's own state: its read-only connection and the pages it rendered, valid
+ * while the database's content and the ward-local day stay the same. */
+struct worker {
+	struct mc_store *s;
+	struct mc_cache *pages;
+	long long data_version;
+	long long content_version;
+	time_t day_ends;
+	struct timespec checked; /* when the database was last asked */
+};
+
+/* A rendered answer kept by a worker: the response object is queued again as it is. */
+struct cached {
+	struct MHD_Response *resp;
+	unsigned status;
+	size_t len;
+	long long code_id;
+	int scan_miss;
+	char etag[40];
+};
+
+static void free_cached(void *p)
+{
+	struct cached *c = p;
+
+	if (c) {
+		MHD_destroy_response(c->resp);
+		free(c);
+	}
+}
+
+void worker_close(void *p)
+{
+	struct worker *w = p;
+
+	if (w) {
+		mc_cache_destroy(w->pages);
+		mc_store_destroy(w->s);
+		free(w);
+	}
+}
+
+/* The calling worker's state, made on first use. */
+static enum mc_err worker_of(struct mc_http *h, struct worker **out)
+{
+	struct worker *w = pthread_getspecific(h->store_key);
+	enum mc_err err;
+
+	if (!w) {
+		if (!(w = calloc(1, sizeof(*w))))
+			return MC_ERR_NOMEM;
+		w->data_version = w->content_version = -1;
+		if ((err = mc_store_open(h->db_path, MC_STORE_READONLY, &w->s)) != MC_OK ||
+		    (h->page_cache_bytes &&
+		     !(w->pages = mc_cache_create(4096, h->page_cache_bytes, free_cached))) ||
+		    pthread_setspecific(h->store_key, w) != 0) {
+			worker_close(w);
+			return err != MC_OK ? err : MC_ERR_NOMEM;
+		}
+	}
+	*out = w;
+	return MC_OK;
+}
+
+enum mc_err worker_store(struct mc_http *h, struct mc_store **out)
+{
+	struct worker *w;
+	enum mc_err err = worker_of(h, &w);
+
+	*out = err == MC_OK ? w->s : NULL;
+	return err;
+}
+
+/* Drops the worker's pages when a record changed (another connection's commit that added
+ * an audit entry; scan counts alone do not count) or a new ward-local day began (permit
+ * verdicts say "today"). PRAGMA data_version is the cheap first check. */
+static enum mc_err keep_fresh(struct worker *w)
+{
+	long long dv, cv;
+	time_t now = time(NULL);
+	struct timespec t;
+	enum mc_err err;
+
+	/* Asking costs a read lock (two fcntl calls); under load ask at most every
+	 * millisecond, which no person can outrun after saving an edit. */
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (t.tv_sec == w->checked.tv_sec && t.tv_nsec - w->checked.tv_nsec < 1000000 &&
+	    now < w->day_ends)
+		return MC_OK;
+	w->checked = t;
+	if ((err = mc_store_data_version(w->s, &dv)) != MC_OK)
+		return err;
+	if (dv != w->data_version) {
+		if ((err = mc_store_content_version(w->s, &cv)) != MC_OK)
+			return err;
+		w->data_version = dv;
+		if (cv != w->content_version) {
+			mc_cache_clear(w->pages);
+			w->content_version = cv;
+		}
+	}
+	if (now >= w->day_ends) {
+		mc_cache_clear(w->pages);
+		/* Ward-local midnight is 17:00 UTC. */
+		w->day_ends = (now + 7 * 3600) / 86400 * 86400 + 86400 - 7 * 3600;
+	}
+	return MC_OK;
+}
+
+/* Counts a scan, whether the answer was just rendered or came from the cache. */
+void worker_count_scan(struct mc_http *h, long long code_id, int miss)
+{
+	if (h->scans && code_id)
+		mc_scans_hit(h->scans, code_id);
+	else if (h->scans && miss)
+		mc_scans_miss(h->scans, miss == 2 ? MC_SCAN_MISTYPED : MC_SCAN_UNKNOWN);
+}
+
+static enum MHD_Result send_cached(struct mc_http *h, struct MHD_Connection *conn,
+				   struct request *req, const struct cached *c)
+{
+	worker_count_scan(h, c->code_id, c->scan_miss);
+	if (c->status == 200 && send_etag_matches(conn, c->etag)) {
+		struct mc_response r;
+		enum MHD_Result ret;
+
+		mc_response_init(&r);
+		r.status = 200;
+		snprintf(r.etag, sizeof(r.etag), "%s", c->etag);
+		ret = send_page(conn, req, &r);
+		mc_response_finish(&r);
+		return ret;
+	}
+	send_note(req, c->status, c->len);
+	return MHD_queue_response(conn, c->status, c->resp);
+}
+
+enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
+			      const char *url, struct mc_call *call, enum mc_err *err)
+{
+	struct mc_response *r = call->r;
+	struct cached *c;
+	struct worker *w;
+
+	if ((*err = worker_of(h, &w)) != MC_OK || (*err = keep_fresh(w)) != MC_OK)
+		return MHD_NO;
+	if (w->pages && (c = mc_cache_get(w->pages, url)))
+		return send_cached(h, conn, req, c);
+	/* One read transaction for the whole page: its several queries see one snapshot and
+	 * take the file locks once. */
+	if ((*err = mc_store_read_begin(w->s)) != MC_OK)
+		return MHD_NO;
+	call->s = w->s;
+	*err = req->match.route->fn(call);
+	mc_store_read_end(w->s);
+	if (*err != MC_OK)
+		return MHD_NO;
+	if (r->status != 200 && r->status != 404 && r->status != 410)
+		return send_page(conn, req, r);
+	if (!w->pages) {
+		worker_count_scan(h, r->code_id, r->scan_miss);
+		return send_page(conn, req, r);
+	}
+	if (!(c = calloc(1, sizeof(*c)))) {
+		*err = MC_ERR_NOMEM;
+		return MHD_NO;
+	}
+	*c = (struct cached){.status = (unsigned)r->status,
+			     .len = r->body.len,
+			     .code_id = r->code_id,
+			     .scan_miss = r->scan_miss};
+	snprintf(c->etag, sizeof(c->etag), "%s", r->etag);
+	if (!(c->resp = send_build(r)) || mc_cache_put(w->pages, url, c, c->len + 512) != MC_OK) {
+		if (!c->resp)
+			free(c);
+		*err = MC_ERR_NOMEM;
+		return MHD_NO;
+	}
+	return send_cached(h, conn, req, c);
+}

@@ -1,0 +1,230 @@
+/* POST /w/SLUG/permits/ID/report: a resident's concern about a permit. No account: the
+ * form carries a token tied to the permit (so it came from the permit's page), each client
+ * may send a few an hour (keyed by a hash of its address, never the address), and an
+ * optional photo is checked by its content before it is kept. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "motcham/base/auth.h"
+#include "motcham/base/token.h"
+#include "motcham/domain/permit.h"
+#include "motcham/public/pages.h"
+#include "motcham/render/template.h"
+#include "motcham/store/store.h"
+#include "motcham/web/call.h"
+#include "motcham/web/fields.h"
+#include "motcham/web/form.h"
+#include "motcham/web/request.h"
+#include "motcham/web/upload.h"
+
+#define REPORTS_PER_HOUR 5
+#define REF_TRIES 8
+
+static const struct mc_field_spec report_spec[] = {
+    {"category", "Nội dung phản ánh", MC_F_ENUM, true, 0, 0, mc_report_categories, NULL},
+    {"description", "Mô tả", MC_F_TEXT, true, 0, 2000, NULL, "Từ 10 đến 2000 ký tự."},
+    {"contact", "Liên hệ (không bắt buộc)", MC_F_LINE, false, 0, 200, NULL,
+     "Số điện thoại hoặc email nếu bạn muốn được phản hồi. Không hiện công khai."},
+};
+#define REPORT_N (sizeof(report_spec) / sizeof(report_spec[0]))
+
+struct report_ctx {
+	const struct mc_site *site;
+	struct mc_store *wr;
+	const struct mc_request *rq;
+	struct mc_response *r;
+	int64_t permit_id;
+	char slug[65];
+	char token[MC_AUTH_SHA256_LEN + 1];
+	struct mc_fields f;
+	const char *photo_error;
+	const char *form_error;
+	struct mc_tdata *d;
+	struct mc_tobj *root;
+};
+
+static enum mc_err pub_ward_cb(void *ctx, const struct mc_ward *w)
+{
+	struct mc_tobj *o = mc_tobj_obj(ctx, "ward");
+	enum mc_err err;
+
+	if (!o)
+		return MC_ERR_NOMEM;
+	if ((err = mc_tobj_str(o, "slug", w->slug)) != MC_OK ||
+	    (err = mc_tobj_str(o, "name", w->name)) != MC_OK ||
+	    (err = mc_tobj_str(o, "phone", w->phone)) != MC_OK)
+		return err;
+	return mc_tobj_bool(o, "sample", w->sample);
+}
+
+struct pub_permit {
+	bool found;
+	int64_t ward_id;
+	struct mc_tobj *o;
+};
+
+static enum mc_err pub_permit_cb(void *ctx, const struct mc_permit *p)
+{
+	struct pub_permit *pp = ctx;
+
+	pp->found = true;
+	pp->ward_id = p->ward_id;
+	return mc_tobj_str(pp->o, "permit_number", p->number);
+}
+
+static enum mc_err report_show(struct report_ctx *x, const char *tpl, int status)
+{
+	enum mc_err err;
+
+	if ((err = mc_tobj_str(x->root, "token", x->token)) != MC_OK ||
+	    (err = mc_tobj_strf(x->root, "permit_id", "%lld", (long long)x->permit_id)) != MC_OK ||
+	    (err = mc_tobj_str(x->root, "photo_error", x->photo_error)) != MC_OK ||
+	    (err = mc_tobj_str(x->root, "form_error", x->form_error)) != MC_OK ||
+	    (err = mc_tobj_bool(x->root, "has_errors", x->f.nerr || x->photo_error)) != MC_OK ||
+	    (err = mc_fields_tobj(&x->f, x->root, "fields")) != MC_OK)
+		return err;
+	err = mc_pages_render(x->site->pages, tpl, x->root, status, x->r);
+	x->r->cache = "private, no-store";
+	return err;
+}
+
+/* The UTC timestamp an hour ago, in the store's created_at format. */
+static void hour_ago(char out[32])
+{
+	time_t t = time(NULL) - 3600;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static enum mc_err report_check(struct report_ctx *x, const struct mc_form_field **photo)
+{
+	const char *desc;
+	enum mc_err err;
+
+	if ((err = mc_fields_read(&x->f, x->rq->form)) != MC_OK)
+		return err;
+	desc = mc_fields_get(&x->f, "description");
+	if (mc_fields_ok(&x->f, "description") && strlen(desc) < 10 &&
+	    (err = mc_fields_fail(&x->f, "description", "%s",
+				  "Vui lòng mô tả rõ hơn (ít nhất 10 ký tự).")) != MC_OK)
+		return err;
+	*photo = mc_form_file(x->rq->form, "photo");
+	if (*photo && (*photo)->value.len > MC_UPLOAD_PHOTO_MAX)
+		x->photo_error = "Ảnh quá lớn: tối đa 5 MB.";
+	else if (*photo) {
+		const char *mime = mc_upload_sniff((*photo)->value.data, (*photo)->value.len);
+
+		if (!mime || !strcmp(mime, MC_MIME_PDF))
+			x->photo_error = "Ảnh phải là tệp JPEG hoặc PNG.";
+	}
+	return MC_OK;
+}
+
+static enum mc_err report_store(struct report_ctx *x, const struct mc_form_field *photo,
+				char ref[16])
+{
+	struct mc_report rep = {.permit_id = x->permit_id,
+				.client_key = x->rq->client_key ? x->rq->client_key : "unknown"};
+	char sha[65], tok[MC_TOKEN_LEN + 1];
+	enum mc_err err = MC_ERR_EXISTS;
+
+	rep.category = mc_fields_get(&x->f, "category");
+	rep.description = mc_fields_get(&x->f, "description");
+	rep.contact = mc_fields_get(&x->f, "contact");
+	if (photo) {
+		if ((err = mc_upload_save(x->site->files_dir, photo->value.data, photo->value.len,
+					  sha)) != MC_OK)
+			return err;
+		rep.photo_sha256 = sha;
+		rep.photo_mime = mc_upload_sniff(photo->value.data, photo->value.len);
+	}
+	if ((err = mc_store_set_actor(x->wr, 0, "resident")) != MC_OK)
+		return err;
+	err = MC_ERR_EXISTS;
+	for (int i = 0; i < REF_TRIES && err == MC_ERR_EXISTS; i++) {
+		mc_token_make(tok);
+		snprintf(ref, 16, "PA-%.8s", tok);
+		rep.ref = ref;
+		err = mc_store_report_add(x->wr, &rep, NULL);
+	}
+	mc_store_set_actor(x->wr, 0, "system");
+	return err;
+}
+
+static enum mc_err report_run(struct report_ctx *x)
+{
+	struct pub_permit pp = {.o = x->root};
+	const struct mc_form_field *photo = NULL;
+	const char *sent;
+	char secret[65], purpose[48], since[32], ref[16];
+	int64_t ward_id = 0;
+	int n = 0;
+	enum mc_err err;
+
+	err = mc_store_ward_id(x->wr, x->slug, &ward_id);
+	if (err == MC_OK)
+		err = mc_store_permit_get(x->wr, x->permit_id, pub_permit_cb, &pp);
+	if (err == MC_ERR_NOTFOUND || (err == MC_OK && (!pp.found || pp.ward_id != ward_id)))
+		return mc_pages_error(x->site->pages, 404, x->r);
+	if (err != MC_OK ||
+	    (err = mc_store_ward_by_id(x->wr, ward_id, pub_ward_cb, x->root)) != MC_OK ||
+	    (err = mc_store_secret(x->wr, secret)) != MC_OK)
+		return err;
+	snprintf(purpose, sizeof(purpose), "report:%lld", (long long)x->permit_id);
+	mc_auth_form_token(secret, purpose, x->token);
+	if (!x->rq->form || strcmp(x->rq->method, "POST"))
+		return mc_pages_error(x->site->pages, 405, x->r);
+	sent = mc_form_get(x->rq->form, "token");
+	if (!sent || !mc_auth_equal(sent, x->token)) {
+		x->form_error = "Biểu mẫu đã cũ. Vui lòng kiểm tra lại nội dung và gửi lại.";
+		return report_show(x, "staff_report", 403);
+	}
+	if ((err = report_check(x, &photo)) != MC_OK)
+		return err;
+	if (x->f.nerr || x->photo_error)
+		return report_show(x, "staff_report", 422);
+	hour_ago(since);
+	if ((err = mc_store_report_count_since(
+		 x->wr, x->rq->client_key ? x->rq->client_key : "unknown", since, &n)) != MC_OK)
+		return err;
+	if (n >= REPORTS_PER_HOUR) {
+		x->form_error =
+		    "Bạn đã gửi nhiều phản ánh trong một giờ qua. Vui lòng thử lại sau.";
+		return report_show(x, "staff_report", 429);
+	}
+	if ((err = report_store(x, photo, ref)) != MC_OK ||
+	    (err = mc_tobj_str(x->root, "ref", ref)) != MC_OK)
+		return err;
+	return report_show(x, "staff_report_ok", 200);
+}
+
+enum mc_err mc_pages_report(struct mc_call *c)
+{
+	struct report_ctx *x = calloc(1, sizeof(*x));
+	enum mc_err err = MC_ERR_NOMEM;
+
+	if (!x)
+		return err;
+	x->site = c->site;
+	x->wr = c->s;
+	x->rq = c->rq;
+	x->r = c->r;
+	x->permit_id = c->id;
+	snprintf(x->slug, sizeof(x->slug), "%s", c->slug ? c->slug : "");
+	mc_fields_init(&x->f, report_spec, REPORT_N);
+	if ((x->d = mc_tdata_create()) != NULL) {
+		x->root = mc_tdata_root(x->d);
+		err = mc_tobj_str(x->root, "title", "Phản ánh về công trình");
+		if (err == MC_OK)
+			err = report_run(x);
+	}
+	mc_store_set_actor(c->s, 0, "system");
+	mc_fields_finish(&x->f);
+	mc_tdata_destroy(x->d);
+	free(x);
+	return err;
+}

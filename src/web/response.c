@@ -1,0 +1,25 @@
+#include "motcham/web/response.h"
+
+#define HTML_TYPE "text/html; charset=utf-8"
+
+void mc_response_init(struct mc_response *r)
+{
+	r->status = 200;
+	r->content_type = HTML_TYPE;
+	r->cache = NULL;
+	r->etag[0] = '\0';
+	r->location[0] = '\0';
+	r->cookie[0] = '\0';
+	r->disposition[0] = '\0';
+	r->code_id = 0;
+	r->scan_miss = 0;
+	r->delay_ms = 0;
+	r->prebuilt = NULL;
+	mc_buf_init(&r->body);
+}
+
+void mc_response_finish(struct mc_response *r)
+{
+	if (r)
+		mc_buf_finish(&r->body);
+}
