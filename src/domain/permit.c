@@ -68,11 +68,52 @@ bool mc_permit_needs_reason(const char *to)
 	return is(to, MC_STATUS_SUSPENDED) || is(to, MC_STATUS_REVOKED);
 }
 
+static const struct {
+	const char *name;   /* in the JSON API */
+	const char *reason; /* the line under the banner */
+} verdicts[] = {
+    [MC_VERDICT_ALLOWED] = {"allowed", NULL},
+    [MC_VERDICT_NOT_STARTED] = {"not_started", "Chưa đến ngày khởi công"},
+    [MC_VERDICT_EXPIRED] = {"expired", "Giấy phép đã hết hạn"},
+    [MC_VERDICT_SUSPENDED] = {"suspended", "Đang bị đình chỉ"},
+    [MC_VERDICT_REVOKED] = {"revoked", "Đã bị thu hồi"},
+    [MC_VERDICT_COMPLETED] = {"completed", "Công trình đã hoàn thành"},
+    [MC_VERDICT_OTHER] = {"unknown", "Giấy phép không ở trạng thái cho phép thi công"},
+};
+
+/* ISO dates compare as strings. */
+enum mc_permit_verdict mc_permit_verdict(const char *status, const char *starts_on,
+					 const char *ends_on, const char *today)
+{
+	if (is(status, MC_STATUS_SUSPENDED))
+		return MC_VERDICT_SUSPENDED;
+	if (is(status, MC_STATUS_REVOKED))
+		return MC_VERDICT_REVOKED;
+	if (is(status, MC_STATUS_COMPLETED))
+		return MC_VERDICT_COMPLETED;
+	if (!open_status(status) || !starts_on || !ends_on)
+		return MC_VERDICT_OTHER;
+	if (strcmp(today, starts_on) < 0)
+		return MC_VERDICT_NOT_STARTED;
+	if (strcmp(ends_on, today) < 0)
+		return MC_VERDICT_EXPIRED;
+	return MC_VERDICT_ALLOWED;
+}
+
+const char *mc_permit_verdict_name(enum mc_permit_verdict v)
+{
+	return v <= MC_VERDICT_OTHER ? verdicts[v].name : verdicts[MC_VERDICT_OTHER].name;
+}
+
+const char *mc_permit_verdict_reason(enum mc_permit_verdict v)
+{
+	return v <= MC_VERDICT_OTHER ? verdicts[v].reason : verdicts[MC_VERDICT_OTHER].reason;
+}
+
 bool mc_permit_allowed_on(const char *status, const char *starts_on, const char *ends_on,
 			  const char *today)
 {
-	return open_status(status) && starts_on && ends_on && strcmp(starts_on, today) <= 0 &&
-	       strcmp(today, ends_on) <= 0;
+	return mc_permit_verdict(status, starts_on, ends_on, today) == MC_VERDICT_ALLOWED;
 }
 
 bool mc_permit_expired_on(const char *status, const char *ends_on, const char *today)

@@ -39,8 +39,25 @@ bool mc_permit_status_valid(const char *status);
 bool mc_permit_can_move(const char *from, const char *to);
 /* True when a move to this status must give a reason (suspended, revoked). */
 bool mc_permit_needs_reason(const char *to);
-/* True when work is allowed on day today (YYYY-MM-DD): an open status (issued,
- * in_progress) and starts_on <= today <= ends_on. */
+/* What a permit says about work on day today (YYYY-MM-DD). Work is allowed only on an open
+ * status (issued, in_progress) within starts_on <= today <= ends_on. */
+enum mc_permit_verdict {
+	MC_VERDICT_ALLOWED,
+	MC_VERDICT_NOT_STARTED,
+	MC_VERDICT_EXPIRED,
+	MC_VERDICT_SUSPENDED,
+	MC_VERDICT_REVOKED,
+	MC_VERDICT_COMPLETED,
+	MC_VERDICT_OTHER, /* an unknown status or missing dates */
+};
+enum mc_permit_verdict mc_permit_verdict(const char *status, const char *starts_on,
+					 const char *ends_on, const char *today);
+/* The verdict's name in the JSON API ("allowed", "not_started" ...); static. */
+const char *mc_permit_verdict_name(enum mc_permit_verdict v);
+/* The reason line a page shows under a verdict that forbids work, in Vietnamese; NULL for
+ * MC_VERDICT_ALLOWED. Static. */
+const char *mc_permit_verdict_reason(enum mc_permit_verdict v);
+/* True when the verdict is MC_VERDICT_ALLOWED. */
 bool mc_permit_allowed_on(const char *status, const char *starts_on, const char *ends_on,
 			  const char *today);
 /* True when an open permit's end date has passed. */

@@ -1,0 +1,183 @@
+/* Record fields turned into template values: dates, numbers, lines and paragraphs, phone
+ * links, web addresses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+enum mc_err set_all(struct mc_tobj *o, const struct kv *v, size_t n)
+{
+	enum mc_err err;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((err = mc_tobj_str(o, v[i].key, v[i].val)) != MC_OK)
+			return err;
+	return MC_OK;
+}
+
+/* Dates are shown the Vietnamese way, DD/MM/YYYY; anything else is shown as stored. */
+enum mc_err set_date(struct mc_tobj *o, const char *key, const char *iso)
+{
+	char day[MC_DATE_LEN + 1];
+
+	if (!iso || strlen(iso) < MC_DATE_LEN)
+		return mc_tobj_str(o, key, iso);
+	memcpy(day, iso, MC_DATE_LEN);
+	day[MC_DATE_LEN] = '\0';
+	if (!mc_date_valid(day))
+		return mc_tobj_str(o, key, iso);
+	return mc_tobj_strf(o, key, "%.2s/%.2s/%.4s", day + 8, day + 5, day);
+}
+
+/* Decimal comma, at most two decimals, no trailing zeros: 85.50 -> "85,5". */
+enum mc_err set_number(struct mc_tobj *o, const char *key, double v)
+{
+	char tmp[48], *dot;
+	size_t len;
+
+	if (!(v > 0) || v > 1e9)
+		return mc_tobj_str(o, key, NULL);
+	snprintf(tmp, sizeof(tmp), "%.2f", v);
+	len = strlen(tmp);
+	while (tmp[len - 1] == '0')
+		tmp[--len] = '\0';
+	if (tmp[len - 1] == '.')
+		tmp[--len] = '\0';
+	if ((dot = strchr(tmp, '.')) != NULL)
+		*dot = ',';
+	return mc_tobj_str(o, key, tmp);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Yields the lines of text one at a time, trimmed of blanks. */
+bool next_line(const char **cur, const char **line, size_t *len)
+{
+	const char *p = *cur, *end;
+
+	if (!p || !*p)
+		return false;
+	end = strchr(p, '\n');
+	if (!end)
+		end = p + strlen(p);
+	*cur = *end ? end + 1 : end;
+	while (p < end && is_space(*p))
+		p++;
+	while (end > p && is_space(end[-1]))
+		end--;
+	*line = p;
+	*len = (size_t)(end - p);
+	return true;
+}
+
+/* Drops a typed step number ("1.", "2)") since the page's <ol> numbers the steps. */
+static void strip_number(const char **line, size_t *len)
+{
+	size_t i = 0;
+
+	while (i < *len && i < 3 && (*line)[i] >= '0' && (*line)[i] <= '9')
+		i++;
+	if (i == 0 || i + 1 >= *len || ((*line)[i] != '.' && (*line)[i] != ')') ||
+	    (*line)[i + 1] != ' ')
+		return;
+	*line += i + 2;
+	*len -= i + 2;
+}
+
+/* o.key = {items: [{text}...]} with one item per non-empty line, or false. */
+enum mc_err set_lines(struct mc_tobj *o, const char *key, const char *text, bool numbered)
+{
+	struct mc_tobj *list = NULL, *it;
+	const char *line;
+	enum mc_err err;
+	size_t len;
+
+	while (next_line(&text, &line, &len)) {
+		if (numbered)
+			strip_number(&line, &len);
+		if (len == 0)
+			continue;
+		if (!list && !(list = mc_tobj_obj(o, key)))
+			return MC_ERR_NOMEM;
+		if (!(it = mc_tobj_push(list, "items")))
+			return MC_ERR_NOMEM;
+		if ((err = mc_tobj_strn(it, "text", line, len)) != MC_OK)
+			return err;
+	}
+	return list ? MC_OK : mc_tobj_bool(o, key, false);
+}
+
+/* o.key = [{lines: [{text}...]}...]: paragraphs split on blank lines, or false. */
+enum mc_err set_paragraphs(struct mc_tobj *o, const char *key, const char *text)
+{
+	struct mc_tobj *para = NULL, *it;
+	const char *line;
+	enum mc_err err;
+	bool any = false;
+	size_t len;
+
+	while (next_line(&text, &line, &len)) {
+		if (len == 0) {
+			para = NULL;
+			continue;
+		}
+		if (!para && !(para = mc_tobj_push(o, key)))
+			return MC_ERR_NOMEM;
+		if (!(it = mc_tobj_push(para, "lines")))
+			return MC_ERR_NOMEM;
+		if ((err = mc_tobj_strn(it, "text", line, len)) != MC_OK)
+			return err;
+		any = true;
+	}
+	return any ? MC_OK : mc_tobj_bool(o, key, false);
+}
+
+/* A tel: link needs only the digits (and a leading +). */
+enum mc_err set_tel(struct mc_tobj *o, const char *phone)
+{
+	char tel[32];
+	size_t n = 0;
+
+	for (; phone && *phone && n + 1 < sizeof(tel); phone++)
+		if ((*phone >= '0' && *phone <= '9') || (*phone == '+' && n == 0))
+			tel[n++] = *phone;
+	tel[n] = '\0';
+	return mc_tobj_str(o, "tel", n >= 3 ? tel : NULL);
+}
+
+/* Only plain web links may become an href: escaping does not stop "javascript:". */
+const char *web_url(const char *u)
+{
+	if (u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0))
+		return u;
+	return NULL;
+}
+
+bool valid_slug(const char *slug)
+{
+	size_t i;
+
+	for (i = 0; slug && slug[i]; i++)
+		if (i >= SLUG_MAX || !((slug[i] >= 'a' && slug[i] <= 'z') ||
+				       (slug[i] >= '0' && slug[i] <= '9') || slug[i] == '-'))
+			return false;
+	return slug && i > 0;
+}
+
+/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
+size_t utf8_cut(const char *s, size_t max)
+{
+	size_t len = strnlen(s, max + 1);
+
+	if (len <= max)
+		return len;
+	len = max;
+	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+		len--;
+	return len;
+}
