@@ -1,43 +1,216 @@
-/* Who is asking: the client's address, never stored as it is. */
-#include <arpa/inet.h>
+/* Who is asking. The peer of the TCP connection, unless it is a proxy the operator trusts
+ * (--trust-proxy): then the client is the right-most address of the forwarding chain that
+ * is not one of those proxies, and the scheme is what the proxy says it was. From any other
+ * peer the forwarding headers are ignored, so nobody can pick their own rate-limit key or
+ * reach /metrics by writing a header. The address itself is never stored: rate limits and
+ * the access log see a keyed hash of it. */
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "motcham/base/auth.h"
 #include "motcham/base/buf.h"
 #include "private.h"
 
-/* True when the client's IPv4 address is in the --metrics-allow list. */
-bool client_may_read_metrics(struct mc_http *h, struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct in_addr a;
+#define CHAIN_MAX 4096 /* bytes of forwarding headers looked at */
+#define HOPS_MAX 32
 
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
-		return false;
-	a = ((const struct sockaddr_in *)ci->client_addr)->sin_addr;
-	for (size_t i = 0; i < h->nallow; i++)
-		if (h->allow[i].s_addr == a.s_addr)
-			return true;
-	return false;
+/* One hop of a forwarding chain: its address text and, for Forwarded, its proto. */
+struct hop {
+	const char *addr;
+	size_t addr_len;
+	const char *proto;
+	size_t proto_len;
+};
+
+struct gather {
+	struct mc_buf xff, fwd, proto;
+};
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *value)
+{
+	struct gather *g = cls;
+	struct mc_buf *b = !strcasecmp(key, "X-Forwarded-For")	   ? &g->xff
+			   : !strcasecmp(key, "Forwarded")	   ? &g->fwd
+			   : !strcasecmp(key, "X-Forwarded-Proto") ? &g->proto
+								   : NULL;
+
+	(void)kind;
+	/* Several headers of one name are one list, in order (RFC 9110, 5.3). */
+	if (b && value && b->len + strlen(value) + 1 < CHAIN_MAX)
+		mc_buf_printf(b, "%s%s", b->len ? "," : "", value);
+	return MHD_YES;
+}
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+/* Splits at commas outside quoted strings. */
+static size_t split_list(const char *s, size_t len, const char **item, size_t *ilen, size_t max)
+{
+	size_t n = 0, start = 0;
+	bool quoted = false;
+
+	for (size_t i = 0; i <= len && n < max; i++) {
+		if (i < len && s[i] == '"')
+			quoted = !quoted;
+		if (i == len || (s[i] == ',' && !quoted)) {
+			item[n] = s + start;
+			ilen[n] = i - start;
+			trim(&item[n], &ilen[n]);
+			n++;
+			start = i + 1;
+		}
+	}
+	return n;
+}
+
+/* for=192.0.2.1, for="[2001:db8::1]:4711", for="192.0.2.1:80" (RFC 7239, 6): the address
+ * without quotes, brackets and port. */
+static void node_address(const char **v, size_t *n)
+{
+	const char *colon;
+
+	if (*n >= 2 && (*v)[0] == '"' && (*v)[*n - 1] == '"') {
+		(*v)++;
+		*n -= 2;
+	}
+	if (*n && (*v)[0] == '[') {
+		const char *close = memchr(*v, ']', *n);
+
+		if (close) {
+			*n = (size_t)(close - *v) - 1;
+			(*v)++;
+		}
+		return;
+	}
+	colon = memchr(*v, ':', *n);
+	if (colon && !memchr(colon + 1, ':', *n - (size_t)(colon - *v) - 1))
+		*n = (size_t)(colon - *v); /* IPv4 with a port */
+}
+
+/* The for= and proto= parameters of one Forwarded element ("for=x;proto=https;by=y"). */
+static void forwarded_element(const char *s, size_t len, struct hop *h)
+{
+	const char *p = s, *end = s + len;
+
+	h->addr = NULL;
+	h->addr_len = 0;
+	h->proto = NULL;
+	h->proto_len = 0;
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		size_t n = semi ? (size_t)(semi - p) : (size_t)(end - p);
+		const char *k = p, *eq = memchr(p, '=', n);
+
+		if (eq) {
+			size_t kn = (size_t)(eq - k), vn = n - kn - 1;
+			const char *v = eq + 1;
+
+			trim(&k, &kn);
+			trim(&v, &vn);
+			if (kn == 3 && !strncasecmp(k, "for", 3)) {
+				node_address(&v, &vn);
+				h->addr = v;
+				h->addr_len = vn;
+			} else if (kn == 5 && !strncasecmp(k, "proto", 5)) {
+				if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
+					v++;
+					vn -= 2;
+				}
+				h->proto = v;
+				h->proto_len = vn;
+			}
+		}
+		p += n + 1;
+	}
+}
+
+/* Walks the chain from the right while the address at hand is a trusted proxy. Returns the
+ * index of the hop taken as the client, or -1 when the peer itself is. */
+static int walk(const struct mc_addr_list *trusted, const struct hop *hops, size_t n,
+		struct mc_addr *client)
+{
+	int taken = -1;
+
+	for (size_t i = n; i-- > 0;) {
+		struct mc_addr a;
+
+		if (!mc_addr_list_has(trusted, client))
+			break;
+		if (mc_addr_parse(hops[i].addr ? hops[i].addr : "", hops[i].addr_len, &a) != MC_OK)
+			break; /* a hop we cannot read ("unknown", "_hidden"): stop at its proxy */
+		*client = a;
+		taken = (int)i;
+	}
+	return taken;
+}
+
+static bool says_https(const char *v, size_t n)
+{
+	trim(&v, &n);
+	return n == 5 && !strncasecmp(v, "https", 5);
+}
+
+void client_resolve(struct mc_http *h, struct MHD_Connection *conn, struct request *req)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct gather g;
+	const char *item[HOPS_MAX];
+	size_t ilen[HOPS_MAX], n;
+	struct hop hops[HOPS_MAX];
+	int taken;
+
+	mc_addr_of_sockaddr(ci ? ci->client_addr : NULL, &req->client);
+	req->https = false;
+	if (!h->trusted.n || !mc_addr_list_has(&h->trusted, &req->client))
+		return;
+	mc_buf_init(&g.xff);
+	mc_buf_init(&g.fwd);
+	mc_buf_init(&g.proto);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect, &g);
+	if (g.fwd.len) {
+		n = split_list(g.fwd.data, g.fwd.len, item, ilen, HOPS_MAX);
+		for (size_t i = 0; i < n; i++)
+			forwarded_element(item[i], ilen[i], &hops[i]);
+		taken = walk(&h->trusted, hops, n, &req->client);
+		if (taken >= 0 && hops[taken].proto)
+			req->https = says_https(hops[taken].proto, hops[taken].proto_len);
+	} else if (g.xff.len) {
+		n = split_list(g.xff.data, g.xff.len, item, ilen, HOPS_MAX);
+		for (size_t i = 0; i < n; i++)
+			hops[i] = (struct hop){.addr = item[i], .addr_len = ilen[i]};
+		walk(&h->trusted, hops, n, &req->client);
+	}
+	/* The proxy in front of us says how the client reached it; the last value is the one it
+	 * set itself. */
+	if (!req->https && g.proto.len) {
+		n = split_list(g.proto.data, g.proto.len, item, ilen, HOPS_MAX);
+		req->https = n && says_https(item[n - 1], ilen[n - 1]);
+	}
+	mc_buf_finish(&g.xff);
+	mc_buf_finish(&g.fwd);
+	mc_buf_finish(&g.proto);
 }
 
 /* A keyed hash of the client's address: enough to rate-limit a client, useless to anyone
  * who copies the database. */
-void client_key(struct mc_http *h, struct MHD_Connection *conn, char out[65])
+void client_key(struct mc_http *h, const struct request *req, char out[65])
 {
-	const union MHD_ConnectionInfo *ci;
-	char addr[INET6_ADDRSTRLEN + 1] = "?";
+	char addr[MC_ADDR_TEXT_MAX];
 	struct mc_buf b;
 
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
-			  sizeof(addr));
-	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
-			  addr, sizeof(addr));
+	mc_addr_format(&req->client, addr);
 	mc_buf_init(&b);
 	if (mc_buf_printf(&b, "%s|%s", h->secret, addr) == MC_OK)
 		mc_auth_sha256_hex(b.data, b.len, out);

@@ -24,7 +24,7 @@ enum mc_err ops_metrics(struct mc_call *c)
 	struct mc_http *h = c->site->http;
 	struct mc_scans_stats st;
 
-	if (!client_may_read_metrics(h, c->rq->conn))
+	if (!mc_addr_list_has(&h->metrics_allow, c->rq->client))
 		return mc_pages_error(c->site->pages, 403, c->r);
 	if (h->scans)
 		mc_scans_stats(h->scans, &st);

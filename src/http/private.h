@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "motcham/base/addr.h"
 #include "motcham/http/http.h"
 #include "motcham/http/routes.h"
 #include "motcham/web/call.h"
@@ -36,14 +37,14 @@ struct mc_http {
 	int listen_fd; /* ours to close until the daemon has it */
 	struct asset assets[MAX_ASSETS];
 	size_t nassets;
-	bool https;
+	bool https; /* the public base URL is https */
 	struct mc_scans *scans;
 	struct mc_metrics *metrics;
 	size_t label_of_row[128]; /* each route row's metric label (see routes.h) */
 	size_t label_other;
 	FILE *access_log;
-	struct in_addr allow[16]; /* who may read /metrics */
-	size_t nallow;
+	struct mc_addr_list metrics_allow; /* who may read /metrics */
+	struct mc_addr_list trusted;	   /* proxies whose forwarding headers count */
 	/* The one read-write connection: staff pages and form posts take turns on it. */
 	struct mc_store *writer;
 	pthread_mutex_t writer_lock;
@@ -65,8 +66,10 @@ struct request {
 	unsigned status;
 	size_t bytes;
 	char method[8];
-	size_t label;	/* the metric label */
-	char path[200]; /* for the access log; cut when longer */
+	size_t label;	       /* the metric label */
+	struct mc_addr client; /* who is asking (see client.c) */
+	bool https;	       /* the client reached us over HTTPS (a trusted proxy says so) */
+	char path[200];	       /* for the access log; cut when longer */
 };
 
 /* assets.c: the files of assets/, loaded once at start. */
@@ -79,7 +82,7 @@ bool assets_send(struct MHD_Connection *conn, struct request *req, const struct 
 
 /* send.c: turning a mc_response into an HTTP response. */
 void send_headers(struct MHD_Response *r, const char *type);
-struct MHD_Response *send_build(struct mc_response *r);
+struct MHD_Response *send_build(struct mc_response *r, bool https);
 bool send_etag_matches(struct MHD_Connection *conn, const char *etag);
 void send_note(struct request *req, unsigned status, size_t bytes);
 enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req, struct mc_response *r);
@@ -98,8 +101,8 @@ enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, st
 void worker_count_scan(struct mc_http *h, long long code_id, int miss);
 
 /* client.c: who is asking. */
-void client_key(struct mc_http *h, struct MHD_Connection *conn, char out[65]);
-bool client_may_read_metrics(struct mc_http *h, struct MHD_Connection *conn);
+void client_resolve(struct mc_http *h, struct MHD_Connection *conn, struct request *req);
+void client_key(struct mc_http *h, const struct request *req, char out[65]);
 
 /* ops.c: the operator's routes. */
 enum mc_err ops_health(struct mc_call *c);

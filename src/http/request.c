@@ -69,8 +69,12 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 			      const char *method, struct request *req)
 {
 	const struct mc_route *row = req->match.route;
-	struct mc_request rq = {
-	    .method = method, .path = url, .https = h->https, .lookup = lookup, .conn = conn};
+	struct mc_request rq = {.method = method,
+				.path = url,
+				.client = &req->client,
+				.https = h->https || req->https,
+				.lookup = lookup,
+				.conn = conn};
 	struct mc_response r;
 	struct mc_call c = {.site = &h->site,
 			    .rq = &rq,
@@ -87,7 +91,7 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 		return send_error(h, conn, req, req->match.wrong_method ? 405 : 404);
 	mc_response_init(&r);
 	if (row->conn == MC_CONN_WRITE) {
-		client_key(h, conn, key);
+		client_key(h, req, key);
 		rq.client_key = key;
 		rq.form = req->post ? &req->form : NULL;
 		err = on_writer(h, &c, row);
@@ -147,6 +151,7 @@ static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *c
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
 	strncpy(req->method, method, sizeof(req->method) - 1);
 	mc_routes_match(method, url, &req->match);
+	client_resolve(h, conn, req);
 	req->label = req->match.route ? h->label_of_row[req->match.index] : h->label_other;
 	if (h->access_log)
 		snprintf(req->path, sizeof(req->path), "%s", url);
@@ -198,14 +203,13 @@ enum MHD_Result request_on_request(void *cls, struct MHD_Connection *conn, const
 
 /* One line per request in Common Log Format, with a keyed hash of the client in place of
  * its address, and the seconds taken at the end. */
-static void log_access(struct mc_http *h, struct MHD_Connection *conn, const struct request *req,
-		       double seconds)
+static void log_access(struct mc_http *h, const struct request *req, double seconds)
 {
 	char key[65], when[32];
 	time_t t = time(NULL);
 	struct tm tm;
 
-	client_key(h, conn, key);
+	client_key(h, req, key);
 	key[12] = '\0';
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
@@ -221,6 +225,7 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 	struct timespec now;
 	double seconds;
 
+	(void)conn;
 	(void)toe;
 	if (!req)
 		return;
@@ -230,7 +235,7 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 	if (req->status) {
 		mc_metrics_request(h->metrics, req->label, (int)req->status, seconds);
 		if (h->access_log)
-			log_access(h, conn, req, seconds);
+			log_access(h, req, seconds);
 	}
 	if (req->pp)
 		MHD_destroy_post_processor(req->pp);

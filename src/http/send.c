@@ -6,6 +6,8 @@
 #include "motcham/public/pages.h"
 #include "private.h"
 
+#define HSTS "max-age=31536000"
+
 static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
 			  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -38,7 +40,7 @@ void send_note(struct request *req, unsigned status, size_t bytes)
 }
 
 /* Builds the response for r, taking its body. NULL when out of memory. */
-struct MHD_Response *send_build(struct mc_response *r)
+struct MHD_Response *send_build(struct mc_response *r, bool https)
 {
 	struct MHD_Response *resp;
 	size_t len = r->body.len;
@@ -60,6 +62,9 @@ struct MHD_Response *send_build(struct mc_response *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookie);
 	if (r->disposition[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
+	/* Only over HTTPS: a browser must ignore it on plain HTTP anyway (RFC 6797, 8.1). */
+	if (https)
+		MHD_add_response_header(resp, "Strict-Transport-Security", HSTS);
 	return resp;
 }
 
@@ -74,7 +79,7 @@ enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req, stru
 		mc_buf_reset(&r->body);
 	}
 	send_note(req, status, r->body.len);
-	if (!(resp = send_build(r)))
+	if (!(resp = send_build(r, req && req->https)))
 		return MHD_NO;
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);

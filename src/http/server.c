@@ -82,28 +82,18 @@ static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *
 	return MC_OK;
 }
 
-/* "127.0.0.1,10.0.0.5": the addresses that may read /metrics (none when NULL). */
-static enum mc_err parse_allow(struct mc_http *h, const char *list, struct mc_buf *errs)
+/* An address list option, named in its error. */
+static enum mc_err parse_list(const char *option, const char *text, struct mc_addr_list *out,
+			      struct mc_buf *errs)
 {
-	char one[INET_ADDRSTRLEN];
+	struct mc_buf why;
+	enum mc_err err;
 
-	while (list && *list) {
-		size_t n = strcspn(list, ",");
-
-		if (n == 0 || n >= sizeof(one) ||
-		    h->nallow == sizeof(h->allow) / sizeof(h->allow[0]))
-			goto bad;
-		memcpy(one, list, n);
-		one[n] = '\0';
-		if (inet_pton(AF_INET, one, &h->allow[h->nallow]) != 1)
-			goto bad;
-		h->nallow++;
-		list += n + (list[n] == ',');
-	}
-	return MC_OK;
-bad:
-	mc_buf_printf(errs, "--metrics-allow wants up to 16 IPv4 addresses separated by commas");
-	return MC_ERR_INVALID;
+	mc_buf_init(&why);
+	if ((err = mc_addr_list_parse(text, out, &why)) != MC_OK)
+		mc_buf_printf(errs, "%s: %s", option, why.data ? why.data : "bad list");
+	mc_buf_finish(&why);
+	return err;
 }
 
 static enum mc_err open_writer(struct mc_http *h, struct mc_buf *errs)
@@ -159,7 +149,9 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 		: (size_t)(cfg->page_cache_mb ? cfg->page_cache_mb : PAGE_CACHE_MB) << 20;
 	if ((err = make_metrics(h)) != MC_OK)
 		goto fail;
-	if ((err = parse_allow(h, cfg->metrics_allow, errs)) != MC_OK)
+	if ((err = parse_list("--metrics-allow", cfg->metrics_allow, &h->metrics_allow, errs)) !=
+		MC_OK ||
+	    (err = parse_list("--trust-proxy", cfg->trust_proxy, &h->trusted, errs)) != MC_OK)
 		goto fail;
 	if ((err = open_writer(h, errs)) != MC_OK)
 		goto fail;

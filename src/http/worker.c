@@ -152,10 +152,14 @@ enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, st
 	struct mc_response *r = call->r;
 	struct cached *c;
 	struct worker *w;
+	char key[300];
 
 	if ((*err = worker_of(h, &w)) != MC_OK || (*err = keep_fresh(w)) != MC_OK)
 		return MHD_NO;
-	if (w->pages && (c = mc_cache_get(w->pages, url)))
+	/* An answer over HTTPS carries Strict-Transport-Security: keep the two apart. A cached
+	 * path is under 256 bytes (see request.c). */
+	snprintf(key, sizeof(key), "%s%s", req->https ? "s" : "", url);
+	if (w->pages && (c = mc_cache_get(w->pages, key)))
 		return send_cached(h, conn, req, c);
 	/* One read transaction for the whole page: its several queries see one snapshot and
 	 * take the file locks once. */
@@ -181,7 +185,8 @@ enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, st
 			     .code_id = r->code_id,
 			     .scan_miss = r->scan_miss};
 	snprintf(c->etag, sizeof(c->etag), "%s", r->etag);
-	if (!(c->resp = send_build(r)) || mc_cache_put(w->pages, url, c, c->len + 512) != MC_OK) {
+	if (!(c->resp = send_build(r, req->https)) ||
+	    mc_cache_put(w->pages, key, c, c->len + 512) != MC_OK) {
 		if (!c->resp)
 			free(c);
 		*err = MC_ERR_NOMEM;

@@ -25,7 +25,10 @@ struct mc_http_config {
 	bool https;		   /* the public base URL is https (cookies get Secure) */
 	struct mc_scans *scans;	   /* borrowed; NULL: scans are not counted */
 	FILE *access_log;	   /* borrowed; NULL: no access log */
-	const char *metrics_allow; /* comma-separated IPv4 addresses that may read /metrics */
+	const char *metrics_allow; /* addresses or ADDR/BITS ranges, comma-separated, that may read
+				    * /metrics (after --trust-proxy has found the client) */
+	const char *trust_proxy;   /* the reverse proxies (addresses or ranges) whose
+				    * X-Forwarded-For / Forwarded / X-Forwarded-Proto count */
 	int page_cache_mb;	   /* rendered public pages kept per worker: 0 the default (6 MiB),
 				    * negative none (every page rendered from the database) */
 };

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+struct mc_addr;
 struct mc_form;
 
 enum mc_request_kind {
@@ -19,7 +20,8 @@ struct mc_request {
 	const char *path;	    /* decoded path, e.g. "/staff/permits/12" */
 	const struct mc_form *form; /* the posted form (urlencoded or multipart), or NULL */
 	const char *client_key;	    /* hex keyed SHA-256 of the client address; never the address */
-	bool https;		    /* the public base URL is https: cookies get Secure */
+	const struct mc_addr *client; /* the client's address (see http/client.c); never stored */
+	bool https; /* the request came over HTTPS or the base URL is https: cookies get Secure */
 	/* Looks a value up (NULL when absent); valid for the request's lifetime. */
 	const char *(*lookup)(const struct mc_request *rq, enum mc_request_kind kind,
 			      const char *name);
