@@ -1,4 +1,9 @@
+/* `motcham gen`: the options checked, the codes selected, a folder made, the images made
+ * (gen_encode.c) and the manifest written. */
+
 #include "motcham/print/gen.h"
+
+#include "private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,57 +17,13 @@
 #include <unistd.h>
 
 #include "motcham/base/buf.h"
-#include "motcham/render/png.h"
 #include "motcham/store/store.h"
-#include "motcham/render/svg.h"
 #include "motcham/base/token.h"
 
 #define DEFAULT_SCALE 8
 #define DEFAULT_MARGIN 4
 #define DEFAULT_DPI 300
 #define OUT_DIR_MAX 3900 /* leaves room for "/TOKEN.png.tmp" under PATH_MAX */
-#define MAX_THREADS 16
-
-/* Options checked and defaults filled in, shared read-only by the workers. */
-struct job {
-	enum mc_gen_format format;
-	const char *out_dir;
-	enum mc_qr_ecc ecc;
-	int scale; /* 0: derive from size_mm and dpi */
-	double size_mm;
-	int dpi;
-	int margin;
-};
-
-/* One selected code, copied out of the store callback. */
-struct item {
-	char token[MC_TOKEN_LEN + 1];
-	char *kind;
-	char *title;
-	char *url;
-	int version;
-	enum mc_err err;
-	char msg[256];	   /* why err, printed by the main thread in list order */
-	struct mc_buf img; /* encoded, waiting for the writer */
-	bool ready;	   /* under list.lock */
-};
-
-struct list {
-	struct item *v;
-	size_t n, cap;
-	pthread_mutex_t lock; /* encoders hand items to the writer */
-	pthread_cond_t done;
-	size_t waiting; /* the item the writer sleeps on, SIZE_MAX if none; under lock */
-	const char *base_url;
-	FILE *errs;
-};
-
-struct worker {
-	const struct job *job;
-	struct list *l;
-	size_t first;  /* takes items first, first + stride, ... */
-	size_t stride; /* the number of workers */
-};
 
 static void say(FILE *errs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -166,7 +127,7 @@ static enum mc_err check_size(const struct mc_gen_opts *o, FILE *errs)
 	return MC_OK;
 }
 
-static enum mc_err check_opts(const struct mc_gen_opts *o, struct job *j, FILE *errs)
+static enum mc_err check_opts(const struct mc_gen_opts *o, struct gen_job *j, FILE *errs)
 {
 	enum mc_err err;
 
@@ -200,8 +161,8 @@ static bool safe_token(const char *t)
 
 static enum mc_err add_item(void *ctx, const struct mc_code *c)
 {
-	struct list *l = ctx;
-	struct item *it, *v;
+	struct gen_list *l = ctx;
+	struct gen_item *it, *v;
 	struct mc_buf url;
 	enum mc_err err;
 	size_t cap;
@@ -239,7 +200,7 @@ fail:
 /* --token: a revoked code must not be printed again, so say what replaced it. */
 static enum mc_err add_active(void *ctx, const struct mc_code *c)
 {
-	struct list *l = ctx;
+	struct gen_list *l = ctx;
 
 	if (c->revoked_at) {
 		if (c->replaced_by)
@@ -254,7 +215,7 @@ static enum mc_err add_active(void *ctx, const struct mc_code *c)
 	return add_item(ctx, c);
 }
 
-static enum mc_err select_token(struct mc_store *s, const char *typed, struct list *l)
+static enum mc_err select_token(struct mc_store *s, const char *typed, struct gen_list *l)
 {
 	char tok[MC_TOKEN_LEN + 1], shown[MC_TOKEN_INPUT_MAX + 1];
 	enum mc_err err;
@@ -279,7 +240,7 @@ static enum mc_err select_token(struct mc_store *s, const char *typed, struct li
 	return err;
 }
 
-static enum mc_err collect(struct mc_store *s, const struct mc_gen_opts *o, struct list *l)
+static enum mc_err collect(struct mc_store *s, const struct mc_gen_opts *o, struct gen_list *l)
 {
 	enum mc_err err;
 
@@ -296,7 +257,7 @@ static enum mc_err collect(struct mc_store *s, const struct mc_gen_opts *o, stru
 	return err;
 }
 
-static void list_free(struct list *l)
+static void list_free(struct gen_list *l)
 {
 	size_t i;
 
@@ -331,7 +292,7 @@ static enum mc_err write_all(int fd, const char *p, size_t n)
  * ten thousand codes a temporary name and a rename doubled the directory work; the manifest,
  * written last and atomically, lists only images that were written whole. On failure the
  * file is removed and MC_ERR_IO returned with errno set. */
-static enum mc_err write_file(const char *dir, const char *name, const struct mc_buf *b)
+enum mc_err gen_write_file(const char *dir, const char *name, const struct mc_buf *b)
 {
 	char path[PATH_MAX];
 	enum mc_err err;
@@ -371,7 +332,7 @@ static enum mc_err write_atomic(const char *dir, const char *name, const struct 
 		errno = ENAMETOOLONG;
 		return MC_ERR_IO;
 	}
-	if (write_file(dir, tmp_name, b) != MC_OK)
+	if (gen_write_file(dir, tmp_name, b) != MC_OK)
 		return MC_ERR_IO;
 	if (rename(tmp, path) != 0) {
 		saved = errno;
@@ -380,136 +341,6 @@ static enum mc_err write_atomic(const char *dir, const char *name, const struct 
 		return MC_ERR_IO;
 	}
 	return MC_OK;
-}
-
-static void fail_item(struct item *it, enum mc_err err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail_item(struct item *it, enum mc_err err, const char *fmt, ...)
-{
-	va_list ap;
-
-	it->err = err;
-	va_start(ap, fmt);
-	vsnprintf(it->msg, sizeof(it->msg), fmt, ap);
-	va_end(ap);
-}
-
-/* Pixels per module that keep the printed side within size_mm; 0 when even 1 is too big. */
-static int scale_for(const struct job *j, const struct mc_qr *qr, struct item *it)
-{
-	int mods = qr->width + 2 * j->margin;
-	double px = j->size_mm / 25.4 * j->dpi, need = (double)mods * 25.4 / j->dpi * 10;
-	long tenths = (long)need;
-	int scale = (int)(px / mods);
-
-	if (scale >= 1)
-		return scale;
-	if (tenths < need)
-		tenths++;
-	fail_item(it, MC_ERR_INVALID,
-		  "--size-mm %g is too small for version %d (%d modules with the quiet zone) at "
-		  "%d dpi: need at least %.1f mm",
-		  j->size_mm, qr->version, mods, j->dpi, tenths / 10.0);
-	return 0;
-}
-
-static enum mc_err render(const struct job *j, const struct mc_qr *qr, struct item *it,
-			  struct mc_buf *img)
-{
-	int scale = j->scale;
-	enum mc_err err;
-
-	if (j->format == MC_GEN_SVG)
-		return mc_svg_write(qr, j->margin, j->size_mm, img);
-	if (scale == 0 && (scale = scale_for(j, qr, it)) == 0)
-		return it->err;
-	err = mc_png_write(qr, scale, j->margin, j->dpi, img);
-	if (err == MC_ERR_INVALID)
-		fail_item(it, err, "a %d px/module image of version %d is over 20000 pixels a side",
-			  scale, qr->version);
-	return err;
-}
-
-/* Encodes an item into it->img (or records why not). */
-static void encode_one(const struct job *j, struct item *it)
-{
-	struct mc_qr qr;
-	enum mc_err err;
-
-	if ((err = mc_qr_encode(it->url, j->ecc, &qr)) != MC_OK) {
-		fail_item(it, err, "encoding %s: %s", it->url, mc_strerror(err));
-		return;
-	}
-	it->version = qr.version;
-	err = render(j, &qr, it, &it->img);
-	mc_qr_finish(&qr);
-	if (err != MC_OK && it->err == MC_OK)
-		fail_item(it, err, "drawing the image: %s", mc_strerror(err));
-}
-
-static void write_one(const struct job *j, struct item *it)
-{
-	char name[MC_TOKEN_LEN + 8], eb[128];
-
-	snprintf(name, sizeof(name), "%s.%s", it->token, j->format == MC_GEN_SVG ? "svg" : "png");
-	if (it->err == MC_OK && write_file(j->out_dir, name, &it->img) != MC_OK)
-		fail_item(it, MC_ERR_IO, "writing %s/%s: %s", j->out_dir, name,
-			  strerror_r(errno, eb, sizeof(eb)));
-	mc_buf_finish(&it->img);
-}
-
-static void *work(void *arg)
-{
-	struct worker *w = arg;
-
-	for (size_t i = w->first; i < w->l->n; i += w->stride) {
-		encode_one(w->job, &w->l->v[i]);
-		pthread_mutex_lock(&w->l->lock);
-		w->l->v[i].ready = true;
-		/* Waking the writer for items it is not waiting on cost ~5% of a run. */
-		if (w->l->waiting == i)
-			pthread_cond_signal(&w->l->done);
-		pthread_mutex_unlock(&w->l->lock);
-	}
-	return NULL;
-}
-
-/* Encoders on every core, and this thread writes the files in list order as they come:
- * creating files is the file system's work, and two threads creating files in one
- * directory only wait on each other. An encoder that cannot start has its items encoded
- * here instead. */
-static void run_workers(const struct job *j, struct list *l)
-{
-	struct worker w[MAX_THREADS];
-	pthread_t t[MAX_THREADS];
-	bool started[MAX_THREADS] = {false};
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t i, n = cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : (size_t)cores;
-
-	for (i = 0; i < n; i++) {
-		w[i] = (struct worker){j, l, i, n};
-		if (i < l->n)
-			started[i] = pthread_create(&t[i], NULL, work, &w[i]) == 0;
-	}
-	for (i = 0; i < l->n; i++) {
-		struct item *it = &l->v[i];
-
-		if (!started[i % n]) {
-			encode_one(j, it);
-		} else {
-			pthread_mutex_lock(&l->lock);
-			l->waiting = i;
-			while (!it->ready)
-				pthread_cond_wait(&l->done, &l->lock);
-			l->waiting = SIZE_MAX;
-			pthread_mutex_unlock(&l->lock);
-		}
-		write_one(j, it);
-	}
-	for (i = 0; i < n; i++)
-		if (started[i])
-			pthread_join(t[i], NULL);
 }
 
 /* RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
@@ -532,7 +363,7 @@ static enum mc_err csv_field(struct mc_buf *b, const char *s, char sep)
 	return err;
 }
 
-static enum mc_err csv_row(struct mc_buf *b, const struct item *it, const struct job *j)
+static enum mc_err csv_row(struct mc_buf *b, const struct gen_item *it, const struct gen_job *j)
 {
 	char version[16], file[MC_TOKEN_LEN + 8];
 	enum mc_err err;
@@ -550,7 +381,7 @@ static enum mc_err csv_row(struct mc_buf *b, const struct item *it, const struct
 }
 
 /* Lists the images that were written, in selection order. */
-static enum mc_err write_manifest(const struct job *j, const struct list *l, FILE *errs)
+static enum mc_err write_manifest(const struct gen_job *j, const struct gen_list *l, FILE *errs)
 {
 	struct mc_buf b;
 	enum mc_err err;
@@ -595,7 +426,7 @@ static enum mc_err make_dir(const char *dir, FILE *errs)
 }
 
 /* Prints item problems in list order; returns the first item error, MC_OK if none. */
-static enum mc_err report(const struct list *l, size_t *written)
+static enum mc_err report(const struct gen_list *l, size_t *written)
 {
 	enum mc_err first = MC_OK;
 	size_t i;
@@ -615,12 +446,12 @@ static enum mc_err report(const struct list *l, size_t *written)
 
 enum mc_err mc_gen_run(struct mc_store *s, const struct mc_gen_opts *o, FILE *errs)
 {
-	struct list l = {.base_url = o->base_url,
-			 .errs = errs,
-			 .waiting = SIZE_MAX,
-			 .lock = PTHREAD_MUTEX_INITIALIZER,
-			 .done = PTHREAD_COND_INITIALIZER};
-	struct job j;
+	struct gen_list l = {.base_url = o->base_url,
+			     .errs = errs,
+			     .waiting = SIZE_MAX,
+			     .lock = PTHREAD_MUTEX_INITIALIZER,
+			     .done = PTHREAD_COND_INITIALIZER};
+	struct gen_job j;
 	enum mc_err err, item_err;
 	size_t written;
 
@@ -630,7 +461,7 @@ enum mc_err mc_gen_run(struct mc_store *s, const struct mc_gen_opts *o, FILE *er
 		goto fail;
 	if ((err = make_dir(o->out_dir, errs)) != MC_OK)
 		goto fail;
-	run_workers(&j, &l);
+	gen_run_workers(&j, &l);
 	item_err = report(&l, &written);
 	if (written > 0 && (err = write_manifest(&j, &l, errs)) != MC_OK)
 		goto fail;

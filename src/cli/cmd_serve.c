@@ -1,0 +1,198 @@
+/* motcham serve: run the web server until SIGINT or SIGTERM. */
+
+#include "private.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "motcham/base/buf.h"
+#include "motcham/http/http.h"
+#include "motcham/http/scans.h"
+#include "motcham/office/staff.h"
+#include "motcham/public/pages.h"
+#include "motcham/store/store.h"
+
+const char cmd_serve_usage[] =
+    "usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
+    "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on\n"
+    "SIGINT or SIGTERM.\n"
+    "  --db PATH        database file (default $MOTCHAM_DB or ./motcham.db)\n"
+    "  --port N         TCP port (default 8080; 0 picks a free one)\n"
+    "  --bind ADDR      IPv4 address to listen on (default 127.0.0.1)\n"
+    "  --base-url URL   public URL of this server (default http://ADDR:PORT)\n"
+    "  --threads N      worker threads (default: one per core)\n"
+    "  --access-log F   one line per request (Common Log Format, client as a keyed hash)\n"
+    "                   appended to file F, or to standard error for '-'\n"
+    "  --metrics-allow A,B  IPv4 addresses that may read /metrics (default: none)\n"
+    "  --page-cache MB  rendered public pages kept in memory per worker thread\n"
+    "                   (default 6; 0 renders every page from the database)\n";
+
+static enum mc_err first_ward_code(void *ctx, const struct mc_code *c)
+{
+	struct mc_buf *b = ctx;
+
+	if (b->len == 0)
+		return mc_buf_puts(b, c->token);
+	return MC_OK;
+}
+
+/* Tells the operator where to look: the site, and the keychain code of the first ward. */
+static void announce(struct mc_store *s, const char *base)
+{
+	struct mc_buf tok;
+
+	mc_buf_init(&tok);
+	printf("motcham: serving on %s/\n", base);
+	if (mc_store_code_each(s, "ward", first_ward_code, &tok) == MC_OK && tok.len)
+		printf("motcham: keychain code of the ward: %s/q/%s\n", base, tok.data);
+	printf("motcham: press Ctrl-C to stop\n");
+	fflush(stdout);
+	mc_buf_finish(&tok);
+}
+
+/* Blocks until SIGINT or SIGTERM. The signals were blocked in every thread before the
+ * workers started, so they queue here instead of killing the process mid-request. */
+static void wait_for_stop(const sigset_t *set)
+{
+	int sig;
+
+	while (sigwait(set, &sig) != 0)
+		;
+	fprintf(stderr, "motcham: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+struct serve_opts {
+	const char *db;
+	const char *bind;
+	const char *base_url;
+	const char *access_log;
+	const char *metrics_allow;
+	long port;
+	long threads;
+	long page_cache_mb;
+};
+
+static int run_server(const char *cmd, const struct serve_opts *o, struct mc_store *s)
+{
+	struct mc_http_config hc = {.db_path = o->db, .threads = (unsigned)o->threads};
+	struct mc_pages_config pc = {0};
+	struct mc_pages *pages = NULL;
+	struct mc_staff *staff = NULL;
+	struct mc_scans *scans = NULL;
+	struct mc_http *http = NULL;
+	FILE *log = NULL;
+	struct mc_buf tdir, adir, fdir, errs, base;
+	uint16_t port = 0;
+	sigset_t set;
+	enum mc_err err;
+	int rc = 1, fd = -1;
+
+	/* Blocked before any thread starts (the scan writer, the workers): threads inherit the
+	 * mask, so SIGINT and SIGTERM can only reach sigwait below. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	mc_buf_init(&tdir);
+	mc_buf_init(&adir);
+	mc_buf_init(&fdir);
+	mc_buf_init(&errs);
+	mc_buf_init(&base);
+	if ((err = mc_http_listen(o->bind, (uint16_t)o->port, &fd, &port, &errs)) != MC_OK)
+		goto out;
+	if (o->base_url)
+		err = mc_buf_puts(&base, o->base_url);
+	else
+		err = mc_buf_printf(&base, "http://%s:%u", o->bind, (unsigned)port);
+	if (err == MC_OK)
+		err = mc_buf_printf(&tdir, "%s/templates", cli_home_dir());
+	if (err == MC_OK)
+		err = mc_buf_printf(&adir, "%s/assets", cli_home_dir());
+	if (err == MC_OK)
+		err = mc_buf_printf(&fdir, "%s.files", o->db);
+	if (err != MC_OK)
+		goto out;
+	pc.templates_dir = tdir.data;
+	pc.base_url = base.data;
+	if ((err = mc_pages_create(&pc, &pages, &errs)) != MC_OK)
+		goto out;
+	if ((err =
+		 mc_staff_create(&(struct mc_staff_config){.pages = pages, .files_dir = fdir.data},
+				 &staff)) != MC_OK)
+		goto out;
+	if ((err = mc_scans_create(o->db, &scans)) != MC_OK)
+		goto out;
+	if (o->access_log &&
+	    !(log = strcmp(o->access_log, "-") ? fopen(o->access_log, "a") : stderr)) {
+		err = MC_ERR_IO;
+		mc_buf_printf(&errs, "cannot open access log %s", o->access_log);
+		goto out;
+	}
+	if (log)
+		setvbuf(log, NULL, _IOLBF, 0);
+	hc.assets_dir = adir.data;
+	hc.pages = pages;
+	hc.staff = staff;
+	hc.scans = scans;
+	hc.access_log = log;
+	hc.metrics_allow = o->metrics_allow;
+	hc.page_cache_mb = o->page_cache_mb == 0 ? -1 : (int)o->page_cache_mb;
+	hc.https = !strncmp(base.data, "https://", 8);
+	hc.listen_fd = fd;
+	fd = -1;
+	if ((err = mc_http_start(&hc, &http, &errs)) != MC_OK)
+		goto out;
+	announce(s, base.data);
+	wait_for_stop(&set);
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "motcham %s: %s%s%s\n", cmd, mc_strerror(err), errs.len ? ": " : "",
+			errs.len ? errs.data : "");
+	if (fd >= 0)
+		close(fd);
+	mc_http_destroy(http);
+	mc_scans_destroy(scans); /* after the workers: writes every scan they queued */
+	if (log && log != stderr)
+		fclose(log);
+	mc_staff_destroy(staff);
+	mc_pages_destroy(pages);
+	mc_buf_finish(&tdir);
+	mc_buf_finish(&adir);
+	mc_buf_finish(&fdir);
+	mc_buf_finish(&errs);
+	mc_buf_finish(&base);
+	return rc;
+}
+
+int cmd_serve(struct args *a, int argc, char **argv)
+{
+	struct serve_opts o = {.bind = "127.0.0.1", .port = 8080, .page_cache_mb = 6};
+	const struct opt opts[] = {{"port", OPT_INT, &o.port, 0, 65535},
+				   {"bind", OPT_STR, &o.bind, 0, 0},
+				   {"base-url", OPT_STR, &o.base_url, 0, 0},
+				   {"threads", OPT_INT, &o.threads, 1, 64},
+				   {"access-log", OPT_STR, &o.access_log, 0, 0},
+				   {"metrics-allow", OPT_STR, &o.metrics_allow, 0, 0},
+				   {"page-cache", OPT_INT, &o.page_cache_mb, 0, 1024},
+				   {0}};
+	struct mc_store *s = NULL;
+	int rc;
+
+	if ((rc = cli_parse_no_args(a, argc, argv, opts)) != 0 || a->help)
+		return rc;
+	if (o.base_url && strncmp(o.base_url, "http://", 7) && strncmp(o.base_url, "https://", 8))
+		return cli_usage_error(a->cmd, "--base-url must start with http:// or https://%s",
+				       "");
+	o.db = cli_db_path(a);
+	/* The workers open the database read-only, so the schema must be current first. */
+	if ((rc = cli_open_db(a, false, &s)) != 0)
+		return rc;
+	rc = run_server(a->cmd, &o, s);
+	mc_store_destroy(s);
+	return rc;
+}

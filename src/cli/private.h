@@ -1,0 +1,81 @@
+#ifndef MOTCHAM_CLI_PRIVATE_H
+#define MOTCHAM_CLI_PRIVATE_H
+
+/* The command line's internals, shared by the files of src/cli/ and by nothing else. A new
+ * subcommand is one file cmd_NAME.c exporting cmd_NAME and cmd_NAME_usage, declared here,
+ * and one row in cli.c's table. */
+
+#include <stdbool.h>
+
+#include "motcham/base/err.h"
+
+struct mc_store;
+
+#define MAX_POS 64
+
+enum opt_type { OPT_STR, OPT_INT, OPT_DBL, OPT_FLAG };
+
+/* One option of a subcommand; a table of them ends with a row whose name is NULL. */
+struct opt {
+	const char *name; /* without the leading "--" */
+	enum opt_type type;
+	void *dst; /* const char **, long *, double * or bool * */
+	long min, max;
+};
+
+/* What the parser found: the positional arguments, and whether --help was asked for. */
+struct args {
+	const char *cmd;
+	const char *db; /* --db, which every subcommand takes */
+	char *pos[MAX_POS];
+	int npos;
+	bool help;
+};
+
+/* cli.c: the argument parser. */
+
+/* Prints "motcham CMD: " fmt (with what) and a pointer to --help to stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, const char *what);
+/* Parses "--name value", "--name=value", flags and positional arguments into opts' targets
+ * (opts may be NULL: --db only) and a. Returns 0, or 2 after telling the usage error. */
+int cli_parse(struct args *a, int argc, char **argv, const struct opt *opts);
+/* Like cli_parse, for a subcommand that takes no positional argument. */
+int cli_parse_no_args(struct args *a, int argc, char **argv, const struct opt *opts);
+
+/* common.c: what the subcommands share. */
+
+/* The database file: --db, else $MOTCHAM_DB, else ./motcham.db. */
+const char *cli_db_path(const struct args *a);
+/* Where templates/, assets/ and data/ live: $MOTCHAM_HOME or the source tree. */
+const char *cli_home_dir(void);
+/* Prints "motcham CMD: what: error" (with SQLite's message for a database error when s is
+ * given) to stderr; returns 1. */
+int cli_fail(const char *cmd, const char *what, enum mc_err err, struct mc_store *s);
+/* Opens the database of cli_db_path (creating it when create) and brings its schema up to
+ * date. Returns 0 with *s owned by the caller, or 1 after telling why. */
+int cli_open_db(const struct args *a, bool create, struct mc_store **s);
+
+/* cmd_NAME.c: one subcommand each. A handler parses its options with cli_parse, returns at
+ * once when a->help is set (cli.c then prints its usage), and returns the exit status. */
+int cmd_audit(struct args *a, int argc, char **argv);
+int cmd_backup(struct args *a, int argc, char **argv);
+int cmd_code(struct args *a, int argc, char **argv);
+int cmd_demo(struct args *a, int argc, char **argv);
+int cmd_gen(struct args *a, int argc, char **argv);
+int cmd_import(struct args *a, int argc, char **argv);
+int cmd_init(struct args *a, int argc, char **argv);
+int cmd_serve(struct args *a, int argc, char **argv);
+int cmd_user(struct args *a, int argc, char **argv);
+int cmd_ward(struct args *a, int argc, char **argv);
+extern const char cmd_audit_usage[];
+extern const char cmd_backup_usage[];
+extern const char cmd_code_usage[];
+extern const char cmd_demo_usage[];
+extern const char cmd_gen_usage[];
+extern const char cmd_import_usage[];
+extern const char cmd_init_usage[];
+extern const char cmd_serve_usage[];
+extern const char cmd_user_usage[];
+extern const char cmd_ward_usage[];
+
+#endif
