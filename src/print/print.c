@@ -4,6 +4,7 @@
 
 #include "motcham/print/print.h"
 
+#include "motcham/domain/check.h"
 #include "private.h"
 
 #include <stdbool.h>
@@ -146,13 +147,6 @@ static void short_name(const char *name, char *out, size_t cap)
 
 /* ---- records ------------------------------------------------------------------------- */
 
-static bool valid_slug(const char *slug)
-{
-	size_t n = slug ? strlen(slug) : 0;
-
-	return n > 0 && n <= SLUG_MAX && strspn(slug, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
-}
-
 static enum mc_err ward_cb(void *ctx, const struct mc_ward *w)
 {
 	struct print_job *j = ctx;
@@ -162,7 +156,7 @@ static enum mc_err ward_cb(void *ctx, const struct mc_ward *w)
 	if (!o)
 		return MC_ERR_NOMEM;
 	j->ward_id = w->id;
-	snprintf(j->slug, sizeof(j->slug), "%s", valid_slug(w->slug) ? w->slug : "ward");
+	snprintf(j->slug, sizeof(j->slug), "%s", mc_check_slug(w->slug) ? w->slug : "ward");
 	short_name(w->name, j->short_name, sizeof(j->short_name));
 	if ((err = mc_tobj_str(o, "name", w->name)) != MC_OK ||
 	    (err = mc_tobj_str(o, "slug", j->slug)) != MC_OK)

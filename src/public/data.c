@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "motcham/domain/check.h"
 #include "private.h"
 
 enum mc_err set_all(struct mc_tobj *o, const struct kv *v, size_t n)
@@ -151,22 +152,11 @@ enum mc_err set_tel(struct mc_tobj *o, const char *phone)
 }
 
 /* Only plain web links may become an href: escaping does not stop "javascript:". */
+/* Only addresses the rule accepts become links (see domain/check.h): an imported
+ * "HTTPS://..." and one typed in a form alike. */
 const char *web_url(const char *u)
 {
-	if (u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0))
-		return u;
-	return NULL;
-}
-
-bool valid_slug(const char *slug)
-{
-	size_t i;
-
-	for (i = 0; slug && slug[i]; i++)
-		if (i >= SLUG_MAX || !((slug[i] >= 'a' && slug[i] <= 'z') ||
-				       (slug[i] >= '0' && slug[i] <= '9') || slug[i] == '-'))
-			return false;
-	return slug && i > 0;
+	return mc_check_web_address(u) ? u : NULL;
 }
 
 /* Cuts s to at most max bytes without splitting a UTF-8 sequence. */

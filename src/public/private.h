@@ -96,7 +96,6 @@ enum mc_err set_number(struct mc_tobj *o, const char *key, double v);
 enum mc_err set_paragraphs(struct mc_tobj *o, const char *key, const char *text);
 enum mc_err set_tel(struct mc_tobj *o, const char *phone);
 size_t utf8_cut(const char *s, size_t max);
-bool valid_slug(const char *slug);
 const char *web_url(const char *u);
 
 /* ward.c: GET /w/SLUG. */
