@@ -1,5 +1,5 @@
-/* The scaffolding every staff page is built with: a page's data and the signed-in user
- * block, rendering, the message pages (403, 404, 405, 422) and redirects. */
+/* The scaffolding every staff and supervisor page is built with: a page's data and the
+ * signed-in user block, rendering, the message pages (403, 404, 405, 422) and redirects. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +19,18 @@ struct mc_tobj *page_list_push(struct list *l)
 	if (!l->obj && !(l->obj = mc_tobj_obj(l->parent, l->key)))
 		return NULL;
 	return mc_tobj_push(l->obj, "items");
+}
+
+const char *page_arg(const struct office *c, const char *name)
+{
+	const char *v = c->rq->lookup(c->rq, MC_REQ_ARG, name);
+
+	return v && *v ? v : NULL;
+}
+
+enum mc_err page_count(struct mc_tobj *o, const char *key, long long n)
+{
+	return mc_tobj_strf(o, key, "%lld", n);
 }
 
 static enum mc_err add_me(struct office *c)
@@ -42,7 +54,8 @@ static enum mc_err add_me(struct office *c)
 	return MC_OK;
 }
 
-/* Starts the data of a page titled title. */
+/* Starts the data of a page titled title: the supervisors' board says what day its counts
+ * are of, and every page shows who is signed in. */
 enum mc_err page_start(struct office *c, const char *title)
 {
 	enum mc_err err;
@@ -52,14 +65,15 @@ enum mc_err page_start(struct office *c, const char *title)
 		return MC_ERR_NOMEM;
 	c->root = mc_tdata_root(c->d);
 	if ((err = mc_tobj_str(c->root, "title", title)) != MC_OK ||
-	    (err = mc_tobj_str(c->root, "heading", title)) != MC_OK)
+	    (err = mc_tobj_str(c->root, "heading", title)) != MC_OK ||
+	    (err = mc_tobj_str(c->root, "today", c->today)) != MC_OK)
 		return err;
 	return add_me(c);
 }
 
 enum mc_err page_show(struct office *c, const char *tpl, int status)
 {
-	enum mc_err err = mc_pages_render(c->st->pages, tpl, c->root, status, c->r);
+	enum mc_err err = mc_pages_render(c->pages, tpl, c->root, status, c->r);
 
 	c->r->cache = "private, no-store";
 	mc_tdata_destroy(c->d);
@@ -124,4 +138,9 @@ enum mc_err page_refuse(struct office *c, const char *detail, const char *back)
 enum mc_err mc_office_not_found(struct mc_call *call)
 {
 	return call->wrong_method ? page_bad_method(call->scope) : page_not_found(call->scope);
+}
+
+enum mc_err mc_supervise_not_found(struct mc_call *call)
+{
+	return page_not_found(call->scope);
 }

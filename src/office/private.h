@@ -23,6 +23,7 @@ struct mc_tdata;
 struct mc_tobj;
 
 #define DOCS_MAX 100
+#define SLUG_MAX 64
 
 struct mc_staff {
 	struct mc_pages *pages;
@@ -41,18 +42,20 @@ struct wards {
 	size_t n, cap;
 };
 
-/* One request's state: what the gate (gate.c) set up and put in call->scope, and the page
- * being built. */
+/* One request's state, staff and supervisors' pages alike: what the gate (gate.c) set up
+ * and put in call->scope, and the page being built. */
 struct office {
-	struct mc_staff *st;
-	struct mc_store *wr; /* the one read-write connection */
+	struct mc_staff *st;	/* NULL on the supervisors' pages: they need no staff side */
+	struct mc_pages *pages; /* what page_show renders with */
+	struct mc_store *wr;	/* the one read-write connection */
 	const struct mc_request *rq;
 	struct mc_response *r;
 	struct mc_session_user u; /* the signed-in user; all zero when there is none */
 	bool get, post;		  /* GET or HEAD; POST */
 	long long now;
 	char today[MC_DATE_LEN + 1];
-	struct mc_call *call; /* the request as the route table matched it */
+	char soon[MC_DATE_LEN + 1]; /* today and a week: "expiring soon" on the board */
+	struct mc_call *call;	    /* the request as the route table matched it */
 	struct mc_tdata *d;
 	struct mc_tobj *root;
 	struct wards wards; /* loaded on first use (wards_load) */
@@ -68,13 +71,16 @@ struct list {
 
 /* staff.c: mc_staff_create and the rest of staff.h. */
 
-/* gate.c: mc_office_gate (office.h). */
+/* gate.c: mc_office_gate and mc_supervise_gate (office.h). */
 
-/* page.c: the scaffolding of every staff page. A page is started (its data made, with the
- * title and the signed-in user block), filled, then shown; the message pages and redirects
+/* page.c: the scaffolding of every page. A page is started (its data made, with the title,
+ * today and the signed-in user block), filled, then shown; the message pages and redirects
  * make a whole answer. Each returns MC_OK with the answer in c->r, or the error that kept
  * it from being made. */
 struct mc_tobj *page_list_push(struct list *l);
+/* The query-string value name, NULL when missing or empty. */
+const char *page_arg(const struct office *c, const char *name);
+enum mc_err page_count(struct mc_tobj *o, const char *key, long long n);
 enum mc_err page_start(struct office *c, const char *title);
 enum mc_err page_show(struct office *c, const char *tpl, int status);
 enum mc_err page_message(struct office *c, int status, const char *heading, const char *detail);
@@ -177,5 +183,31 @@ enum mc_err record_check(struct office *c, const struct kind *k, struct mc_field
 			 int64_t ward_id, const struct rec *current, struct docs *d);
 
 /* files.c, reports.c, print.c: handlers only. */
+
+/* supervise_home.c: the board (handler only). */
+
+/* supervise_list.c: the lists, their filters and the filter form. */
+struct list_def {
+	const char *name;
+	enum mc_sup_list list;
+	const char *title;
+};
+
+/* The filters of a list, checked. */
+struct query {
+	const struct list_def *def;
+	char ward[SLUG_MAX + 1];
+	int64_t ward_id;
+	const char *status; /* one of mc_permit_statuses[] or NULL */
+	bool by_end;
+	char from[MC_DATE_LEN + 1], to[MC_DATE_LEN + 1];
+	long long page;
+	bool csv;
+};
+
+extern const struct list_def supervise_lists[]; /* the first: every permit */
+enum mc_err supervise_list_filter(struct office *c, const struct query *q);
+
+/* supervise_permit.c: handler only. */
 
 #endif
