@@ -78,24 +78,6 @@ static enum mc_err count_open(void *ctx, const struct mc_report *rep)
 	return MC_OK;
 }
 
-static enum mc_err ward_pick(struct office *c, int64_t ward_id)
-{
-	struct mc_tobj *o;
-	enum mc_err err;
-
-	if (!mc_session_all_wards(&c->u))
-		return MC_OK;
-	for (size_t i = 0; i < c->wards.n; i++) {
-		if (!(o = mc_tobj_push(c->root, "picker")))
-			return MC_ERR_NOMEM;
-		if ((err = mc_tobj_str(o, "slug", c->wards.v[i].slug)) != MC_OK ||
-		    (err = mc_tobj_str(o, "name", c->wards.v[i].name)) != MC_OK ||
-		    (err = mc_tobj_bool(o, "selected", c->wards.v[i].id == ward_id)) != MC_OK)
-			return err;
-	}
-	return MC_OK;
-}
-
 #define SCAN_TOP 10
 
 static enum mc_err scan_item_cb(void *ctx, const struct mc_scan_count *sc)
@@ -151,7 +133,7 @@ static enum mc_err dashboard(struct office *c)
 	if ((err = wards_current(c, c->rq->lookup(c->rq, MC_REQ_ARG, "ward"), &d.ward_id)) !=
 		MC_OK ||
 	    (err = page_start(c, "Bảng điều khiển")) != MC_OK ||
-	    (err = ward_pick(c, d.ward_id)) != MC_OK ||
+	    (err = wards_picker(c, d.ward_id)) != MC_OK ||
 	    (err = mc_tobj_bool(c->root, "all_wards", mc_session_all_wards(&c->u))) != MC_OK)
 		return err;
 	if (!d.ward_id)

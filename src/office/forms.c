@@ -2,6 +2,7 @@
  * input comes back with status 422, the typed values and a message next to each bad field. */
 #include <string.h>
 
+#include "motcham/office/session.h"
 #include "motcham/render/template.h"
 #include "motcham/store/store.h"
 #include "motcham/web/fields.h"
@@ -39,6 +40,26 @@ enum mc_err forms_check_dates(struct mc_fields *f, const char *a, const char *b,
 	if (mc_fields_ok(f, a) && mc_fields_ok(f, b) &&
 	    strcmp(mc_fields_get(f, a), mc_fields_get(f, b)) > 0)
 		return mc_fields_fail(f, b, "%s", msg);
+	return MC_OK;
+}
+
+/* The ward a create writes to (wards_posted). *ward_error says what to fix when no known
+ * ward was chosen; a user who may not write there gets the 403 page, with *shown true. */
+enum mc_err forms_ward(struct office *c, int64_t *ward_id, const char **ward_error, bool *shown)
+{
+	bool ok;
+	enum mc_err err;
+
+	*ward_error = NULL;
+	*shown = false;
+	if ((err = wards_posted(c, ward_id, &ok)) != MC_OK)
+		return err;
+	if (!ok)
+		*ward_error = "Vui lòng chọn phường.";
+	else if (!mc_session_can_write(&c->u, *ward_id)) {
+		*shown = true;
+		return page_forbidden(c);
+	}
 	return MC_OK;
 }
 

@@ -110,6 +110,23 @@ enum mc_err page_bad_method(struct office *c)
 			    "Trang này không nhận yêu cầu kiểu này.");
 }
 
+enum mc_err page_access(struct office *c, enum mc_err err, bool found, int64_t ward_id, bool write,
+			bool *shown)
+{
+	*shown = false;
+	if (err == MC_ERR_NOTFOUND || (err == MC_OK && !found)) {
+		*shown = true;
+		return page_not_found(c);
+	}
+	if (err != MC_OK)
+		return err;
+	if (write ? !mc_session_can_write(&c->u, ward_id) : !mc_session_can_read(&c->u, ward_id)) {
+		*shown = true;
+		return page_forbidden(c);
+	}
+	return MC_OK;
+}
+
 enum mc_err page_redirect(struct office *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -113,33 +113,26 @@ enum mc_err permit_load(struct office *c, int64_t id, bool write, struct permit_
 {
 	enum mc_err err = mc_store_permit_get(c->wr, id, permit_cb, rec);
 
-	*shown = false;
-	if (err == MC_ERR_NOTFOUND || (err == MC_OK && !rec->found)) {
-		*shown = true;
-		return page_not_found(c);
-	}
-	if (err != MC_OK)
-		return err;
-	if (write ? !mc_session_can_write(&c->u, rec->ward_id)
-		  : !mc_session_can_read(&c->u, rec->ward_id)) {
-		*shown = true;
-		return page_forbidden(c);
-	}
-	return MC_OK;
+	return page_access(c, err, rec->found, rec->ward_id, write, shown);
 }
 
-static enum mc_err insp_cb(void *ctx, const struct mc_inspection *i)
+/* An inspection as the staff and supervisors' permit pages show it. */
+enum mc_err permit_insp_item(struct mc_tobj *o, const struct mc_inspection *i)
 {
-	struct mc_tobj *o = page_list_push(ctx);
 	enum mc_err err;
 
-	if (!o)
-		return MC_ERR_NOMEM;
 	if ((err = mc_tobj_str(o, "on_date", i->on_date)) != MC_OK ||
 	    (err = mc_tobj_str(o, "inspector", i->inspector)) != MC_OK ||
 	    (err = mc_tobj_str(o, "result", i->result)) != MC_OK)
 		return err;
 	return mc_tobj_str(o, "note", i->note);
+}
+
+static enum mc_err insp_cb(void *ctx, const struct mc_inspection *i)
+{
+	struct mc_tobj *o = page_list_push(ctx);
+
+	return o ? permit_insp_item(o, i) : MC_ERR_NOMEM;
 }
 
 static enum mc_err file_cb(void *ctx, const struct mc_file *f)

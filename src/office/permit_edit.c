@@ -59,20 +59,14 @@ static enum mc_err permit_create(struct office *c)
 	struct mc_fields f;
 	struct mc_permit p = {.status = MC_STATUS_ISSUED};
 	char token[MC_TOKEN_LEN + 1];
-	const char *ward_error = NULL;
+	const char *ward_error;
 	int64_t ward_id, id = 0;
-	bool ok;
+	bool shown;
 	enum mc_err err;
 
 	mc_fields_init(&f, permit_spec, PERMIT_N);
-	if ((err = wards_posted(c, &ward_id, &ok)) != MC_OK)
+	if ((err = forms_ward(c, &ward_id, &ward_error, &shown)) != MC_OK || shown)
 		goto out;
-	if (!ok)
-		ward_error = "Vui lòng chọn phường.";
-	else if (!mc_session_can_write(&c->u, ward_id)) {
-		err = page_forbidden(c);
-		goto out;
-	}
 	if ((err = mc_fields_read(&f, c->rq->form)) != MC_OK ||
 	    (err = check_permit(c, &f, NULL)) != MC_OK)
 		goto out;

@@ -87,6 +87,11 @@ enum mc_err page_message(struct office *c, int status, const char *heading, cons
 enum mc_err page_forbidden(struct office *c);
 enum mc_err page_not_found(struct office *c);
 enum mc_err page_bad_method(struct office *c);
+/* After loading a record of ward_id (err, and whether it was found) for a page: a 404 page
+ * when it is missing, a 403 page when the user may not read it (write: may not change it),
+ * both with *shown true; else err, with *shown false. */
+enum mc_err page_access(struct office *c, enum mc_err err, bool found, int64_t ward_id, bool write,
+			bool *shown);
 enum mc_err page_redirect(struct office *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* 422: what could not be done, and a link back. */
@@ -99,6 +104,7 @@ const struct ward_item *wards_find(struct office *c, int64_t id, const char *slu
 enum mc_err wards_current(struct office *c, const char *slug, int64_t *id);
 /* A store callback: sets ward_name and ward_slug of the mc_tobj ctx. */
 enum mc_err wards_name_cb(void *ctx, const struct mc_ward *w);
+enum mc_err wards_picker(struct office *c, int64_t ward_id);
 enum mc_err wards_choice(struct office *c, int64_t selected);
 enum mc_err wards_posted(struct office *c, int64_t *id, bool *ok);
 
@@ -107,6 +113,7 @@ enum mc_err forms_fields(struct office *c, const struct mc_fields *f, const char
 enum mc_err forms_new(struct office *c, const char *heading, const char *action,
 		      const struct mc_fields *f, int64_t ward_id, const char *ward_error,
 		      int status);
+enum mc_err forms_ward(struct office *c, int64_t *ward_id, const char **ward_error, bool *shown);
 enum mc_err forms_check_dates(struct mc_fields *f, const char *a, const char *b, const char *msg);
 enum mc_err forms_commit(struct office *c, enum mc_err err);
 
@@ -140,6 +147,7 @@ extern const struct mc_field_spec permit_insp_spec[4];
 enum mc_err permit_load(struct office *c, int64_t id, bool write, struct permit_rec *rec,
 			bool *shown);
 enum mc_err permit_page(struct office *c, int64_t id, int status, struct permit_forms *pf);
+enum mc_err permit_insp_item(struct mc_tobj *o, const struct mc_inspection *i);
 
 /* permit_edit.c, permit_upload.c: handlers only. */
 
@@ -182,7 +190,10 @@ void record_docs_finish(struct docs *d);
 enum mc_err record_check(struct office *c, const struct kind *k, struct mc_fields *f,
 			 int64_t ward_id, const struct rec *current, struct docs *d);
 
-/* files.c, reports.c, print.c: handlers only. */
+/* files.c, print.c: handlers only. */
+
+/* reports.c: residents' reports. */
+enum mc_err reports_item(struct mc_tobj *o, const struct mc_report *rep);
 
 /* supervise_home.c: the board (handler only). */
 

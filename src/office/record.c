@@ -132,25 +132,15 @@ void record_finish(struct rec *r)
 	mc_buf_finish(&r->docs[1]);
 }
 
-/* Loads a record and checks access as load_permit does. */
+/* Loads a record and checks access as permit_load does. */
 enum mc_err record_load(struct office *c, const struct kind *k, int64_t id, bool write,
 			struct rec *r, bool *shown)
 {
 	enum mc_err err = k->procedure ? mc_store_procedure_get(c->wr, id, proc_rec_cb, r)
 				       : mc_store_announcement_get(c->wr, id, ann_rec_cb, r);
 
-	*shown = false;
-	if (err == MC_ERR_NOTFOUND || (err == MC_OK && !r->found)) {
-		*shown = true;
-		return page_not_found(c);
-	}
-	if (err != MC_OK)
+	if ((err = page_access(c, err, r->found, r->ward_id, write, shown)) != MC_OK || *shown)
 		return err;
-	if (write ? !mc_session_can_write(&c->u, r->ward_id)
-		  : !mc_session_can_read(&c->u, r->ward_id)) {
-		*shown = true;
-		return page_forbidden(c);
-	}
 	if (k->procedure && r->f)
 		err = mc_store_procedure_documents(c->wr, id, doc_line_cb, r);
 	if (err == MC_OK && k->procedure && r->f &&
@@ -233,22 +223,16 @@ static enum mc_err rec_create(struct office *c, const struct kind *k)
 	struct docs d = {.n = 0};
 	struct mc_fields f;
 	char token[MC_TOKEN_LEN + 1];
-	const char *ward_error = NULL;
+	const char *ward_error;
 	int64_t ward_id, id = 0;
-	bool ok;
+	bool shown;
 	enum mc_err err;
 
 	mc_fields_init(&f, k->spec, k->n);
-	if ((err = wards_posted(c, &ward_id, &ok)) != MC_OK)
+	if ((err = forms_ward(c, &ward_id, &ward_error, &shown)) != MC_OK || shown)
 		goto out;
-	if (!ok)
-		ward_error = "Vui lòng chọn phường.";
-	else if (!mc_session_can_write(&c->u, ward_id)) {
-		err = page_forbidden(c);
-		goto out;
-	}
 	if ((err = mc_fields_read(&f, c->rq->form)) != MC_OK ||
-	    (ok && (err = record_check(c, k, &f, ward_id, NULL, &d)) != MC_OK))
+	    (!ward_error && (err = record_check(c, k, &f, ward_id, NULL, &d)) != MC_OK))
 		goto out;
 	if (f.nerr || ward_error) {
 		err = forms_new(c, k->new_heading, k->path, &f, ward_id, ward_error, 422);

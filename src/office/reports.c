@@ -25,6 +25,23 @@ static enum mc_err permit_number_cb(void *ctx, const struct mc_permit *p)
 	return mc_tobj_str(ctx, "permit_number", p->number);
 }
 
+/* A report as the staff list and the supervisors' permit page show it. */
+enum mc_err reports_item(struct mc_tobj *o, const struct mc_report *rep)
+{
+	enum mc_err err;
+
+	if ((err = mc_tobj_str(o, "ref", rep->ref)) != MC_OK ||
+	    (err = mc_tobj_str(o, "category", mc_label_of(mc_report_categories, rep->category))) !=
+		MC_OK ||
+	    (err = mc_tobj_str(o, "description", rep->description)) != MC_OK ||
+	    (err = mc_tobj_str(o, "contact", rep->contact)) != MC_OK ||
+	    (err = mc_tobj_str(o, "photo", rep->photo_sha256)) != MC_OK ||
+	    (err = mc_tobj_str(o, "created", rep->created_at)) != MC_OK ||
+	    (err = mc_tobj_str(o, "reviewed", rep->reviewed_at)) != MC_OK)
+		return err;
+	return mc_tobj_str(o, "review_note", rep->review_note);
+}
+
 static enum mc_err report_item_cb(void *ctx, const struct mc_report *rep)
 {
 	struct report_list *rl = ctx;
@@ -35,16 +52,8 @@ static enum mc_err report_item_cb(void *ctx, const struct mc_report *rep)
 	if (!o)
 		return MC_ERR_NOMEM;
 	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)rep->id)) != MC_OK ||
-	    (err = mc_tobj_str(o, "ref", rep->ref)) != MC_OK ||
 	    (err = mc_tobj_strf(o, "permit_id", "%lld", (long long)rep->permit_id)) != MC_OK ||
-	    (err = mc_tobj_str(o, "category", mc_label_of(mc_report_categories, rep->category))) !=
-		MC_OK ||
-	    (err = mc_tobj_str(o, "description", rep->description)) != MC_OK ||
-	    (err = mc_tobj_str(o, "contact", rep->contact)) != MC_OK ||
-	    (err = mc_tobj_str(o, "photo", rep->photo_sha256)) != MC_OK ||
-	    (err = mc_tobj_str(o, "created", rep->created_at)) != MC_OK ||
-	    (err = mc_tobj_str(o, "reviewed", rep->reviewed_at)) != MC_OK ||
-	    (err = mc_tobj_str(o, "review_note", rep->review_note)) != MC_OK ||
+	    (err = reports_item(o, rep)) != MC_OK ||
 	    (err = mc_tobj_bool(o, "can_review",
 				!rep->reviewed_at && mc_session_can_write(&c->u, rep->ward_id))) !=
 		MC_OK)

@@ -203,34 +203,15 @@ static enum mc_err timeline_cb(void *ctx, const struct mc_audit *a)
 static enum mc_err insp_cb(void *ctx, const struct mc_inspection *i)
 {
 	struct mc_tobj *o = mc_tobj_push(ctx, "inspections");
-	enum mc_err err;
 
-	if (!o)
-		return MC_ERR_NOMEM;
-	if ((err = mc_tobj_str(o, "on_date", i->on_date)) != MC_OK ||
-	    (err = mc_tobj_str(o, "inspector", i->inspector)) != MC_OK ||
-	    (err = mc_tobj_str(o, "result", i->result)) != MC_OK)
-		return err;
-	return mc_tobj_str(o, "note", i->note);
+	return o ? permit_insp_item(o, i) : MC_ERR_NOMEM;
 }
 
 static enum mc_err report_cb(void *ctx, const struct mc_report *rep)
 {
 	struct mc_tobj *o = mc_tobj_push(ctx, "reports");
-	enum mc_err err;
 
-	if (!o)
-		return MC_ERR_NOMEM;
-	if ((err = mc_tobj_str(o, "ref", rep->ref)) != MC_OK ||
-	    (err = mc_tobj_str(o, "category", mc_label_of(mc_report_categories, rep->category))) !=
-		MC_OK ||
-	    (err = mc_tobj_str(o, "description", rep->description)) != MC_OK ||
-	    (err = mc_tobj_str(o, "contact", rep->contact)) != MC_OK ||
-	    (err = mc_tobj_str(o, "photo", rep->photo_sha256)) != MC_OK ||
-	    (err = mc_tobj_str(o, "created", rep->created_at)) != MC_OK ||
-	    (err = mc_tobj_str(o, "reviewed", rep->reviewed_at)) != MC_OK)
-		return err;
-	return mc_tobj_str(o, "review_note", rep->review_note);
+	return o ? reports_item(o, rep) : MC_ERR_NOMEM;
 }
 
 static enum mc_err file_cb(void *ctx, const struct mc_file *f)

@@ -100,19 +100,14 @@ enum mc_err wards_name_cb(void *ctx, const struct mc_ward *w)
 	return mc_tobj_str(o, "ward_slug", w->slug);
 }
 
-/* The ward picker for a new record made by an admin (staff always write to their ward). */
-enum mc_err wards_choice(struct office *c, int64_t selected)
+/* Every loaded ward as an item of the page's list key, the one with id selected marked. */
+static enum mc_err push_wards(struct office *c, const char *key, int64_t selected)
 {
 	struct mc_tobj *o;
 	enum mc_err err;
 
-	if (strcmp(c->u.role, MC_ROLE_ADMIN))
-		return MC_OK;
-	if ((err = wards_load(c)) != MC_OK ||
-	    (err = mc_tobj_bool(c->root, "ward_choice", true)) != MC_OK)
-		return err;
 	for (size_t i = 0; i < c->wards.n; i++) {
-		if (!(o = mc_tobj_push(c->root, "wards")))
+		if (!(o = mc_tobj_push(c->root, key)))
 			return MC_ERR_NOMEM;
 		if ((err = mc_tobj_str(o, "slug", c->wards.v[i].slug)) != MC_OK ||
 		    (err = mc_tobj_str(o, "name", c->wards.v[i].name)) != MC_OK ||
@@ -120,6 +115,28 @@ enum mc_err wards_choice(struct office *c, int64_t selected)
 			return err;
 	}
 	return MC_OK;
+}
+
+/* The ward picker of the dashboard, for those who see every ward (wards_current has loaded
+ * the list). */
+enum mc_err wards_picker(struct office *c, int64_t ward_id)
+{
+	if (!mc_session_all_wards(&c->u))
+		return MC_OK;
+	return push_wards(c, "picker", ward_id);
+}
+
+/* The ward picker for a new record made by an admin (staff always write to their ward). */
+enum mc_err wards_choice(struct office *c, int64_t selected)
+{
+	enum mc_err err;
+
+	if (strcmp(c->u.role, MC_ROLE_ADMIN))
+		return MC_OK;
+	if ((err = wards_load(c)) != MC_OK ||
+	    (err = mc_tobj_bool(c->root, "ward_choice", true)) != MC_OK)
+		return err;
+	return push_wards(c, "wards", selected);
 }
 
 /* The ward a new record goes to: staff their own; an admin the posted ward, else their
