@@ -179,7 +179,7 @@ static enum mc_err set_report(struct page *pg, int64_t permit_id)
 	return mc_tobj_str(o, "token", tok);
 }
 
-enum mc_err permit_page(struct page *pg, int64_t id, struct mc_response *r)
+enum mc_err permit_render(struct page *pg, int64_t id, struct mc_response *r)
 {
 	enum mc_err err;
 
@@ -201,6 +201,6 @@ enum mc_err mc_pages_permit(struct mc_call *c)
 
 	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
 	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
-		err = permit_page(&pg, c->id, c->r);
+		err = permit_render(&pg, c->id, c->r);
 	return page_finish(&pg, err, c->r);
 }

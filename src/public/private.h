@@ -99,16 +99,16 @@ size_t utf8_cut(const char *s, size_t max);
 const char *web_url(const char *u);
 
 /* ward.c: GET /w/SLUG. */
-enum mc_err ward_page(struct page *pg, struct mc_response *r);
+enum mc_err ward_render(struct page *pg, struct mc_response *r);
 
 /* procedure.c: GET /w/SLUG/procedures/ID. */
-enum mc_err procedure_page(struct page *pg, int64_t id, struct mc_response *r);
+enum mc_err procedure_render(struct page *pg, int64_t id, struct mc_response *r);
 
 /* announcement.c: GET /w/SLUG/announcements/ID. */
-enum mc_err announcement_page(struct page *pg, int64_t id, struct mc_response *r);
+enum mc_err announcement_render(struct page *pg, int64_t id, struct mc_response *r);
 
 /* permit.c: GET /w/SLUG/permits/ID. */
-enum mc_err permit_page(struct page *pg, int64_t id, struct mc_response *r);
+enum mc_err permit_render(struct page *pg, int64_t id, struct mc_response *r);
 enum mc_permit_verdict permit_verdict(const struct mc_permit *p, const char *today);
 
 /* code.c: GET /q/TOKEN. */

@@ -58,7 +58,7 @@ static enum mc_err merged_from_cb(void *ctx, const struct mc_ward *w)
 	return mc_tobj_str(o, "name", w->name);
 }
 
-enum mc_err ward_page(struct page *pg, struct mc_response *r)
+enum mc_err ward_render(struct page *pg, struct mc_response *r)
 {
 	enum mc_err err;
 
@@ -86,6 +86,6 @@ enum mc_err mc_pages_ward(struct mc_call *c)
 
 	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
 	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
-		err = ward_page(&pg, c->r);
+		err = ward_render(&pg, c->r);
 	return page_finish(&pg, err, c->r);
 }
