@@ -3,53 +3,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "motcham/domain/check.h"
 #include "motcham/store/store.h"
 #include "motcham/web/fields.h"
 #include "private.h"
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-		*--end = '\0';
-	return s;
-}
-
-static bool count_ok(const char *s, int *out)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 2 || strspn(s, "0123456789") != n)
-		return false;
-	*out = atoi(s);
-	return *out <= 20;
-}
-
-/* One document line: "Name | originals | copies", the counts optional (1 and 0), as in
- * the CSV import. Returns a message for a bad line, NULL when fine. */
+/* One document line, by the rule the CSV import uses too (domain/check.h). Returns a message
+ * for a bad line, NULL when fine. */
 static const char *parse_doc(char *line, struct mc_document *d)
 {
-	char *part[3] = {line, NULL, NULL}, *bar;
-	size_t np = 1;
+	struct mc_doc_line dl;
 
-	while ((bar = strchr(part[np - 1], '|')) != NULL) {
-		if (np == 3)
-			return "viết theo mẫu: Tên | số bản chính | số bản sao.";
-		*bar = '\0';
-		part[np++] = bar + 1;
-	}
-	d->name = trim(part[0]);
-	d->originals = 1;
-	d->copies = 0;
-	if (!*d->name)
+	switch (mc_check_doc_line(line, &dl)) {
+	case MC_DOC_LINE_SHAPE:
+		return "viết theo mẫu: Tên | số bản chính | số bản sao.";
+	case MC_DOC_LINE_NO_NAME:
 		return "thiếu tên giấy tờ.";
-	if ((np > 1 && !count_ok(trim(part[1]), &d->originals)) ||
-	    (np > 2 && !count_ok(trim(part[2]), &d->copies)))
+	case MC_DOC_LINE_ORIGINALS:
+	case MC_DOC_LINE_COPIES:
 		return "số bản chính và số bản sao phải là số từ 0 đến 20.";
+	case MC_DOC_LINE_OK:
+		break;
+	}
+	d->name = dl.name;
+	d->originals = dl.originals;
+	d->copies = dl.copies;
 	return NULL;
 }
 
@@ -69,7 +47,7 @@ static enum mc_err parse_docs(struct mc_fields *f, const char *name, enum mc_doc
 		if (next)
 			*next++ = '\0';
 		k++;
-		if (!*trim(line))
+		if (!*mc_check_trim(line))
 			continue;
 		if (d->n == DOCS_MAX)
 			return mc_fields_fail(f, name, "Nhiều nhất %d giấy tờ và mẫu đơn.",
@@ -85,18 +63,6 @@ void record_docs_finish(struct docs *d)
 {
 	free(d->copy[0]);
 	free(d->copy[1]);
-}
-
-static bool tthc_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n > 20 || n == 0 || !strchr("0123456789", s[0]) || !strchr("0123456789", s[n - 1]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(s[i] >= '0' && s[i] <= '9') && !(s[i] == '.' && s[i + 1] != '.'))
-			return false;
-	return true;
 }
 
 struct key_find {
@@ -133,7 +99,7 @@ static enum mc_err check_key(struct office *c, const struct kind *k, struct mc_f
 
 	if (!mc_fields_ok(f, name))
 		return MC_OK;
-	if (k->procedure && !tthc_ok(kf.key))
+	if (k->procedure && !mc_check_tthc(kf.key))
 		return mc_fields_fail(f, name, "%s",
 				      "Mã TTHC gồm các số cách nhau bởi dấu chấm, ví dụ 1.001193.");
 	err = k->procedure ? mc_store_procedure_each_all(c->wr, ward_id, proc_key_cb, &kf)
