@@ -1,3 +1,4 @@
+/* Verifying and exporting the audit chain (audit.h), read through the public store API. */
 #include "motcham/store/audit.h"
 
 #include <jansson.h>

@@ -1,0 +1,314 @@
+/* The audit trail and the audited writes. Every write of a record runs in a transaction (the
+ * caller's, or one of its own) and appends exactly one entry to the trail in it: who, when,
+ * which record, and the record's JSON before and after, chained by SHA-256 to the entry before.
+ * Also reads the trail back. Checking the chain is audit_verify.c. */
+#include "private.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "motcham/base/auth.h"
+#include "motcham/base/date.h"
+
+static const char *const entity_name[E_COUNT_] = {
+    "ward", "announcement", "procedure", "permit", "inspection", "code", "user", "file", "report",
+};
+
+enum mc_err mc_store_set_actor(struct mc_store *s, int64_t user_id, const char *label)
+{
+	s->actor_id = user_id;
+	snprintf(s->actor, sizeof(s->actor), "%s", label && *label ? label : "system");
+	return MC_OK;
+}
+
+enum mc_err tx_begin(struct mc_store *s, bool *owned)
+{
+	*owned = sqlite3_get_autocommit(s->db) != 0;
+	return *owned ? mc_store_begin(s) : MC_OK;
+}
+
+enum mc_err tx_end(struct mc_store *s, enum mc_err err, bool owned)
+{
+	if (!owned)
+		return err;
+	if (err != MC_OK) {
+		mc_store_rollback(s);
+		return err;
+	}
+	return mc_store_commit(s);
+}
+
+/* Appends the record's current JSON form to out; leaves out empty when it is gone. */
+static enum mc_err snap(struct mc_store *s, enum entity e, int64_t id, struct mc_buf *out)
+{
+	sqlite3_stmt *st;
+	enum mc_err err = MC_OK;
+	int rc;
+
+	mc_buf_reset(out);
+	if (!s->snap[e] && sqlite3_prepare_v3(s->db, snap_sql[e], -1, SQLITE_PREPARE_PERSISTENT,
+					      &s->snap[e], NULL) != SQLITE_OK)
+		return prep_err(s);
+	st = s->snap[e];
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+		err = mc_buf_puts(out, (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = map_rc(rc);
+	done(st);
+	return err;
+}
+
+static enum mc_err add_field(struct mc_buf *out, const char *v)
+{
+	if (!v)
+		return mc_buf_puts(out, "-\n");
+	return mc_buf_printf(out, "%zu:%s\n", strlen(v), v);
+}
+
+enum mc_err mc_store_audit_canonical(const struct mc_audit *a, struct mc_buf *out)
+{
+	enum mc_err err;
+
+	/* Length-prefixed fields: no two different entries can share a canonical form. */
+	err = mc_buf_printf(out, "motcham-audit-1\n%lld\n%lld\n%lld\n", (long long)a->id,
+			    (long long)a->actor_id, (long long)a->entity_id);
+	const char *fields[] = {a->at,	   a->actor, a->entity,	  a->action,
+				a->before, a->after, a->prev_hash};
+	for (size_t i = 0; err == MC_OK && i < sizeof(fields) / sizeof(fields[0]); i++)
+		err = add_field(out, fields[i]);
+	return err;
+}
+
+static void utc_now(char out[21])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static enum mc_err audit_insert(struct mc_store *s, struct mc_audit *a)
+{
+	char hash[MC_AUTH_SHA256_LEN + 1];
+	struct mc_buf canon;
+	sqlite3_stmt *st;
+	enum mc_err err;
+
+	mc_buf_init(&canon);
+	if ((err = mc_store_audit_canonical(a, &canon)) != MC_OK)
+		goto out;
+	mc_auth_sha256_hex(canon.data, canon.len, hash);
+	if (!(st = stmt(s, ST_AUDIT_INSERT))) {
+		err = prep_err(s);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, a->id);
+	bind_text(st, 2, a->at);
+	if (a->actor_id)
+		sqlite3_bind_int64(st, 3, a->actor_id);
+	bind_text(st, 4, a->actor);
+	bind_text(st, 5, a->entity);
+	sqlite3_bind_int64(st, 6, a->entity_id);
+	bind_text(st, 7, a->action);
+	bind_text(st, 8, a->before);
+	bind_text(st, 9, a->after);
+	bind_text(st, 10, a->prev_hash);
+	bind_text(st, 11, hash);
+	err = exec_stmt(st);
+out:
+	mc_buf_finish(&canon);
+	return err;
+}
+
+enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *action,
+		  const struct mc_buf *before)
+{
+	char at[21], prev[MC_AUTH_SHA256_LEN + 1];
+	struct mc_audit a = {0};
+	struct mc_buf after;
+	sqlite3_stmt *st;
+	int64_t last = 0;
+	enum mc_err err = MC_OK;
+	int rc;
+
+	mc_buf_init(&after);
+	memset(prev, '0', MC_AUTH_SHA256_LEN);
+	prev[MC_AUTH_SHA256_LEN] = '\0';
+	if (!(st = stmt(s, ST_AUDIT_LAST)))
+		return prep_err(s);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
+		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(st, 1));
+	} else if (rc != SQLITE_DONE) {
+		err = map_rc(rc);
+	}
+	done(st);
+	if (err == MC_OK)
+		err = snap(s, e, id, &after);
+	if (err != MC_OK)
+		goto out;
+	utc_now(at);
+	a = (struct mc_audit){.id = last + 1,
+			      .at = at,
+			      .actor_id = s->actor_id,
+			      .actor = s->actor[0] ? s->actor : "system",
+			      .entity = entity_name[e],
+			      .entity_id = id,
+			      .action = action,
+			      .before = before && before->len ? before->data : NULL,
+			      .after = after.len ? after.data : NULL,
+			      .prev_hash = prev};
+	err = audit_insert(s, &a);
+out:
+	mc_buf_finish(&after);
+	return err;
+}
+
+enum mc_err remember(struct mc_store *s, enum entity e, int64_t id)
+{
+	mc_buf_reset(&s->before);
+	return id ? snap(s, e, id, &s->before) : MC_OK;
+}
+
+enum mc_err by_id(int64_t *old, int64_t id)
+{
+	if (!id)
+		return MC_OK;
+	if (*old && *old != id)
+		return MC_ERR_EXISTS;
+	*old = id;
+	return MC_OK;
+}
+
+enum mc_err remember_known(struct mc_store *s, enum entity e, int64_t old, int64_t id)
+{
+	enum mc_err err = remember(s, e, old);
+
+	return err == MC_OK && id && !s->before.len ? MC_ERR_NOTFOUND : err;
+}
+
+enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, enum entity e, int64_t id,
+		      const char *action)
+{
+	if (err == MC_OK)
+		err = audit(s, e, id,
+			    action	    ? action
+			    : s->before.len ? "update"
+					    : "create",
+			    &s->before);
+	mc_buf_reset(&s->before);
+	return tx_end(s, err, owned);
+}
+
+enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
+			   void (*bind)(sqlite3_stmt *st, const void *rec), const void *rec,
+			   enum entity e, const char *action, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	if (!(st = stmt(s, sid))) {
+		err = prep_err(s);
+	} else {
+		bind(st, rec);
+		if ((err = exec_stmt(st)) == MC_OK)
+			rowid = sqlite3_last_insert_rowid(s->db);
+	}
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, e, rowid, action);
+}
+
+enum mc_err find_old(sqlite3_stmt *st, int64_t *old)
+{
+	enum mc_err err = query_id(st, old);
+
+	if (err == MC_ERR_NOTFOUND) {
+		*old = 0;
+		return MC_OK;
+	}
+	return err;
+}
+
+enum mc_err finish_upsert(struct mc_store *s, sqlite3_stmt *st, int64_t old, int64_t *id,
+			  bool *created)
+{
+	enum mc_err err = exec_stmt(st);
+
+	if (err != MC_OK)
+		return err;
+	if (id)
+		*id = old ? old : sqlite3_last_insert_rowid(s->db);
+	if (created)
+		*created = old == 0;
+	return MC_OK;
+}
+
+enum mc_err retire(struct mc_store *s, enum stmt_id sid, enum entity e, int64_t id)
+{
+	char today[MC_DATE_LEN + 1];
+	sqlite3_stmt *st;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	if ((err = remember(s, e, id)) == MC_OK && !s->before.len)
+		err = MC_ERR_NOTFOUND;
+	if (err == MC_OK && !(st = stmt(s, sid)))
+		err = prep_err(s);
+	if (err == MC_OK) {
+		mc_date_today(today);
+		sqlite3_bind_int64(st, 1, id);
+		bind_text(st, 2, today);
+		err = exec_stmt(st);
+		if (err == MC_OK && sqlite3_changes(s->db) == 0)
+			err = MC_ERR_GONE;
+	}
+	return end_write(s, err, owned, e, id, "retire");
+}
+
+enum mc_err audit_row(sqlite3_stmt *st, const struct visit *v)
+{
+	struct mc_audit a = {
+	    .id = sqlite3_column_int64(st, 0),
+	    .at = col_text(st, 1),
+	    .actor_id = sqlite3_column_int64(st, 2),
+	    .actor = col_text(st, 3),
+	    .entity = col_text(st, 4),
+	    .entity_id = sqlite3_column_int64(st, 5),
+	    .action = col_text(st, 6),
+	    .before = col_text(st, 7),
+	    .after = col_text(st, 8),
+	    .prev_hash = col_text(st, 9),
+	    .hash = col_text(st, 10),
+	};
+	return v->fn.audit(v->ctx, &a);
+}
+
+enum mc_err mc_store_audit_each(struct mc_store *s, int64_t after_id, const char *entity,
+				int64_t entity_id, mc_store_audit_fn fn, void *ctx)
+{
+	struct visit v = {.fn.audit = fn, .ctx = ctx};
+	sqlite3_stmt *st;
+
+	PREPARE(s, ST_AUDIT_EACH, st);
+	sqlite3_bind_int64(st, 1, after_id);
+	bind_text(st, 2, entity);
+	sqlite3_bind_int64(st, 3, entity_id);
+	return walk(st, audit_row, &v, false);
+}
+
+enum mc_err mc_store_audit_count(struct mc_store *s, long long *n)
+{
+	return scalar(s, ST_AUDIT_COUNT, n);
+}
