@@ -44,7 +44,7 @@ static enum mc_err ann_write(struct mc_store *s, const struct mc_announcement *a
 	bind_text(st, 6, today);
 	if (old)
 		sqlite3_bind_int64(st, 7, old);
-	return finish_upsert(s, st, old, id, created);
+	return finish_upsert(st, old, id, created);
 }
 
 enum mc_err mc_store_announcement_get(struct mc_store *s, int64_t id, mc_store_announcement_fn fn,

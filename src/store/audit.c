@@ -220,8 +220,7 @@ enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
 		err = prep_err(s);
 	} else {
 		bind(st, rec);
-		if ((err = exec_stmt(st)) == MC_OK)
-			rowid = sqlite3_last_insert_rowid(s->db);
+		err = query_id(st, &rowid);
 	}
 	if (id)
 		*id = rowid;
@@ -239,15 +238,15 @@ enum mc_err find_old(sqlite3_stmt *st, int64_t *old)
 	return err;
 }
 
-enum mc_err finish_upsert(struct mc_store *s, sqlite3_stmt *st, int64_t old, int64_t *id,
-			  bool *created)
+enum mc_err finish_upsert(sqlite3_stmt *st, int64_t old, int64_t *id, bool *created)
 {
-	enum mc_err err = exec_stmt(st);
+	int64_t rowid = old;
+	enum mc_err err = old ? exec_stmt(st) : query_id(st, &rowid);
 
 	if (err != MC_OK)
 		return err;
 	if (id)
-		*id = old ? old : sqlite3_last_insert_rowid(s->db);
+		*id = rowid;
 	if (created)
 		*created = old == 0;
 	return MC_OK;

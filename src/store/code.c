@@ -55,10 +55,9 @@ enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t t
 		bind_text(st, 1, token);
 		bind_text(st, 2, kind);
 		sqlite3_bind_int64(st, 3, target_id);
-		if ((err = exec_stmt(st)) != MC_ERR_EXISTS)
+		if ((err = query_id(st, &rowid)) != MC_ERR_EXISTS)
 			break;
 	}
-	rowid = sqlite3_last_insert_rowid(s->db);
 out:
 	return end_write(s, err, owned, E_CODE, rowid, "create");
 }

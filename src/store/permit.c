@@ -77,7 +77,7 @@ static enum mc_err permit_write(struct mc_store *s, const struct mc_permit *p, i
 	bind_text(st, 17, today);
 	if (old)
 		sqlite3_bind_int64(st, 18, old);
-	return finish_upsert(s, st, old, id, created);
+	return finish_upsert(st, old, id, created);
 }
 
 enum mc_err mc_store_permit_get(struct mc_store *s, int64_t id, mc_store_permit_fn fn, void *ctx)
@@ -120,7 +120,7 @@ static enum mc_err insp_write(struct mc_store *s, const struct mc_inspection *i,
 	bind_text(st, 5, i->note);
 	if (old)
 		sqlite3_bind_int64(st, 6, old);
-	return finish_upsert(s, st, old, id, created);
+	return finish_upsert(st, old, id, created);
 }
 
 static enum mc_err insp_row(sqlite3_stmt *st, const struct visit *v)

@@ -215,9 +215,9 @@ enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
 			   enum entity e, const char *action, int64_t *id);
 /* Looks a record's id up by its natural key; *old is 0 when there is none. */
 enum mc_err find_old(sqlite3_stmt *st, int64_t *old);
-/* Finishes an upsert: steps the bound statement and reports id and created. */
-enum mc_err finish_upsert(struct mc_store *s, sqlite3_stmt *st, int64_t old, int64_t *id,
-			  bool *created);
+/* Finishes an upsert: steps the bound statement (an update of record old, or an insert that
+ * returns the new id) and reports id and created (either may be NULL). */
+enum mc_err finish_upsert(sqlite3_stmt *st, int64_t old, int64_t *id, bool *created);
 /* The audited retire of a procedure or announcement (sid sets retired_at to ?2 for id ?1):
  * MC_ERR_NOTFOUND without the record, MC_ERR_GONE when it is retired already. */
 enum mc_err retire(struct mc_store *s, enum stmt_id sid, enum entity e, int64_t id);

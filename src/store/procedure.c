@@ -103,7 +103,7 @@ static enum mc_err proc_write(struct mc_store *s, const struct mc_procedure *p,
 	bind_procedure(st, p, today, fold.data ? fold.data : "");
 	if (old)
 		sqlite3_bind_int64(st, 19, old);
-	if ((err = finish_upsert(s, st, old, &rowid, created)) != MC_OK)
+	if ((err = finish_upsert(st, old, &rowid, created)) != MC_OK)
 		goto out;
 	if ((err = put_documents(s, rowid, docs, ndocs)) != MC_OK)
 		goto out;

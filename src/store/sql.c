@@ -55,8 +55,9 @@ const char *const stmt_sql[ST_COUNT_] = {
     [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_AUDIT_HEAD] = "SELECT coalesce(max(id), 0) FROM audit",
     [ST_WARD_ID] = "SELECT id FROM ward WHERE slug = ?1",
-    [ST_WARD_INSERT] = "INSERT INTO ward (slug, name, address, phone, hours, intro, "
-		       "merged_into, sample, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+    [ST_WARD_INSERT] =
+	"INSERT INTO ward (slug, name, address, phone, hours, intro, "
+	"merged_into, sample, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) RETURNING id",
     [ST_WARD_UPDATE] = "UPDATE ward SET slug = ?1, name = ?2, address = ?3, phone = ?4, "
 		       "hours = ?5, intro = ?6, merged_into = ?7, sample = ?8, updated_at = ?9 "
 		       "WHERE id = ?10",
@@ -66,7 +67,7 @@ const char *const stmt_sql[ST_COUNT_] = {
     [ST_WARD_COUNT] = "SELECT count(*) FROM ward WHERE merged_into IS NULL",
     [ST_ANN_ID] = "SELECT id FROM announcement WHERE ward_id = ?1 AND title = ?2",
     [ST_ANN_INSERT] = "INSERT INTO announcement (ward_id, title, body, published_on, "
-		      "expires_on, updated_at) VALUES (?1,?2,?3,?4,?5,?6)",
+		      "expires_on, updated_at) VALUES (?1,?2,?3,?4,?5,?6) RETURNING id",
     [ST_ANN_UPDATE] = "UPDATE announcement SET ward_id = ?1, title = ?2, body = ?3, "
 		      "published_on = ?4, expires_on = ?5, updated_at = ?6 WHERE id = ?7",
     [ST_ANN_GET] = "SELECT " ANN_COLS " FROM announcement WHERE id = ?1",
@@ -75,10 +76,11 @@ const char *const stmt_sql[ST_COUNT_] = {
 		       "AND retired_at IS NULL "
 		       "ORDER BY published_on DESC, id DESC",
     [ST_PROC_ID] = "SELECT id FROM procedure WHERE ward_id = ?1 AND tthc_code = ?2",
-    [ST_PROC_INSERT] = "INSERT INTO procedure (ward_id, tthc_code, title, field, level, steps, "
-		       "ways, place, who, conditions, duration, fees, office, result, "
-		       "legal_basis, online_url, updated_at, title_fold) VALUES "
-		       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+    [ST_PROC_INSERT] =
+	"INSERT INTO procedure (ward_id, tthc_code, title, field, level, steps, "
+	"ways, place, who, conditions, duration, fees, office, result, "
+	"legal_basis, online_url, updated_at, title_fold) VALUES "
+	"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18) RETURNING id",
     [ST_PROC_UPDATE] = "UPDATE procedure SET ward_id = ?1, tthc_code = ?2, title = ?3, "
 		       "field = ?4, level = ?5, steps = ?6, ways = ?7, place = ?8, who = ?9, "
 		       "conditions = ?10, duration = ?11, fees = ?12, office = ?13, "
@@ -98,10 +100,11 @@ const char *const stmt_sql[ST_COUNT_] = {
     [ST_DOC_EACH] = "SELECT kind, name, originals, copies FROM procedure_document "
 		    "WHERE procedure_id = ?1 ORDER BY pos",
     [ST_PERMIT_ID] = "SELECT id FROM permit WHERE number = ?1",
-    [ST_PERMIT_INSERT] = "INSERT INTO permit (ward_id, number, kind, address, owner_name, "
-			 "scope, floors, area_m2, height_m, contractor, office, issued_on, "
-			 "starts_on, ends_on, status, status_reason, updated_at) VALUES "
-			 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+    [ST_PERMIT_INSERT] =
+	"INSERT INTO permit (ward_id, number, kind, address, owner_name, "
+	"scope, floors, area_m2, height_m, contractor, office, issued_on, "
+	"starts_on, ends_on, status, status_reason, updated_at) VALUES "
+	"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) RETURNING id",
     [ST_PERMIT_UPDATE] = "UPDATE permit SET ward_id = ?1, number = ?2, kind = ?3, "
 			 "address = ?4, owner_name = ?5, scope = ?6, floors = ?7, "
 			 "area_m2 = ?8, height_m = ?9, contractor = ?10, office = ?11, "
@@ -113,13 +116,13 @@ const char *const stmt_sql[ST_COUNT_] = {
     [ST_INSP_ID] = "SELECT id FROM inspection WHERE permit_id = ?1 AND on_date = ?2 "
 		   "AND inspector = ?3",
     [ST_INSP_INSERT] = "INSERT INTO inspection (permit_id, on_date, inspector, result, note) "
-		       "VALUES (?1,?2,?3,?4,?5)",
+		       "VALUES (?1,?2,?3,?4,?5) RETURNING id",
     [ST_INSP_UPDATE] = "UPDATE inspection SET result = ?4, note = ?5 WHERE id = ?6 "
 		       "AND permit_id = ?1 AND on_date = ?2 AND inspector = ?3",
     [ST_INSP_EACH] = "SELECT id, permit_id, on_date, inspector, result, note FROM inspection "
 		     "WHERE permit_id = ?1 ORDER BY on_date, id",
     [ST_CODE_INSERT] = "INSERT INTO code (token, target_kind, target_id, created_at) "
-		       "VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+		       "VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id",
     [ST_CODE_GET] = CODE_SELECT "WHERE c.token = ?1",
     [ST_CODE_FOR_TARGET] = CODE_SELECT "WHERE c.target_kind = ?1 AND c.target_id = ?2 "
 				       "AND c.revoked_at IS NULL ORDER BY c.id DESC LIMIT 1",
@@ -146,7 +149,7 @@ const char *const stmt_sql[ST_COUNT_] = {
 		      "(entity = ?2 AND entity_id = ?3)) ORDER BY id",
     [ST_AUDIT_COUNT] = "SELECT count(*) FROM audit",
     [ST_USER_INSERT] = "INSERT INTO user (name, role, ward_id, pw_hash, created_at) VALUES "
-		       "(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+		       "(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM user WHERE name = ?1",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM user WHERE id = ?1",
     [ST_USER_EACH] = "SELECT " USER_COLS " FROM user ORDER BY name",
@@ -178,14 +181,14 @@ const char *const stmt_sql[ST_COUNT_] = {
 		      "NULL",
     [ST_FILE_INSERT] = "INSERT INTO file (permit_id, sha256, mime, size, name, public, "
 		       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-		       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+		       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id",
     [ST_FILE_EACH] = "SELECT " FILE_COLS " FROM file WHERE permit_id = ?1 AND (?2 = 0 OR "
 		     "public = 1) ORDER BY id",
     [ST_FILE_BY_HASH] = "SELECT " FILE_COLS " FROM file WHERE sha256 = ?1 AND (?2 = 0 OR "
 			"public = 1) ORDER BY public DESC, id LIMIT 1",
     [ST_REPORT_INSERT] = "INSERT INTO report (ref, permit_id, category, description, contact, "
 			 "photo_sha256, photo_mime, client_key, created_at) VALUES (?1, ?2, ?3, "
-			 "?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+			 "?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id",
     [ST_REPORT_COUNT] = "SELECT count(*) FROM report WHERE client_key = ?1 AND created_at >= ?2",
     [ST_REPORT_EACH] = "SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
 		       "WHERE ?1 = 0 OR p.ward_id = ?1 ORDER BY r.reviewed_at IS NOT NULL, "

@@ -56,11 +56,7 @@ static enum mc_err ward_write(struct mc_store *s, const struct mc_ward *w, int64
 	bind_text(st, 9, today);
 	if (old)
 		sqlite3_bind_int64(st, 10, old);
-	if ((err = exec_stmt(st)) != MC_OK)
-		return err;
-	if (id)
-		*id = old ? old : sqlite3_last_insert_rowid(s->db);
-	return MC_OK;
+	return finish_upsert(st, old, id, NULL);
 }
 
 enum mc_err mc_store_ward_by_slug(struct mc_store *s, const char *slug, mc_store_ward_fn fn,
