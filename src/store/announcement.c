@@ -3,11 +3,11 @@
 
 #include "motcham/base/date.h"
 
-static enum mc_err ann_row(sqlite3_stmt *st, const struct visit *v)
+static enum mc_err ann_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_announcement a = {
-	    .id = sqlite3_column_int64(st, 0),
-	    .ward_id = sqlite3_column_int64(st, 1),
+	    .id = db_col_int64(st, 0),
+	    .ward_id = db_col_int64(st, 1),
 	    .title = col_text(st, 2),
 	    .body = col_text(st, 3),
 	    .published_on = col_text(st, 4),
@@ -22,28 +22,28 @@ static enum mc_err ann_write(struct mc_store *s, const struct mc_announcement *a
 			     bool *created)
 {
 	char today[MC_DATE_LEN + 1];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t old;
 	enum mc_err err;
 
 	if (!a->title || !a->body || !a->published_on)
 		return MC_ERR_INVALID;
 	PREPARE(s, ST_ANN_ID, st);
-	sqlite3_bind_int64(st, 1, a->ward_id);
+	db_bind_int64(st, 1, a->ward_id);
 	bind_text(st, 2, a->title);
 	if ((err = find_old(st, &old)) != MC_OK || (err = by_id(&old, a->id)) != MC_OK ||
 	    (err = remember_known(s, E_ANN, old, a->id)) != MC_OK)
 		return err;
 	PREPARE(s, old ? ST_ANN_UPDATE : ST_ANN_INSERT, st);
 	mc_date_today(today);
-	sqlite3_bind_int64(st, 1, a->ward_id);
+	db_bind_int64(st, 1, a->ward_id);
 	bind_text(st, 2, a->title);
 	bind_text(st, 3, a->body);
 	bind_text(st, 4, a->published_on);
 	bind_text(st, 5, a->expires_on);
 	bind_text(st, 6, today);
 	if (old)
-		sqlite3_bind_int64(st, 7, old);
+		db_bind_int64(st, 7, old);
 	return finish_upsert(st, old, id, created);
 }
 
@@ -60,10 +60,10 @@ enum mc_err mc_store_announcement_each_current(struct mc_store *s, int64_t ward_
 					       void *ctx)
 {
 	struct visit v = {.fn.ann = fn, .ctx = ctx};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_ANN_CURRENT, st);
-	sqlite3_bind_int64(st, 1, ward_id);
+	db_bind_int64(st, 1, ward_id);
 	bind_text(st, 2, today);
 	return walk(st, ann_row, &v, false);
 }

@@ -15,6 +15,13 @@ static const char *const entity_name[E_COUNT_] = {
     "ward", "announcement", "procedure", "permit", "inspection", "code", "user", "file", "report",
 };
 
+/* How each record is written down in its entries (JSON). */
+static const enum stmt_id snap_stmt[E_COUNT_] = {
+    [E_WARD] = ST_SNAP_WARD,	 [E_ANN] = ST_SNAP_ANN,	  [E_PROC] = ST_SNAP_PROC,
+    [E_PERMIT] = ST_SNAP_PERMIT, [E_INSP] = ST_SNAP_INSP, [E_CODE] = ST_SNAP_CODE,
+    [E_USER] = ST_SNAP_USER,	 [E_FILE] = ST_SNAP_FILE, [E_REPORT] = ST_SNAP_REPORT,
+};
+
 enum mc_err mc_store_set_actor(struct mc_store *s, int64_t user_id, const char *label)
 {
 	s->actor_id = user_id;
@@ -24,7 +31,7 @@ enum mc_err mc_store_set_actor(struct mc_store *s, int64_t user_id, const char *
 
 enum mc_err tx_begin(struct mc_store *s, bool *owned)
 {
-	*owned = sqlite3_get_autocommit(s->db) != 0;
+	*owned = !db_in_tx(s->db);
 	return *owned ? mc_store_begin(s) : MC_OK;
 }
 
@@ -42,21 +49,17 @@ enum mc_err tx_end(struct mc_store *s, enum mc_err err, bool owned)
 /* Appends the record's current JSON form to out; leaves out empty when it is gone. */
 static enum mc_err snap(struct mc_store *s, enum entity e, int64_t id, struct mc_buf *out)
 {
-	sqlite3_stmt *st;
-	enum mc_err err = MC_OK;
-	int rc;
+	struct db_stmt *st;
+	const char *json;
+	bool row;
+	enum mc_err err;
 
 	mc_buf_reset(out);
-	if (!s->snap[e] && sqlite3_prepare_v3(s->db, snap_sql[e], -1, SQLITE_PREPARE_PERSISTENT,
-					      &s->snap[e], NULL) != SQLITE_OK)
-		return prep_err(s);
-	st = s->snap[e];
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-		err = mc_buf_puts(out, (const char *)sqlite3_column_text(st, 0));
-	else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		err = map_rc(rc);
+	PREPARE(s, snap_stmt[e], st);
+	db_bind_int64(st, 1, id);
+	err = db_step(st, &row);
+	if (err == MC_OK && row && (json = db_col_text(st, 0)))
+		err = mc_buf_puts(out, json);
 	done(st);
 	return err;
 }
@@ -95,24 +98,22 @@ static enum mc_err audit_insert(struct mc_store *s, struct mc_audit *a)
 {
 	char hash[MC_AUTH_SHA256_LEN + 1];
 	struct mc_buf canon;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	enum mc_err err;
 
 	mc_buf_init(&canon);
 	if ((err = mc_store_audit_canonical(a, &canon)) != MC_OK)
 		goto out;
 	mc_auth_sha256_hex(canon.data, canon.len, hash);
-	if (!(st = stmt(s, ST_AUDIT_INSERT))) {
-		err = prep_err(s);
+	if ((err = stmt(s, ST_AUDIT_INSERT, &st)) != MC_OK)
 		goto out;
-	}
-	sqlite3_bind_int64(st, 1, a->id);
+	db_bind_int64(st, 1, a->id);
 	bind_text(st, 2, a->at);
 	if (a->actor_id)
-		sqlite3_bind_int64(st, 3, a->actor_id);
+		db_bind_int64(st, 3, a->actor_id);
 	bind_text(st, 4, a->actor);
 	bind_text(st, 5, a->entity);
-	sqlite3_bind_int64(st, 6, a->entity_id);
+	db_bind_int64(st, 6, a->entity_id);
 	bind_text(st, 7, a->action);
 	bind_text(st, 8, a->before);
 	bind_text(st, 9, a->after);
@@ -130,21 +131,18 @@ enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *act
 	char at[21], prev[MC_AUTH_SHA256_LEN + 1];
 	struct mc_audit a = {0};
 	struct mc_buf after;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t last = 0;
-	enum mc_err err = MC_OK;
-	int rc;
+	bool row;
+	enum mc_err err;
 
 	mc_buf_init(&after);
 	memset(prev, '0', MC_AUTH_SHA256_LEN);
 	prev[MC_AUTH_SHA256_LEN] = '\0';
-	if (!(st = stmt(s, ST_AUDIT_LAST)))
-		return prep_err(s);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		last = sqlite3_column_int64(st, 0);
-		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(st, 1));
-	} else if (rc != SQLITE_DONE) {
-		err = map_rc(rc);
+	PREPARE(s, ST_AUDIT_LAST, st);
+	if ((err = db_step(st, &row)) == MC_OK && row) {
+		last = db_col_int64(st, 0);
+		snprintf(prev, sizeof(prev), "%s", db_col_text(st, 1));
 	}
 	done(st);
 	if (err == MC_OK)
@@ -205,10 +203,10 @@ enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, enum enti
 }
 
 enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
-			   void (*bind)(sqlite3_stmt *st, const void *rec), const void *rec,
+			   void (*bind)(struct db_stmt *st, const void *rec), const void *rec,
 			   enum entity e, const char *action, int64_t *id)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t rowid = 0;
 	bool owned;
 	enum mc_err err;
@@ -216,9 +214,7 @@ enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
 	if ((err = tx_begin(s, &owned)) != MC_OK)
 		return err;
 	mc_buf_reset(&s->before);
-	if (!(st = stmt(s, sid))) {
-		err = prep_err(s);
-	} else {
+	if ((err = stmt(s, sid, &st)) == MC_OK) {
 		bind(st, rec);
 		err = query_id(st, &rowid);
 	}
@@ -227,7 +223,7 @@ enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
 	return end_write(s, err, owned, e, rowid, action);
 }
 
-enum mc_err find_old(sqlite3_stmt *st, int64_t *old)
+enum mc_err find_old(struct db_stmt *st, int64_t *old)
 {
 	enum mc_err err = query_id(st, old);
 
@@ -238,7 +234,7 @@ enum mc_err find_old(sqlite3_stmt *st, int64_t *old)
 	return err;
 }
 
-enum mc_err finish_upsert(sqlite3_stmt *st, int64_t old, int64_t *id, bool *created)
+enum mc_err finish_upsert(struct db_stmt *st, int64_t old, int64_t *id, bool *created)
 {
 	int64_t rowid = old;
 	enum mc_err err = old ? exec_stmt(st) : query_id(st, &rowid);
@@ -255,7 +251,7 @@ enum mc_err finish_upsert(sqlite3_stmt *st, int64_t old, int64_t *id, bool *crea
 enum mc_err retire(struct mc_store *s, enum stmt_id sid, enum entity e, int64_t id)
 {
 	char today[MC_DATE_LEN + 1];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool owned;
 	enum mc_err err;
 
@@ -263,28 +259,28 @@ enum mc_err retire(struct mc_store *s, enum stmt_id sid, enum entity e, int64_t 
 		return err;
 	if ((err = remember(s, e, id)) == MC_OK && !s->before.len)
 		err = MC_ERR_NOTFOUND;
-	if (err == MC_OK && !(st = stmt(s, sid)))
-		err = prep_err(s);
+	if (err == MC_OK)
+		err = stmt(s, sid, &st);
 	if (err == MC_OK) {
 		mc_date_today(today);
-		sqlite3_bind_int64(st, 1, id);
+		db_bind_int64(st, 1, id);
 		bind_text(st, 2, today);
 		err = exec_stmt(st);
-		if (err == MC_OK && sqlite3_changes(s->db) == 0)
+		if (err == MC_OK && db_changes(s->db) == 0)
 			err = MC_ERR_GONE;
 	}
 	return end_write(s, err, owned, e, id, "retire");
 }
 
-enum mc_err audit_row(sqlite3_stmt *st, const struct visit *v)
+enum mc_err audit_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_audit a = {
-	    .id = sqlite3_column_int64(st, 0),
+	    .id = db_col_int64(st, 0),
 	    .at = col_text(st, 1),
-	    .actor_id = sqlite3_column_int64(st, 2),
+	    .actor_id = db_col_int64(st, 2),
 	    .actor = col_text(st, 3),
 	    .entity = col_text(st, 4),
-	    .entity_id = sqlite3_column_int64(st, 5),
+	    .entity_id = db_col_int64(st, 5),
 	    .action = col_text(st, 6),
 	    .before = col_text(st, 7),
 	    .after = col_text(st, 8),
@@ -298,12 +294,12 @@ enum mc_err mc_store_audit_each(struct mc_store *s, int64_t after_id, const char
 				int64_t entity_id, mc_store_audit_fn fn, void *ctx)
 {
 	struct visit v = {.fn.audit = fn, .ctx = ctx};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_AUDIT_EACH, st);
-	sqlite3_bind_int64(st, 1, after_id);
+	db_bind_int64(st, 1, after_id);
 	bind_text(st, 2, entity);
-	sqlite3_bind_int64(st, 3, entity_id);
+	db_bind_int64(st, 3, entity_id);
 	return walk(st, audit_row, &v, false);
 }
 

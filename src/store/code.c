@@ -3,31 +3,31 @@
 
 #include <stdio.h>
 
-static enum mc_err code_row(sqlite3_stmt *st, const struct visit *v)
+static enum mc_err code_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_code c = {
-	    .id = sqlite3_column_int64(st, 0),
+	    .id = db_col_int64(st, 0),
 	    .token = col_text(st, 1),
 	    .target_kind = col_text(st, 2),
-	    .target_id = sqlite3_column_int64(st, 3),
+	    .target_id = db_col_int64(st, 3),
 	    .created_at = col_text(st, 4),
 	    .revoked_at = col_text(st, 5),
 	    .replaced_by = col_text(st, 6),
 	    .title = col_text(st, 7),
-	    .ward_id = sqlite3_column_int64(st, 8),
+	    .ward_id = db_col_int64(st, 8),
 	};
 	return v->fn.code(v->ctx, &c);
 }
 
 static enum mc_err target_exists(struct mc_store *s, const char *kind, int64_t target_id)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t id = 0;
 	enum mc_err err;
 
 	PREPARE(s, ST_TARGET_EXISTS, st);
 	bind_text(st, 1, kind);
-	sqlite3_bind_int64(st, 2, target_id);
+	db_bind_int64(st, 2, target_id);
 	err = query_id(st, &id);
 	return err == MC_OK && id == 0 ? MC_ERR_NOTFOUND : err;
 }
@@ -35,7 +35,7 @@ static enum mc_err target_exists(struct mc_store *s, const char *kind, int64_t t
 enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t target_id,
 				 char token[MC_TOKEN_LEN + 1])
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t rowid = 0;
 	bool owned;
 	enum mc_err err;
@@ -45,16 +45,14 @@ enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t t
 	mc_buf_reset(&s->before);
 	if ((err = target_exists(s, kind, target_id)) != MC_OK)
 		goto out;
-	if (!(st = stmt(s, ST_CODE_INSERT))) {
-		err = prep_err(s);
+	if ((err = stmt(s, ST_CODE_INSERT, &st)) != MC_OK)
 		goto out;
-	}
 	/* 40 random bits make a collision rare; a few retries make it harmless. */
 	for (int tries = 0; tries < 8; tries++) {
 		mc_token_make(token);
 		bind_text(st, 1, token);
 		bind_text(st, 2, kind);
-		sqlite3_bind_int64(st, 3, target_id);
+		db_bind_int64(st, 3, target_id);
 		if ((err = query_id(st, &rowid)) != MC_ERR_EXISTS)
 			break;
 	}
@@ -101,11 +99,11 @@ enum mc_err mc_store_code_for_target(struct mc_store *s, const char *kind, int64
 				     mc_store_code_fn fn, void *ctx)
 {
 	struct visit v = {.fn.code = fn, .ctx = ctx};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_CODE_FOR_TARGET, st);
 	bind_text(st, 1, kind);
-	sqlite3_bind_int64(st, 2, target_id);
+	db_bind_int64(st, 2, target_id);
 	return walk(st, code_row, &v, true);
 }
 
@@ -134,7 +132,7 @@ static enum mc_err revoke_write(struct mc_store *s, const char *token, const cha
 				int64_t *id)
 {
 	struct code_state old = {0}, repl = {0};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	enum mc_err err;
 
 	if ((err = mc_store_code_get(s, token, read_state, &old)) != MC_OK)
@@ -150,9 +148,9 @@ static enum mc_err revoke_write(struct mc_store *s, const char *token, const cha
 	if ((err = remember(s, E_CODE, old.id)) != MC_OK)
 		return err;
 	PREPARE(s, ST_CODE_REVOKE, st);
-	sqlite3_bind_int64(st, 1, old.id);
+	db_bind_int64(st, 1, old.id);
 	if (replacement)
-		sqlite3_bind_int64(st, 2, repl.id);
+		db_bind_int64(st, 2, repl.id);
 	*id = old.id;
 	return exec_stmt(st);
 }

@@ -1,31 +1,31 @@
 /* Files attached to permits. */
 #include "private.h"
 
-static enum mc_err file_row(sqlite3_stmt *st, const struct visit *v)
+static enum mc_err file_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_file f = {
-	    .id = sqlite3_column_int64(st, 0),
-	    .permit_id = sqlite3_column_int64(st, 1),
+	    .id = db_col_int64(st, 0),
+	    .permit_id = db_col_int64(st, 1),
 	    .sha256 = col_text(st, 2),
 	    .mime = col_text(st, 3),
-	    .size = sqlite3_column_int64(st, 4),
+	    .size = db_col_int64(st, 4),
 	    .name = col_text(st, 5),
-	    .public = sqlite3_column_int(st, 6) != 0,
+	    .public = db_col_int(st, 6) != 0,
 	    .created_at = col_text(st, 7),
 	};
 	return v->fn.file(v->ctx, &f);
 }
 
-static void bind_file(sqlite3_stmt *st, const void *rec)
+static void bind_file(struct db_stmt *st, const void *rec)
 {
 	const struct mc_file *f = rec;
 
-	sqlite3_bind_int64(st, 1, f->permit_id);
+	db_bind_int64(st, 1, f->permit_id);
 	bind_text(st, 2, f->sha256);
 	bind_text(st, 3, f->mime);
-	sqlite3_bind_int64(st, 4, f->size);
+	db_bind_int64(st, 4, f->size);
 	bind_text(st, 5, f->name);
-	sqlite3_bind_int(st, 6, f->public ? 1 : 0);
+	db_bind_int64(st, 6, f->public ? 1 : 0);
 }
 
 enum mc_err mc_store_file_add(struct mc_store *s, const struct mc_file *f, int64_t *id)
@@ -39,11 +39,11 @@ enum mc_err mc_store_file_each(struct mc_store *s, int64_t permit_id, bool publi
 			       mc_store_file_fn fn, void *ctx)
 {
 	struct visit v = {.fn.file = fn, .ctx = ctx};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_FILE_EACH, st);
-	sqlite3_bind_int64(st, 1, permit_id);
-	sqlite3_bind_int(st, 2, public_only ? 1 : 0);
+	db_bind_int64(st, 1, permit_id);
+	db_bind_int64(st, 2, public_only ? 1 : 0);
 	return walk(st, file_row, &v, false);
 }
 
@@ -51,10 +51,10 @@ enum mc_err mc_store_file_by_hash(struct mc_store *s, const char *sha256, bool p
 				  mc_store_file_fn fn, void *ctx)
 {
 	struct visit v = {.fn.file = fn, .ctx = ctx};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_FILE_BY_HASH, st);
 	bind_text(st, 1, sha256);
-	sqlite3_bind_int(st, 2, public_only ? 1 : 0);
+	db_bind_int64(st, 2, public_only ? 1 : 0);
 	return walk(st, file_row, &v, true);
 }

@@ -10,14 +10,14 @@ static enum mc_err move_rows(struct mc_store *s, enum stmt_id sel, enum stmt_id 
 {
 	int64_t *ids = NULL, *grown;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st;
-	enum mc_err err = MC_OK;
-	int rc;
+	struct db_stmt *st;
+	enum mc_err err;
+	bool row;
 
 	PREPARE(s, sel, st);
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, into);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, from);
+	db_bind_int64(st, 2, into);
+	while ((err = db_step(st, &row)) == MC_OK && row) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			if (!(grown = realloc(ids, cap * sizeof(*ids)))) {
@@ -26,20 +26,16 @@ static enum mc_err move_rows(struct mc_store *s, enum stmt_id sel, enum stmt_id 
 			}
 			ids = grown;
 		}
-		ids[n++] = sqlite3_column_int64(st, 0);
+		ids[n++] = db_col_int64(st, 0);
 	}
-	if (err == MC_OK && rc != SQLITE_DONE)
-		err = map_rc(rc);
 	done(st);
 	for (size_t i = 0; err == MC_OK && i < n; i++) {
 		if ((err = remember(s, e, ids[i])) != MC_OK)
 			break;
-		if (!(st = stmt(s, upd))) {
-			err = prep_err(s);
+		if ((err = stmt(s, upd, &st)) != MC_OK)
 			break;
-		}
-		sqlite3_bind_int64(st, 1, ids[i]);
-		sqlite3_bind_int64(st, 2, into);
+		db_bind_int64(st, 1, ids[i]);
+		db_bind_int64(st, 2, into);
 		if ((err = exec_stmt(st)) == MC_OK)
 			err = audit(s, e, ids[i], "merge", &s->before);
 	}
@@ -67,7 +63,7 @@ static enum mc_err merge_write(struct mc_store *s, const char *from_slug, const 
 			       struct mc_merge_stats *ms)
 {
 	struct ward_state from = {0}, into = {0};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	enum mc_err err;
 
 	if ((err = mc_store_ward_by_slug(s, from_slug, read_ward_state, &from)) != MC_OK ||
@@ -89,8 +85,8 @@ static enum mc_err merge_write(struct mc_store *s, const char *from_slug, const 
 	if ((err = remember(s, E_WARD, from.id)) != MC_OK)
 		return err;
 	PREPARE(s, ST_WARD_MERGE, st);
-	sqlite3_bind_int64(st, 1, from.id);
-	sqlite3_bind_int64(st, 2, into.id);
+	db_bind_int64(st, 1, from.id);
+	db_bind_int64(st, 2, into.id);
 	if ((err = exec_stmt(st)) != MC_OK)
 		return err;
 	ms->from_id = from.id;

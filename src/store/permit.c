@@ -6,19 +6,19 @@
 #include "motcham/base/date.h"
 #include "motcham/domain/permit.h"
 
-enum mc_err permit_row(sqlite3_stmt *st, const struct visit *v)
+enum mc_err permit_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_permit p = {
-	    .id = sqlite3_column_int64(st, 0),
-	    .ward_id = sqlite3_column_int64(st, 1),
+	    .id = db_col_int64(st, 0),
+	    .ward_id = db_col_int64(st, 1),
 	    .number = col_text(st, 2),
 	    .kind = col_text(st, 3),
 	    .address = col_text(st, 4),
 	    .owner_name = col_text(st, 5),
 	    .scope = col_text(st, 6),
-	    .floors = sqlite3_column_int(st, 7),
-	    .area_m2 = sqlite3_column_double(st, 8),
-	    .height_m = sqlite3_column_double(st, 9),
+	    .floors = db_col_int(st, 7),
+	    .area_m2 = db_col_double(st, 8),
+	    .height_m = db_col_double(st, 9),
 	    .contractor = col_text(st, 10),
 	    .office = col_text(st, 11),
 	    .issued_on = col_text(st, 12),
@@ -33,7 +33,7 @@ enum mc_err permit_row(sqlite3_stmt *st, const struct visit *v)
 
 enum mc_err mc_store_permit_id(struct mc_store *s, const char *number, int64_t *id)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_PERMIT_ID, st);
 	bind_text(st, 1, number);
@@ -44,7 +44,7 @@ static enum mc_err permit_write(struct mc_store *s, const struct mc_permit *p, i
 				bool *created)
 {
 	char today[MC_DATE_LEN + 1];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t old = 0;
 	enum mc_err err;
 
@@ -58,15 +58,15 @@ static enum mc_err permit_write(struct mc_store *s, const struct mc_permit *p, i
 		return err;
 	PREPARE(s, old ? ST_PERMIT_UPDATE : ST_PERMIT_INSERT, st);
 	mc_date_today(today);
-	sqlite3_bind_int64(st, 1, p->ward_id);
+	db_bind_int64(st, 1, p->ward_id);
 	bind_text(st, 2, p->number);
 	bind_text(st, 3, p->kind);
 	bind_text(st, 4, p->address);
 	bind_text(st, 5, p->owner_name);
 	bind_text(st, 6, p->scope);
-	sqlite3_bind_int(st, 7, p->floors);
-	sqlite3_bind_double(st, 8, p->area_m2);
-	sqlite3_bind_double(st, 9, p->height_m);
+	db_bind_int64(st, 7, p->floors);
+	db_bind_double(st, 8, p->area_m2);
+	db_bind_double(st, 9, p->height_m);
 	bind_text(st, 10, p->contractor);
 	bind_text(st, 11, p->office);
 	bind_text(st, 12, p->issued_on);
@@ -76,7 +76,7 @@ static enum mc_err permit_write(struct mc_store *s, const struct mc_permit *p, i
 	bind_text(st, 16, p->status_reason);
 	bind_text(st, 17, today);
 	if (old)
-		sqlite3_bind_int64(st, 18, old);
+		db_bind_int64(st, 18, old);
 	return finish_upsert(st, old, id, created);
 }
 
@@ -98,14 +98,14 @@ enum mc_err mc_store_permit_each(struct mc_store *s, int64_t ward_id, mc_store_p
 static enum mc_err insp_write(struct mc_store *s, const struct mc_inspection *i, int64_t *id,
 			      bool *created)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t old;
 	enum mc_err err;
 
 	if (!i->on_date || !i->inspector)
 		return MC_ERR_INVALID;
 	PREPARE(s, ST_INSP_ID, st);
-	sqlite3_bind_int64(st, 1, i->permit_id);
+	db_bind_int64(st, 1, i->permit_id);
 	bind_text(st, 2, i->on_date);
 	bind_text(st, 3, i->inspector);
 	if ((err = find_old(st, &old)) != MC_OK)
@@ -113,21 +113,21 @@ static enum mc_err insp_write(struct mc_store *s, const struct mc_inspection *i,
 	if ((err = remember(s, E_INSP, old)) != MC_OK)
 		return err;
 	PREPARE(s, old ? ST_INSP_UPDATE : ST_INSP_INSERT, st);
-	sqlite3_bind_int64(st, 1, i->permit_id);
+	db_bind_int64(st, 1, i->permit_id);
 	bind_text(st, 2, i->on_date);
 	bind_text(st, 3, i->inspector);
 	bind_text(st, 4, i->result);
 	bind_text(st, 5, i->note);
 	if (old)
-		sqlite3_bind_int64(st, 6, old);
+		db_bind_int64(st, 6, old);
 	return finish_upsert(st, old, id, created);
 }
 
-static enum mc_err insp_row(sqlite3_stmt *st, const struct visit *v)
+static enum mc_err insp_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_inspection i = {
-	    .id = sqlite3_column_int64(st, 0),
-	    .permit_id = sqlite3_column_int64(st, 1),
+	    .id = db_col_int64(st, 0),
+	    .permit_id = db_col_int64(st, 1),
 	    .on_date = col_text(st, 2),
 	    .inspector = col_text(st, 3),
 	    .result = col_text(st, 4),
@@ -180,17 +180,16 @@ static enum mc_err status_write(struct mc_store *s, int64_t id, const char *stat
 				const char *reason)
 {
 	char today[MC_DATE_LEN + 1], from[32] = "";
-	sqlite3_stmt *st;
-	enum mc_err err = MC_OK;
-	int rc;
+	struct db_stmt *st;
+	enum mc_err err;
+	bool row;
 
 	PREPARE(s, ST_PERMIT_STATUS, st);
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, id);
+	if ((err = db_step(st, &row)) == MC_OK && row)
 		snprintf(from, sizeof(from), "%s", col_text(st, 0) ? col_text(st, 0) : "");
-	else
-		err = rc == SQLITE_DONE ? MC_ERR_NOTFOUND : map_rc(rc);
+	else if (err == MC_OK)
+		err = MC_ERR_NOTFOUND;
 	done(st);
 	if (err != MC_OK)
 		return err;
@@ -201,7 +200,7 @@ static enum mc_err status_write(struct mc_store *s, int64_t id, const char *stat
 		return err;
 	PREPARE(s, ST_PERMIT_SET_STATUS, st);
 	mc_date_today(today);
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	bind_text(st, 2, status);
 	bind_text(st, 3, mc_permit_needs_reason(status) ? reason : NULL);
 	bind_text(st, 4, today);

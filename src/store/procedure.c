@@ -6,11 +6,11 @@
 #include "motcham/base/date.h"
 #include "motcham/base/utf8.h"
 
-static enum mc_err proc_row(sqlite3_stmt *st, const struct visit *v)
+static enum mc_err proc_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_procedure p = {
-	    .id = sqlite3_column_int64(st, 0),
-	    .ward_id = sqlite3_column_int64(st, 1),
+	    .id = db_col_int64(st, 0),
+	    .ward_id = db_col_int64(st, 1),
 	    .tthc_code = col_text(st, 2),
 	    .title = col_text(st, 3),
 	    .field = col_text(st, 4),
@@ -32,7 +32,7 @@ static enum mc_err proc_row(sqlite3_stmt *st, const struct visit *v)
 	return v->fn.proc(v->ctx, &p);
 }
 
-static void bind_procedure(sqlite3_stmt *st, const struct mc_procedure *p, const char *today,
+static void bind_procedure(struct db_stmt *st, const struct mc_procedure *p, const char *today,
 			   const char *fold)
 {
 	const char *text[] = {p->tthc_code, p->title,  p->field,  p->level,	  p->steps,
@@ -40,7 +40,7 @@ static void bind_procedure(sqlite3_stmt *st, const struct mc_procedure *p, const
 			      p->fees,	    p->office, p->result, p->legal_basis, p->online_url,
 			      today,	    fold};
 
-	sqlite3_bind_int64(st, 1, p->ward_id);
+	db_bind_int64(st, 1, p->ward_id);
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
 		bind_text(st, (int)i + 2, text[i]);
 }
@@ -48,23 +48,23 @@ static void bind_procedure(sqlite3_stmt *st, const struct mc_procedure *p, const
 static enum mc_err put_documents(struct mc_store *s, int64_t proc_id,
 				 const struct mc_document *docs, size_t ndocs)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	enum mc_err err;
 
 	PREPARE(s, ST_DOC_DELETE, st);
-	sqlite3_bind_int64(st, 1, proc_id);
+	db_bind_int64(st, 1, proc_id);
 	if ((err = exec_stmt(st)) != MC_OK)
 		return err;
 	PREPARE(s, ST_DOC_INSERT, st);
 	for (size_t i = 0; i < ndocs; i++) {
 		if (!docs[i].name || docs[i].originals < 0 || docs[i].copies < 0)
 			return MC_ERR_INVALID;
-		sqlite3_bind_int64(st, 1, proc_id);
-		sqlite3_bind_int64(st, 2, (int64_t)i);
-		sqlite3_bind_int(st, 3, docs[i].kind == MC_DOC_FORM ? 1 : 0);
+		db_bind_int64(st, 1, proc_id);
+		db_bind_int64(st, 2, (int64_t)i);
+		db_bind_int64(st, 3, docs[i].kind == MC_DOC_FORM ? 1 : 0);
 		bind_text(st, 4, docs[i].name);
-		sqlite3_bind_int(st, 5, docs[i].originals);
-		sqlite3_bind_int(st, 6, docs[i].copies);
+		db_bind_int64(st, 5, docs[i].originals);
+		db_bind_int64(st, 6, docs[i].copies);
 		if ((err = exec_stmt(st)) != MC_OK)
 			return err;
 	}
@@ -77,7 +77,7 @@ static enum mc_err proc_write(struct mc_store *s, const struct mc_procedure *p,
 {
 	char today[MC_DATE_LEN + 1];
 	struct mc_buf fold;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t old, rowid;
 	enum mc_err err;
 
@@ -86,23 +86,19 @@ static enum mc_err proc_write(struct mc_store *s, const struct mc_procedure *p,
 	mc_buf_init(&fold);
 	if ((err = mc_utf8_fold(p->title, strlen(p->title), &fold)) != MC_OK)
 		goto out;
-	if (!(st = stmt(s, ST_PROC_ID))) {
-		err = prep_err(s);
+	if ((err = stmt(s, ST_PROC_ID, &st)) != MC_OK)
 		goto out;
-	}
-	sqlite3_bind_int64(st, 1, p->ward_id);
+	db_bind_int64(st, 1, p->ward_id);
 	bind_text(st, 2, p->tthc_code);
 	if ((err = find_old(st, &old)) != MC_OK || (err = by_id(&old, p->id)) != MC_OK ||
 	    (err = remember_known(s, E_PROC, old, p->id)) != MC_OK)
 		goto out;
-	if (!(st = stmt(s, old ? ST_PROC_UPDATE : ST_PROC_INSERT))) {
-		err = prep_err(s);
+	if ((err = stmt(s, old ? ST_PROC_UPDATE : ST_PROC_INSERT, &st)) != MC_OK)
 		goto out;
-	}
 	mc_date_today(today);
 	bind_procedure(st, p, today, fold.data ? fold.data : "");
 	if (old)
-		sqlite3_bind_int64(st, 19, old);
+		db_bind_int64(st, 19, old);
 	if ((err = finish_upsert(st, old, &rowid, created)) != MC_OK)
 		goto out;
 	if ((err = put_documents(s, rowid, docs, ndocs)) != MC_OK)
@@ -122,13 +118,13 @@ enum mc_err mc_store_procedure_get(struct mc_store *s, int64_t id, mc_store_proc
 	return walk_int(s, ST_PROC_GET, id, proc_row, &v, true);
 }
 
-static enum mc_err doc_row(sqlite3_stmt *st, const struct visit *v)
+static enum mc_err doc_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_document d = {
-	    .kind = sqlite3_column_int(st, 0) ? MC_DOC_FORM : MC_DOC_PAPER,
+	    .kind = db_col_int(st, 0) ? MC_DOC_FORM : MC_DOC_PAPER,
 	    .name = col_text(st, 1),
-	    .originals = sqlite3_column_int(st, 2),
-	    .copies = sqlite3_column_int(st, 3),
+	    .originals = db_col_int(st, 2),
+	    .copies = db_col_int(st, 3),
 	};
 	return v->fn.doc(v->ctx, &d);
 }
@@ -145,11 +141,11 @@ enum mc_err mc_store_procedure_each(struct mc_store *s, int64_t ward_id, mc_stor
 				    void *ctx)
 {
 	struct visit v = {.fn.proc = fn, .ctx = ctx};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_PROC_EACH, st);
-	sqlite3_bind_int64(st, 1, ward_id);
-	sqlite3_bind_int(st, 2, 0);
+	db_bind_int64(st, 1, ward_id);
+	db_bind_int64(st, 2, 0);
 	return walk(st, proc_row, &v, false);
 }
 
@@ -157,11 +153,11 @@ enum mc_err mc_store_procedure_each_all(struct mc_store *s, int64_t ward_id,
 					mc_store_procedure_fn fn, void *ctx)
 {
 	struct visit v = {.fn.proc = fn, .ctx = ctx};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_PROC_EACH, st);
-	sqlite3_bind_int64(st, 1, ward_id);
-	sqlite3_bind_int(st, 2, 1);
+	db_bind_int64(st, 1, ward_id);
+	db_bind_int64(st, 2, 1);
 	return walk(st, proc_row, &v, false);
 }
 
@@ -186,15 +182,15 @@ enum mc_err mc_store_procedure_search(struct mc_store *s, int64_t ward_id, const
 {
 	struct visit v = {.fn.proc = fn, .ctx = ctx};
 	struct mc_buf pat;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	enum mc_err err;
 
 	PREPARE(s, ST_PROC_SEARCH, st);
 	mc_buf_init(&pat);
 	if ((err = like_pattern(folded_query, &pat)) == MC_OK) {
-		sqlite3_bind_int64(st, 1, ward_id);
+		db_bind_int64(st, 1, ward_id);
 		bind_text(st, 2, pat.data);
-		sqlite3_bind_int(st, 3, limit);
+		db_bind_int64(st, 3, limit);
 		err = walk(st, proc_row, &v, false);
 	}
 	mc_buf_finish(&pat);

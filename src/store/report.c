@@ -1,12 +1,12 @@
 /* Resident reports about permits. */
 #include "private.h"
 
-enum mc_err report_row(sqlite3_stmt *st, const struct visit *v)
+enum mc_err report_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_report r = {
-	    .id = sqlite3_column_int64(st, 0),
+	    .id = db_col_int64(st, 0),
 	    .ref = col_text(st, 1),
-	    .permit_id = sqlite3_column_int64(st, 2),
+	    .permit_id = db_col_int64(st, 2),
 	    .category = col_text(st, 3),
 	    .description = col_text(st, 4),
 	    .contact = col_text(st, 5),
@@ -16,17 +16,17 @@ enum mc_err report_row(sqlite3_stmt *st, const struct visit *v)
 	    .created_at = col_text(st, 9),
 	    .reviewed_at = col_text(st, 10),
 	    .review_note = col_text(st, 11),
-	    .ward_id = sqlite3_column_int64(st, 12),
+	    .ward_id = db_col_int64(st, 12),
 	};
 	return v->fn.report(v->ctx, &r);
 }
 
-static void bind_report(sqlite3_stmt *st, const void *rec)
+static void bind_report(struct db_stmt *st, const void *rec)
 {
 	const struct mc_report *r = rec;
 
 	bind_text(st, 1, r->ref);
-	sqlite3_bind_int64(st, 2, r->permit_id);
+	db_bind_int64(st, 2, r->permit_id);
 	bind_text(st, 3, r->category);
 	bind_text(st, 4, r->description);
 	bind_text(st, 5, r->contact);
@@ -45,7 +45,7 @@ enum mc_err mc_store_report_add(struct mc_store *s, const struct mc_report *r, i
 enum mc_err mc_store_report_count_since(struct mc_store *s, const char *client_key,
 					const char *since, int *n)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t count = 0;
 	enum mc_err err;
 
@@ -67,7 +67,7 @@ enum mc_err mc_store_report_each(struct mc_store *s, int64_t ward_id, mc_store_r
 
 enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *note)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool owned;
 	enum mc_err err;
 
@@ -75,15 +75,15 @@ enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *n
 		return err;
 	if ((err = remember(s, E_REPORT, id)) == MC_OK && !s->before.len)
 		err = MC_ERR_NOTFOUND;
-	if (err == MC_OK && !(st = stmt(s, ST_REPORT_REVIEW)))
-		err = prep_err(s);
+	if (err == MC_OK)
+		err = stmt(s, ST_REPORT_REVIEW, &st);
 	if (err == MC_OK) {
-		sqlite3_bind_int64(st, 1, id);
+		db_bind_int64(st, 1, id);
 		if (s->actor_id)
-			sqlite3_bind_int64(st, 2, s->actor_id);
+			db_bind_int64(st, 2, s->actor_id);
 		bind_text(st, 3, note);
 		err = exec_stmt(st);
-		if (err == MC_OK && sqlite3_changes(s->db) == 0)
+		if (err == MC_OK && db_changes(s->db) == 0)
 			err = MC_ERR_GONE;
 	}
 	return end_write(s, err, owned, E_REPORT, id, "review");

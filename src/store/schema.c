@@ -1,8 +1,6 @@
 /* The schema: the tables of each version and the migrations between them. */
 #include "private.h"
 
-#include <stdio.h>
-
 #define SCHEMA_VERSION 3
 
 static const char schema_v1[] =
@@ -148,8 +146,15 @@ static const char schema_v3[] = "CREATE TABLE scan_daily ("
 				" count INTEGER NOT NULL,"
 				" PRIMARY KEY (day, reason)) WITHOUT ROWID;";
 
-/* Each entry brings a database from version i to i + 1. */
-static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
+/* Each entry brings a database from version i to i + 1, in each dialect's words (only
+ * SQLite's so far; see sql_for). */
+static const char *const migrations[][DB_DIALECTS] = {
+    {schema_v1},
+    {schema_v2},
+    {schema_v3},
+};
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
+	       "one migration for each schema version");
 
 int mc_store_schema_version(void)
 {
@@ -158,23 +163,14 @@ int mc_store_schema_version(void)
 
 enum mc_err mc_store_version(struct mc_store *s, int *version)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*version = sqlite3_column_int(st, 0);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_OK ? MC_OK : map_rc(rc);
+	return s->db->ops->user_version(s->db, version);
 }
 
 enum mc_err mc_store_migrate(struct mc_store *s)
 {
-	char pragma[64];
+	struct db *db = s->db;
 	enum mc_err err;
-	int version, rc;
+	int version;
 
 	if ((err = mc_store_begin(s)) != MC_OK)
 		return err;
@@ -185,15 +181,11 @@ enum mc_err mc_store_migrate(struct mc_store *s)
 		goto fail;
 	}
 	for (; version < SCHEMA_VERSION; version++) {
-		rc = sqlite3_exec(s->db, migrations[version], NULL, NULL, NULL);
-		if (rc == SQLITE_OK) {
-			snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
-			rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
-		}
-		if (rc != SQLITE_OK) {
-			err = map_rc(rc);
+		err = db->ops->exec(db, sql_for(migrations[version], db->ops->dialect));
+		if (err == MC_OK)
+			err = db->ops->set_user_version(db, version + 1);
+		if (err != MC_OK)
 			goto fail;
-		}
 	}
 	return mc_store_commit(s);
 fail:

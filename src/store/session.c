@@ -7,14 +7,14 @@
 enum mc_err mc_store_session_add(struct mc_store *s, const char *token_hash, int64_t user_id,
 				 const char *csrf, long long now, long long expires)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_SESSION_INSERT, st);
 	bind_text(st, 1, token_hash);
-	sqlite3_bind_int64(st, 2, user_id);
+	db_bind_int64(st, 2, user_id);
 	bind_text(st, 3, csrf);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, expires);
+	db_bind_int64(st, 4, now);
+	db_bind_int64(st, 5, expires);
 	return exec_stmt(st);
 }
 
@@ -28,20 +28,19 @@ static enum mc_err session_user(void *ctx, const struct mc_user *u)
 enum mc_err mc_store_session_get(struct mc_store *s, const char *token_hash, long long now,
 				 mc_store_user_fn fn, void *ctx, char csrf[65])
 {
-	sqlite3_stmt *st;
-	enum mc_err err = MC_ERR_NOTFOUND;
+	struct db_stmt *st;
+	enum mc_err err;
 	struct visit v = {.fn.user = fn ? fn : session_user, .ctx = ctx};
-	int rc;
+	bool row;
 
 	PREPARE(s, ST_SESSION_GET, st);
 	bind_text(st, 1, token_hash);
-	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 2, now);
+	if ((err = db_step(st, &row)) == MC_OK && row) {
 		snprintf(csrf, 65, "%s", col_text(st, 7) ? col_text(st, 7) : "");
 		err = user_row(st, &v);
-	} else if (rc != SQLITE_DONE) {
-		err = map_rc(rc);
+	} else if (err == MC_OK) {
+		err = MC_ERR_NOTFOUND;
 	}
 	done(st);
 	return err;
@@ -49,10 +48,10 @@ enum mc_err mc_store_session_get(struct mc_store *s, const char *token_hash, lon
 
 enum mc_err mc_store_session_end(struct mc_store *s, const char *token_hash)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_SESSION_END, st);
 	bind_text(st, 1, token_hash);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	db_bind_int64(st, 2, (int64_t)time(NULL));
 	return exec_stmt(st);
 }

@@ -8,10 +8,10 @@ struct sup_visit {
 	void *ctx;
 };
 
-static void bind_filter(sqlite3_stmt *st, const struct mc_sup_filter *f)
+static void bind_filter(struct db_stmt *st, const struct mc_sup_filter *f)
 {
-	sqlite3_bind_int(st, 1, (int)f->list);
-	sqlite3_bind_int64(st, 2, f->ward_id);
+	db_bind_int64(st, 1, (int)f->list);
+	db_bind_int64(st, 2, f->ward_id);
 	bind_text(st, 3, f->status);
 	bind_text(st, 4, f->by_end ? "ends" : "issued");
 	bind_text(st, 5, f->from);
@@ -27,13 +27,13 @@ static enum mc_err copy_permit(void *ctx, const struct mc_permit *p)
 	return MC_OK;
 }
 
-static enum mc_err sup_permit_row(sqlite3_stmt *st, const struct visit *v)
+static enum mc_err sup_permit_row(struct db_stmt *st, const struct visit *v)
 {
 	const struct sup_visit *sv = v->ctx;
 	struct mc_sup_permit p = {
 	    .ward_slug = col_text(st, 18),
 	    .ward_name = col_text(st, 19),
-	    .open_reports = sqlite3_column_int64(st, 20),
+	    .open_reports = db_col_int64(st, 20),
 	    .oldest_report = col_text(st, 21),
 	};
 	struct visit inner = {.fn.permit = copy_permit, .ctx = &p.permit};
@@ -49,21 +49,21 @@ enum mc_err mc_store_sup_permits(struct mc_store *s, const struct mc_sup_filter 
 {
 	struct sup_visit sv = {.permit = fn, .ctx = ctx};
 	struct visit v = {.ctx = &sv};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (limit < 0 || offset < 0)
 		return MC_ERR_INVALID;
 	PREPARE(s, ST_SUP_PERMITS, st);
 	bind_filter(st, f);
-	sqlite3_bind_int(st, 9, limit);
-	sqlite3_bind_int64(st, 10, offset);
+	db_bind_int64(st, 9, limit);
+	db_bind_int64(st, 10, offset);
 	return walk(st, sup_permit_row, &v, false);
 }
 
 enum mc_err mc_store_sup_permit_count(struct mc_store *s, const struct mc_sup_filter *f,
 				      long long *n)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t count = 0;
 	enum mc_err err;
 
@@ -74,21 +74,21 @@ enum mc_err mc_store_sup_permit_count(struct mc_store *s, const struct mc_sup_fi
 	return err;
 }
 
-static enum mc_err sup_ward_row(sqlite3_stmt *st, const struct visit *v)
+static enum mc_err sup_ward_row(struct db_stmt *st, const struct visit *v)
 {
 	const struct sup_visit *sv = v->ctx;
 	struct mc_sup_ward w = {
-	    .ward_id = sqlite3_column_int64(st, 0),
+	    .ward_id = db_col_int64(st, 0),
 	    .slug = col_text(st, 1),
 	    .name = col_text(st, 2),
-	    .total = sqlite3_column_int64(st, 3),
-	    .overdue = sqlite3_column_int64(st, 9),
-	    .expiring = sqlite3_column_int64(st, 10),
-	    .reported = sqlite3_column_int64(st, 11),
+	    .total = db_col_int64(st, 3),
+	    .overdue = db_col_int64(st, 9),
+	    .expiring = db_col_int64(st, 10),
+	    .reported = db_col_int64(st, 11),
 	};
 
 	for (int i = 0; i < 5; i++)
-		w.by_status[i] = sqlite3_column_int64(st, 4 + i);
+		w.by_status[i] = db_col_int64(st, 4 + i);
 	return sv->ward(sv->ctx, &w);
 }
 
@@ -97,10 +97,10 @@ enum mc_err mc_store_sup_wards(struct mc_store *s, int64_t ward_id, const char *
 {
 	struct sup_visit sv = {.ward = fn, .ctx = ctx};
 	struct visit v = {.ctx = &sv};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_SUP_WARDS, st);
-	sqlite3_bind_int64(st, 1, ward_id);
+	db_bind_int64(st, 1, ward_id);
 	bind_text(st, 2, today);
 	bind_text(st, 3, soon);
 	return walk(st, sup_ward_row, &v, false);

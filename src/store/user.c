@@ -1,13 +1,13 @@
 /* Staff users. */
 #include "private.h"
 
-enum mc_err user_row(sqlite3_stmt *st, const struct visit *v)
+enum mc_err user_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_user u = {
-	    .id = sqlite3_column_int64(st, 0),
+	    .id = db_col_int64(st, 0),
 	    .name = col_text(st, 1),
 	    .role = col_text(st, 2),
-	    .ward_id = sqlite3_column_int64(st, 3),
+	    .ward_id = db_col_int64(st, 3),
 	    .pw_hash = col_text(st, 4),
 	    .disabled_at = col_text(st, 5),
 	    .created_at = col_text(st, 6),
@@ -15,14 +15,14 @@ enum mc_err user_row(sqlite3_stmt *st, const struct visit *v)
 	return v->fn.user(v->ctx, &u);
 }
 
-static void bind_user(sqlite3_stmt *st, const void *rec)
+static void bind_user(struct db_stmt *st, const void *rec)
 {
 	const struct mc_user *u = rec;
 
 	bind_text(st, 1, u->name);
 	bind_text(st, 2, u->role);
 	if (u->ward_id)
-		sqlite3_bind_int64(st, 3, u->ward_id);
+		db_bind_int64(st, 3, u->ward_id);
 	bind_text(st, 4, u->pw_hash);
 }
 
@@ -72,7 +72,7 @@ static enum mc_err read_user_state(void *ctx, const struct mc_user *u)
 static enum mc_err disable_write(struct mc_store *s, const char *name, int64_t *id)
 {
 	struct user_state us = {0};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	enum mc_err err;
 
 	if ((err = mc_store_user_by_name(s, name, read_user_state, &us)) != MC_OK)
@@ -83,11 +83,11 @@ static enum mc_err disable_write(struct mc_store *s, const char *name, int64_t *
 	if ((err = remember(s, E_USER, us.id)) != MC_OK)
 		return err;
 	PREPARE(s, ST_USER_DISABLE, st);
-	sqlite3_bind_int64(st, 1, us.id);
+	db_bind_int64(st, 1, us.id);
 	if ((err = exec_stmt(st)) != MC_OK)
 		return err;
 	PREPARE(s, ST_SESSION_END_USER, st);
-	sqlite3_bind_int64(st, 1, us.id);
+	db_bind_int64(st, 1, us.id);
 	return exec_stmt(st);
 }
 

@@ -3,25 +3,25 @@
 
 #include "motcham/base/date.h"
 
-static enum mc_err ward_row(sqlite3_stmt *st, const struct visit *v)
+static enum mc_err ward_row(struct db_stmt *st, const struct visit *v)
 {
 	struct mc_ward w = {
-	    .id = sqlite3_column_int64(st, 0),
+	    .id = db_col_int64(st, 0),
 	    .slug = col_text(st, 1),
 	    .name = col_text(st, 2),
 	    .address = col_text(st, 3),
 	    .phone = col_text(st, 4),
 	    .hours = col_text(st, 5),
 	    .intro = col_text(st, 6),
-	    .merged_into = sqlite3_column_int64(st, 7),
-	    .sample = sqlite3_column_int(st, 8) != 0,
+	    .merged_into = db_col_int64(st, 7),
+	    .sample = db_col_int(st, 8) != 0,
 	};
 	return v->fn.ward(v->ctx, &w);
 }
 
 enum mc_err mc_store_ward_id(struct mc_store *s, const char *slug, int64_t *id)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	PREPARE(s, ST_WARD_ID, st);
 	bind_text(st, 1, slug);
@@ -31,7 +31,7 @@ enum mc_err mc_store_ward_id(struct mc_store *s, const char *slug, int64_t *id)
 static enum mc_err ward_write(struct mc_store *s, const struct mc_ward *w, int64_t *id)
 {
 	char today[MC_DATE_LEN + 1];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t old = 0;
 	enum mc_err err;
 
@@ -51,11 +51,11 @@ static enum mc_err ward_write(struct mc_store *s, const struct mc_ward *w, int64
 	bind_text(st, 5, w->hours);
 	bind_text(st, 6, w->intro);
 	if (w->merged_into)
-		sqlite3_bind_int64(st, 7, w->merged_into);
-	sqlite3_bind_int(st, 8, w->sample ? 1 : 0);
+		db_bind_int64(st, 7, w->merged_into);
+	db_bind_int64(st, 8, w->sample ? 1 : 0);
 	bind_text(st, 9, today);
 	if (old)
-		sqlite3_bind_int64(st, 10, old);
+		db_bind_int64(st, 10, old);
 	return finish_upsert(st, old, id, NULL);
 }
 
@@ -83,7 +83,7 @@ enum mc_err mc_store_ward_each(struct mc_store *s, mc_store_ward_fn fn, void *ct
 
 enum mc_err mc_store_ward_count(struct mc_store *s, int *n)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t count = 0;
 	enum mc_err err;
 
