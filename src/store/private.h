@@ -49,8 +49,9 @@ struct db_stmt {
 struct db_ops {
 	enum db_dialect dialect;
 
-	/* Opens the database at path (enum mc_store_flags) with foreign keys on; *out NULL on
-	 * failure. close finalizes what the driver prepared for itself; accepts NULL. */
+	/* Opens the database at path as mc_store_open promises (flags: enum mc_store_flags);
+	 * *out NULL on failure. close finalizes what the driver prepared for itself, after
+	 * store.c has finalized the table's statements; accepts NULL. */
 	enum mc_err (*open)(const char *path, unsigned flags, struct db **out);
 	void (*close)(struct db *db);
 	/* The last error message of the connection, for people; never NULL. */
@@ -60,7 +61,7 @@ struct db_ops {
 	/* Rows changed by the last statement that wrote. */
 	int64_t (*changes)(struct db *db);
 
-	/* Transactions; rollback when none is open does nothing. */
+	/* Transactions. store.c calls rollback only when in_tx says one is open. */
 	enum mc_err (*begin)(struct db *db, bool write);
 	enum mc_err (*commit)(struct db *db);
 	enum mc_err (*rollback)(struct db *db);
