@@ -16,10 +16,10 @@ static enum mc_err ann_cb(void *ctx, const struct mc_announcement *a)
 	pg->record_ward = a->ward_id;
 	if ((err = mc_tobj_str(o, "title", a->title)) != MC_OK ||
 	    (err = mc_tobj_str(pg->root, "title", a->title)) != MC_OK ||
-	    (err = set_date(o, "published", a->published_on)) != MC_OK ||
-	    (err = set_date(o, "expires", a->expires_on)) != MC_OK ||
-	    (err = set_date(o, "updated", a->updated_at)) != MC_OK ||
-	    (err = set_date(o, "retired", a->retired_at)) != MC_OK ||
+	    (err = mc_tobj_date(o, "published", a->published_on)) != MC_OK ||
+	    (err = mc_tobj_date(o, "expires", a->expires_on)) != MC_OK ||
+	    (err = mc_tobj_date(o, "updated", a->updated_at)) != MC_OK ||
+	    (err = mc_tobj_date(o, "retired", a->retired_at)) != MC_OK ||
 	    (err = mc_tobj_bool(o, "expired",
 				!a->retired_at && a->expires_on &&
 				    strcmp(a->expires_on, pg->today) < 0)) != MC_OK)

@@ -18,20 +18,6 @@ enum mc_err set_all(struct mc_tobj *o, const struct kv *v, size_t n)
 	return MC_OK;
 }
 
-/* Dates are shown the Vietnamese way, DD/MM/YYYY; anything else is shown as stored. */
-enum mc_err set_date(struct mc_tobj *o, const char *key, const char *iso)
-{
-	char day[MC_DATE_LEN + 1];
-
-	if (!iso || strlen(iso) < MC_DATE_LEN)
-		return mc_tobj_str(o, key, iso);
-	memcpy(day, iso, MC_DATE_LEN);
-	day[MC_DATE_LEN] = '\0';
-	if (!mc_date_valid(day))
-		return mc_tobj_str(o, key, iso);
-	return mc_tobj_strf(o, key, "%.2s/%.2s/%.4s", day + 8, day + 5, day);
-}
-
 /* Decimal comma, at most two decimals, no trailing zeros: 85.50 -> "85,5". */
 enum mc_err set_number(struct mc_tobj *o, const char *key, double v)
 {
@@ -157,17 +143,4 @@ enum mc_err set_tel(struct mc_tobj *o, const char *phone)
 const char *web_url(const char *u)
 {
 	return mc_check_web_address(u) ? u : NULL;
-}
-
-/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
-size_t utf8_cut(const char *s, size_t max)
-{
-	size_t len = strnlen(s, max + 1);
-
-	if (len <= max)
-		return len;
-	len = max;
-	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-		len--;
-	return len;
 }

@@ -90,12 +90,10 @@ enum mc_err page_ward_cb(void *ctx, const struct mc_ward *w);
 /* data.c: record fields as template values. */
 bool next_line(const char **cur, const char **line, size_t *len);
 enum mc_err set_all(struct mc_tobj *o, const struct kv *v, size_t n);
-enum mc_err set_date(struct mc_tobj *o, const char *key, const char *iso);
 enum mc_err set_lines(struct mc_tobj *o, const char *key, const char *text, bool numbered);
 enum mc_err set_number(struct mc_tobj *o, const char *key, double v);
 enum mc_err set_paragraphs(struct mc_tobj *o, const char *key, const char *text);
 enum mc_err set_tel(struct mc_tobj *o, const char *phone);
-size_t utf8_cut(const char *s, size_t max);
 const char *web_url(const char *u);
 
 /* ward.c: GET /w/SLUG. */

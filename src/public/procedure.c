@@ -30,8 +30,8 @@ static enum mc_err proc_cb(void *ctx, const struct mc_procedure *p)
 		return MC_ERR_NOMEM;
 	pg->record_ward = p->ward_id;
 	if ((err = set_all(o, v, sizeof(v) / sizeof(v[0]))) != MC_OK ||
-	    (err = set_date(o, "updated", p->updated_at)) != MC_OK ||
-	    (err = set_date(o, "retired", p->retired_at)) != MC_OK ||
+	    (err = mc_tobj_date(o, "updated", p->updated_at)) != MC_OK ||
+	    (err = mc_tobj_date(o, "retired", p->retired_at)) != MC_OK ||
 	    (err = mc_tobj_str(pg->root, "title", p->title)) != MC_OK ||
 	    (err = set_lines(pg->root, "steps", p->steps, true)) != MC_OK)
 		return err;

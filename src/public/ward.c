@@ -18,7 +18,7 @@ static enum mc_err ann_item_cb(void *ctx, const struct mc_announcement *a)
 	if ((err = mc_tobj_strf(it, "id", "%" PRId64, a->id)) != MC_OK ||
 	    (err = mc_tobj_str(it, "title", a->title)) != MC_OK)
 		return err;
-	return set_date(it, "date", a->published_on);
+	return mc_tobj_date(it, "date", a->published_on);
 }
 
 /* Procedures come sorted by field, so a new group starts whenever the field changes. */
