@@ -39,7 +39,7 @@ enum mc_err mc_store_report_add(struct mc_store *s, const struct mc_report *r, i
 {
 	if (!r->ref || !r->category || !r->description || !r->client_key)
 		return MC_ERR_INVALID;
-	return audited_insert(s, ST_REPORT_INSERT, bind_report, r, E_REPORT, "create", id);
+	return audited_insert(s, ST_REPORT_INSERT, bind_report, r, 9, E_REPORT, "create", id);
 }
 
 enum mc_err mc_store_report_count_since(struct mc_store *s, const char *client_key,
@@ -67,6 +67,7 @@ enum mc_err mc_store_report_each(struct mc_store *s, int64_t ward_id, mc_store_r
 
 enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *note)
 {
+	char now[UTC_LEN + 1];
 	struct db_stmt *st;
 	bool owned;
 	enum mc_err err;
@@ -82,6 +83,8 @@ enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *n
 		if (s->actor_id)
 			db_bind_int64(st, 2, s->actor_id);
 		bind_text(st, 3, note);
+		utc_now(now);
+		bind_text(st, 4, now);
 		err = exec_stmt(st);
 		if (err == MC_OK && db_changes(s->db) == 0)
 			err = MC_ERR_GONE;
