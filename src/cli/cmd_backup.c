@@ -12,7 +12,8 @@
 const char cmd_backup_usage[] =
     "usage: motcham backup [--db PATH] --to FILE\n"
     "Copies the database with SQLite's online backup API (the server may keep running),\n"
-    "then opens the copy and checks it (integrity and the audit chain).\n";
+    "then opens the copy and checks it (integrity and the audit chain).\n"
+    "A PostgreSQL database is backed up with PostgreSQL's own pg_dump instead.\n";
 
 static int check_copy(const char *cmd, const char *path)
 {
@@ -40,12 +41,21 @@ int cmd_backup(struct args *a, int argc, char **argv)
 {
 	const char *to = NULL;
 	const struct opt opts[] = {{"to", OPT_STR, &to, 0, 0}, {0}};
+	char shown[CLI_SHOWN];
 	struct mc_store *s = NULL;
 	enum mc_err err;
 	int rc;
 
 	if ((rc = cli_parse(a, argc, argv, opts)) != 0 || a->help)
 		return rc;
+	if (mc_store_is_pg(cli_db_path(a))) {
+		fprintf(stderr,
+			"motcham %s: %s is a PostgreSQL database: back it up with pg_dump, e.g.\n"
+			"  pg_dump --format=custom --file=FILE 'URL'\n"
+			"and check a copy restored with pg_restore with 'motcham audit verify'\n",
+			a->cmd, cli_db_shown(cli_db_path(a), shown));
+		return 1;
+	}
 	if (!to || a->npos)
 		return cli_usage_error(a->cmd, "give --to FILE%s", "");
 	if (access(to, F_OK) == 0) {

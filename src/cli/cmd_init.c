@@ -6,12 +6,15 @@
 
 #include "motcham/store/store.h"
 
-const char cmd_init_usage[] = "usage: motcham init [--db PATH]\n"
-			      "Creates the database, or brings its schema up to date.\n"
-			      "  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db)\n";
+const char cmd_init_usage[] =
+    "usage: motcham init [--db PATH]\n"
+    "Creates the database, or brings its schema up to date.\n"
+    "  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db), or the URL of a\n"
+    "              PostgreSQL database (made beforehand, e.g. with createdb)\n";
 
 int cmd_init(struct args *a, int argc, char **argv)
 {
+	char shown[CLI_SHOWN];
 	struct mc_store *s = NULL;
 	int rc, version = 0;
 
@@ -20,7 +23,8 @@ int cmd_init(struct args *a, int argc, char **argv)
 	if ((rc = cli_open_db(a, true, &s)) != 0)
 		return rc;
 	mc_store_version(s, &version);
-	printf("database %s ready (schema version %d)\n", cli_db_path(a), version);
+	printf("database %s ready (schema version %d)\n", cli_db_shown(cli_db_path(a), shown),
+	       version);
 	mc_store_destroy(s);
 	return 0;
 }

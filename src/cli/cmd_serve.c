@@ -20,7 +20,10 @@ const char cmd_serve_usage[] =
     "usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
     "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on\n"
     "SIGINT or SIGTERM.\n"
-    "  --db PATH        database file (default $MOTCHAM_DB or ./motcham.db)\n"
+    "  --db PATH        database file (default $MOTCHAM_DB or ./motcham.db), or a\n"
+    "                   PostgreSQL URL shared by several nodes\n"
+    "  --db-read URL    the database the public pages are read from (a hot standby of\n"
+    "                   --db); writes and the staff pages use --db\n"
     "  --port N         TCP port (default 8080; 0 picks a free one)\n"
     "  --bind ADDR      IPv4 address to listen on (default 127.0.0.1)\n"
     "  --base-url URL   public URL of this server (default http://ADDR:PORT)\n"
@@ -67,6 +70,7 @@ static void wait_for_stop(const sigset_t *set)
 
 struct serve_opts {
 	const char *db;
+	const char *db_read;
 	const char *bind;
 	const char *base_url;
 	const char *access_log;
@@ -78,7 +82,8 @@ struct serve_opts {
 
 static int run_server(const char *cmd, const struct serve_opts *o, struct mc_store *s)
 {
-	struct mc_http_config hc = {.db_path = o->db, .threads = (unsigned)o->threads};
+	struct mc_http_config hc = {
+	    .db_path = o->db, .db_read_path = o->db_read, .threads = (unsigned)o->threads};
 	struct mc_pages_config pc = {0};
 	struct mc_pages *pages = NULL;
 	struct mc_staff *staff = NULL;
@@ -120,9 +125,11 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	pc.base_url = base.data;
 	if ((err = mc_pages_create(&pc, &pages, &errs)) != MC_OK)
 		goto out;
-	if ((err =
-		 mc_staff_create(&(struct mc_staff_config){.pages = pages, .files_dir = fdir.data},
-				 &staff)) != MC_OK)
+	/* Where the database keeps uploaded files (PostgreSQL) no directory is needed. */
+	if ((err = mc_staff_create(
+		 &(struct mc_staff_config){.pages = pages,
+					   .files_dir = mc_store_keeps_files(s) ? NULL : fdir.data},
+		 &staff)) != MC_OK)
 		goto out;
 	if ((err = mc_scans_create(o->db, &scans)) != MC_OK)
 		goto out;
@@ -179,6 +186,7 @@ int cmd_serve(struct args *a, int argc, char **argv)
 				   {"access-log", OPT_STR, &o.access_log, 0, 0},
 				   {"metrics-allow", OPT_STR, &o.metrics_allow, 0, 0},
 				   {"page-cache", OPT_INT, &o.page_cache_mb, 0, 1024},
+				   {"db-read", OPT_STR, &o.db_read, 0, 0},
 				   {0}};
 	struct mc_store *s = NULL;
 	int rc;
@@ -192,6 +200,10 @@ int cmd_serve(struct args *a, int argc, char **argv)
 	/* The workers open the database read-only, so the schema must be current first. */
 	if ((rc = cli_open_db(a, false, &s)) != 0)
 		return rc;
+	if (o.db_read && (rc = cli_check_db(a->cmd, o.db_read)) != 0) {
+		mc_store_destroy(s);
+		return rc;
+	}
 	rc = run_server(a->cmd, &o, s);
 	mc_store_destroy(s);
 	return rc;

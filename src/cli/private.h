@@ -44,16 +44,23 @@ int cli_parse_no_args(struct args *a, int argc, char **argv, const struct opt *o
 
 /* common.c: what the subcommands share. */
 
-/* The database file: --db, else $MOTCHAM_DB, else ./motcham.db. */
+/* The database: --db, else $MOTCHAM_DB, else ./motcham.db (a file, or a PostgreSQL URL or
+ * key=value string: see mc_store_is_pg). */
 const char *cli_db_path(const struct args *a);
+/* path as it may be shown (any password masked), written to out and returned. */
+#define CLI_SHOWN 512
+const char *cli_db_shown(const char *path, char out[CLI_SHOWN]);
 /* Where templates/, assets/ and data/ live: $MOTCHAM_HOME or the source tree. */
 const char *cli_home_dir(void);
-/* Prints "motcham CMD: what: error" (with SQLite's message for a database error when s is
- * given) to stderr; returns 1. */
+/* Prints "motcham CMD: what: error" (with the database's message for a database error when
+ * s is given) to stderr; returns 1. */
 int cli_fail(const char *cmd, const char *what, enum mc_err err, struct mc_store *s);
 /* Opens the database of cli_db_path (creating it when create) and brings its schema up to
  * date. Returns 0 with *s owned by the caller, or 1 after telling why. */
 int cli_open_db(const struct args *a, bool create, struct mc_store **s);
+/* Checks that the database at path opens read-only and has the current schema (a hot
+ * standby for serve --db-read). Returns 0, or 1 after telling why. */
+int cli_check_db(const char *cmd, const char *path);
 
 /* cmd_NAME.c: one subcommand each. A handler parses its options with cli_parse, returns at
  * once when a->help is set (cli.c then prints its usage), and returns the exit status. */
@@ -64,6 +71,7 @@ int cmd_demo(struct args *a, int argc, char **argv);
 int cmd_gen(struct args *a, int argc, char **argv);
 int cmd_import(struct args *a, int argc, char **argv);
 int cmd_init(struct args *a, int argc, char **argv);
+int cmd_migrate(struct args *a, int argc, char **argv);
 int cmd_serve(struct args *a, int argc, char **argv);
 int cmd_user(struct args *a, int argc, char **argv);
 int cmd_ward(struct args *a, int argc, char **argv);
@@ -74,6 +82,7 @@ extern const char cmd_demo_usage[];
 extern const char cmd_gen_usage[];
 extern const char cmd_import_usage[];
 extern const char cmd_init_usage[];
+extern const char cmd_migrate_usage[];
 extern const char cmd_serve_usage[];
 extern const char cmd_user_usage[];
 extern const char cmd_ward_usage[];

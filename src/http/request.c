@@ -95,6 +95,9 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 		rq.client_key = key;
 		rq.form = req->post ? &req->form : NULL;
 		err = on_writer(h, &c, row);
+		/* What it wrote shows at once on this server's cached pages (worker.c). */
+		if (req->post)
+			atomic_fetch_add(&h->writes, 1);
 	} else if (cacheable(req, conn, url)) {
 		ret = worker_cached(h, conn, req, url, &c, &err);
 		if (err == MC_OK) {

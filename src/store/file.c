@@ -99,3 +99,17 @@ enum mc_err mc_store_blob_get(struct mc_store *s, const char *sha256, size_t max
 	done(st);
 	return err;
 }
+
+enum mc_err mc_store_file_hashes(struct mc_store *s, mc_store_hash_fn fn, void *ctx)
+{
+	struct db_stmt *st;
+	bool row;
+	enum mc_err err;
+
+	PREPARE(s, ST_FILE_HASHES, st);
+	while ((err = db_step(st, &row)) == MC_OK && row)
+		if (col_text(st, 0) && (err = fn(ctx, col_text(st, 0))) != MC_OK)
+			break;
+	done(st);
+	return err;
+}

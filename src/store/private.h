@@ -322,6 +322,10 @@ enum stmt_id {
 	ST_FILE_BY_HASH,
 	ST_BLOB_PUT,
 	ST_BLOB_GET,
+	ST_FILE_HASHES,
+	/* copy.c */
+	ST_DEFER_KEYS,
+	ST_SETTING_CLEAR,
 	/* report.c */
 	ST_REPORT_INSERT,
 	ST_REPORT_COUNT,
@@ -355,6 +359,15 @@ enum stmt_id {
 /* Each statement's text per dialect: the SQLite text, and PostgreSQL's where it must differ
  * (the JSON snapshots, the supervisors' audit query). */
 extern const char *const stmt_sql[ST_COUNT_][DB_DIALECTS];
+/* A table as copy.c copies it: its name as SQL spells it, its columns and their types (one
+ * letter a column: i integer, r real, t text, b blob), the order of its rows, and whether
+ * only a database that keeps files has it (db_ops.keeps_files). */
+struct copy_table {
+	const char *name, *cols, *types, *order;
+	bool files;
+};
+extern const struct copy_table copy_tables[];
+extern const size_t copy_ntables;
 /* The text of text[] for dialect d: its own, or SQLite's when it has none. */
 const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d);
 
@@ -532,6 +545,8 @@ enum mc_err report_row(struct db_stmt *st, const struct visit *v);
 /* ---- the jobs across tables ---- */
 
 /* ---- merge.c: merging one ward into another ---- */
+
+/* ---- copy.c: copying a whole database into an empty one (mc_store_copy) ---- */
 
 /* ---- backup.c: online backup, integrity check ---- */
 

@@ -306,6 +306,12 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_BLOB_PUT] = {"INSERT INTO blob (sha256, data) VALUES (?1, ?2) ON CONFLICT (sha256) DO "
 		     "NOTHING"},
     [ST_BLOB_GET] = {"SELECT data FROM blob WHERE sha256 = ?1"},
+    /* file.c: every content hash the records name */
+    [ST_FILE_HASHES] = {"SELECT sha256 FROM file UNION SELECT photo_sha256 FROM report WHERE "
+			"photo_sha256 IS NOT NULL ORDER BY 1"},
+    /* copy.c */
+    [ST_DEFER_KEYS] = {"PRAGMA defer_foreign_keys = ON", "SET CONSTRAINTS ALL DEFERRED"},
+    [ST_SETTING_CLEAR] = {"DELETE FROM setting"},
     /* report.c */
     [ST_REPORT_INSERT] = {"INSERT INTO report (id, ref, permit_id, category, description, contact, "
 			  "photo_sha256, photo_mime, client_key, created_at) VALUES (" NEW_ID(
@@ -405,6 +411,47 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_SUP_REPORTS] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
 			"WHERE r.permit_id = ?1 ORDER BY r.created_at, r.id"},
 };
+
+/* Every table with its columns, as copy.c copies them: each row's references first where
+ * they can be (a ward merged into a later one, a code replaced by a later one wait for the
+ * commit). Types: i integer, r real, t text, b blob. */
+const struct copy_table copy_tables[] = {
+    {"ward", "id, slug, name, address, phone, hours, intro, merged_into, sample, updated_at",
+     "ittttttiit", "id", false},
+    {"\"user\"", "id, name, role, ward_id, pw_hash, disabled_at, created_at", "ittittt", "id",
+     false},
+    {"announcement", ANN_COLS,
+     "iittttt"
+     "t",
+     "id", false},
+    {"procedure", PROC_COLS ", title_fold",
+     "iittttttttttttttttt"
+     "t",
+     "id", false},
+    {"procedure_document", "procedure_id, pos, kind, name, originals, copies", "iiitii",
+     "procedure_id, pos", false},
+    {"permit", PERMIT_COLS,
+     "iitttttirrttttttt"
+     "t",
+     "id", false},
+    {"inspection", "id, permit_id, on_date, inspector, result, note", "iitttt", "id", false},
+    {"code", "id, token, target_kind, target_id, created_at, revoked_at, replaced_by", "ittitti",
+     "id", false},
+    {"file", FILE_COLS, "iittitit", "id", false},
+    {"report",
+     "id, ref, permit_id, category, description, contact, photo_sha256, photo_mime, "
+     "client_key, created_at, reviewed_at, reviewed_by, review_note",
+     "itittttttttit", "id", false},
+    {"session", "token_hash, user_id, csrf, created_at, expires_at", "titii", "token_hash", false},
+    {"throttle", "key, failures, first_at, locked_until", "tiii", "key", false},
+    {"setting", "key, value", "tt", "key", false},
+    {"audit", "id, at, actor_id, actor, entity, entity_id, action, before, after, prev_hash, hash",
+     "itittittttt", "id", false},
+    {"scan_daily", "code_id, day, count", "iti", "code_id, day", false},
+    {"scan_miss_daily", "day, reason, count", "tti", "day, reason", false},
+    {"blob", "sha256, data", "tb", "sha256", true},
+};
+const size_t copy_ntables = sizeof(copy_tables) / sizeof(copy_tables[0]);
 
 const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d)
 {

@@ -378,6 +378,10 @@ enum mc_err mc_store_file_each(struct mc_store *s, int64_t permit_id, bool publi
 /* The file with this hash attached to any permit (public_only: only public ones). */
 enum mc_err mc_store_file_by_hash(struct mc_store *s, const char *sha256, bool public_only,
 				  mc_store_file_fn fn, void *ctx);
+typedef enum mc_err (*mc_store_hash_fn)(void *ctx, const char *sha256);
+/* Every content hash the records name (files attached to permits, residents' photos), once
+ * each, in byte order. */
+enum mc_err mc_store_file_hashes(struct mc_store *s, mc_store_hash_fn fn, void *ctx);
 /* Where the database keeps files (mc_store_keeps_files): stores data under sha256, its
  * SHA-256 (hex); content already stored under it is kept. Not audited (the file record is),
  * and part of the caller's transaction when one is open, so a file and its record are
@@ -479,6 +483,14 @@ enum mc_err mc_store_ward_merge(struct mc_store *s, const char *from_slug, const
  * other connections keep reading and writing. A PostgreSQL database is copied with its own
  * tools (pg_dump): MC_ERR_INVALID. */
 enum mc_err mc_store_backup(struct mc_store *s, const char *path);
+/* Copies every record of from into to, which must have the current schema (mc_store_migrate)
+ * and hold no record (MC_ERR_EXISTS otherwise; the secret migrate made is replaced): every
+ * table's rows as they are, ids, codes, sessions, the secret and the audit chain byte for
+ * byte. from is read in one snapshot; to is written in one transaction (the caller's when
+ * one is open: then uploaded files can join it, see mc_store_file_hashes). Files' content
+ * is copied only between two databases that keep it. *rows (may be NULL) gets the rows
+ * copied. */
+enum mc_err mc_store_copy(struct mc_store *from, struct mc_store *to, long long *rows);
 /* Runs PRAGMA integrity_check; *ok tells whether it said "ok". PostgreSQL checks its pages
  * itself: *ok says it counted no checksum failure in this database. */
 enum mc_err mc_store_integrity(struct mc_store *s, bool *ok);
