@@ -223,6 +223,17 @@ static enum MHD_Result send_one(struct MHD_Connection *conn, struct request *req
 	return ret;
 }
 
+/* Browsers ask for /favicon.ico whatever the page says. */
+enum mc_err assets_favicon(struct mc_call *c)
+{
+	const struct asset *a = find_asset(c->site->http, "favicon.ico");
+
+	if (!a)
+		return mc_pages_error(c->site->pages, 404, c->r);
+	c->r->prebuilt = a;
+	return MC_OK;
+}
+
 bool assets_send(struct MHD_Connection *conn, struct request *req, const struct mc_response *r,
 		 enum MHD_Result *ret)
 {

@@ -78,6 +78,7 @@ struct request {
 enum mc_err assets_load(struct mc_http *h, const char *dir, struct mc_buf *errs);
 void assets_free(struct mc_http *h);
 enum mc_err assets_page(struct mc_call *c);
+enum mc_err assets_favicon(struct mc_call *c);
 /* Queues the asset a handler picked (r->prebuilt); false when it picked none. */
 bool assets_send(struct MHD_Connection *conn, struct request *req, const struct mc_response *r,
 		 enum MHD_Result *ret);
