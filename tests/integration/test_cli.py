@@ -1,5 +1,6 @@
 """The command line: help, usage errors, init, demo, code list/revoke, serve start and stop."""
 
+import datetime
 import os
 import signal
 import socket
@@ -138,6 +139,30 @@ class DemoAndCodes(unittest.TestCase):
         self.assertTrue(all(k == "permit" for _, k, _ in rows))
         r = mc.run(["code", "list", "--db", self.db, "--kind", "spaceship"])
         self.assertIn(r.rc, (1, 2), r)
+
+    def test_demo_follows_today(self):
+        """data/ is written around 2026-11-25; the demo moves its dates to today, so the
+        sample always has permits not started, under way, ending within a week and expired."""
+        today = (datetime.datetime.now(datetime.timezone.utc) +
+                 datetime.timedelta(hours=7)).date()
+        with mc.Server(self.db) as srv:
+            verdicts, ending_soon, dates = {}, 0, set()
+            for tok, _, _ in mc.code_list(self.db, "permit"):
+                r, j = mc.api(srv.port, tok)
+                self.assertEqual(r.status, 200, r)
+                rec = j["record"]
+                verdicts[rec["verdict"]] = verdicts.get(rec["verdict"], 0) + 1
+                ends = datetime.date.fromisoformat(rec["ends_on"])
+                if rec["status"] in ("issued", "in_progress") and 0 <= (ends - today).days <= 7:
+                    ending_soon += 1
+                dates.add(rec["issued_on"])
+        for v in ("allowed", "not_started", "expired", "suspended", "revoked", "completed"):
+            self.assertGreater(verdicts.get(v, 0), 0, "no %s permit in the demo: %r" % (v, verdicts))
+        self.assertGreater(ending_soon, 0, "no permit ending within 7 days")
+        # Every date moved by the same number of days: the latest issue date in data/ is
+        # 2026-11-24, the day before the anchor.
+        latest = max(datetime.date.fromisoformat(d) for d in dates)
+        self.assertEqual(today - latest, datetime.date(2026, 11, 25) - datetime.date(2026, 11, 24))
 
     def test_demo_again_keeps_codes(self):
         t = mc.TempDir()
