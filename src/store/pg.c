@@ -343,14 +343,6 @@ static enum mc_err pg_set_user_version(struct db *db, int version)
 	return simple(pg(db), sql, false, NULL);
 }
 
-/* pg_dump does it (the command line says so). */
-static enum mc_err pg_backup(struct db *db, const char *path)
-{
-	(void)path;
-	note(pg(db), "a PostgreSQL database is backed up with pg_dump");
-	return MC_ERR_INVALID;
-}
-
 /* The server checks its own pages (and their checksums, when the cluster has them on): the
  * failures it counted for this database. */
 static enum mc_err pg_integrity(struct db *db, bool *ok)
@@ -397,6 +389,6 @@ const struct db_ops db_pg = {
     .data_version = pg_data_version,
     .user_version = pg_user_version,
     .set_user_version = pg_set_user_version,
-    .backup = pg_backup,
+    .backup = NULL, /* mc_store_backup copies the records into a SQLite file */
     .integrity = pg_integrity,
 };

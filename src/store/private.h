@@ -114,8 +114,9 @@ struct db_ops {
 	/* Named operations: a number that changes when another connection commits content
 	 * (SQLite: anything; PostgreSQL: an audit entry); the schema version the database says
 	 * it has, and setting it (inside the migration's transaction); an online copy to a new
-	 * database at path while others keep writing (MC_ERR_INVALID where the database's own
-	 * tools do it); the database's own consistency check. */
+	 * database at path while others keep writing (NULL for a database that is no file:
+	 * mc_store_backup copies its records into a new SQLite file instead); the database's
+	 * own consistency check. */
 	enum mc_err (*data_version)(struct db *db, long long *v);
 	enum mc_err (*user_version)(struct db *db, int *v);
 	enum mc_err (*set_user_version)(struct db *db, int v);

@@ -4,11 +4,6 @@
  * pragmas) are in the driver, the tables in schema.c. */
 #include "private.h"
 
-/* A new record's id: one more than the largest, as SQLite gives a rowid. Every insert that
- * takes one runs in a write transaction, under the database's one write lock, so two
- * connections never pick the same; and ids stay the same on every database: no gaps where
- * a transaction was rolled back. */
-#define NEW_ID(table) "(SELECT coalesce(max(id), 0) + 1 FROM " table ")"
 /* A parameter's type, where nothing before it in the statement says it (PostgreSQL infers
  * each parameter's type from where it first appears, and cannot from "?1 IS NULL"). */
 #define INT(p) "CAST(" p " AS BIGINT)"
@@ -150,8 +145,8 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     /* ward.c */
     [ST_WARD_ID] = {"SELECT id FROM ward WHERE slug = ?1"},
     [ST_WARD_INSERT] =
-	{"INSERT INTO ward (id, slug, name, address, phone, hours, intro, merged_into, sample, "
-	 "updated_at) VALUES (" NEW_ID("ward") ",?1,?2,?3,?4,?5,?6,?7,?8,?9) RETURNING id"},
+	{"INSERT INTO ward (slug, name, address, phone, hours, intro, "
+	 "merged_into, sample, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) RETURNING id"},
     [ST_WARD_UPDATE] = {"UPDATE ward SET slug = ?1, name = ?2, address = ?3, phone = ?4, "
 			"hours = ?5, intro = ?6, merged_into = ?7, sample = ?8, updated_at = ?9 "
 			"WHERE id = ?10"},
@@ -161,10 +156,8 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_WARD_COUNT] = {"SELECT count(*) FROM ward WHERE merged_into IS NULL"},
     /* announcement.c */
     [ST_ANN_ID] = {"SELECT id FROM announcement WHERE ward_id = ?1 AND title = ?2"},
-    [ST_ANN_INSERT] = {"INSERT INTO announcement (id, ward_id, title, body, published_on, "
-		       "expires_on, updated_at) VALUES (" NEW_ID(
-			   "announcement") ",?1,?2,?3,?4,?5,"
-					   "?6) RETURNING id"},
+    [ST_ANN_INSERT] = {"INSERT INTO announcement (ward_id, title, body, published_on, "
+		       "expires_on, updated_at) VALUES (?1,?2,?3,?4,?5,?6) RETURNING id"},
     [ST_ANN_UPDATE] = {"UPDATE announcement SET ward_id = ?1, title = ?2, body = ?3, "
 		       "published_on = ?4, expires_on = ?5, updated_at = ?6 WHERE id = ?7"},
     [ST_ANN_GET] = {"SELECT " ANN_COLS " FROM announcement WHERE id = ?1"},
@@ -179,12 +172,10 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     /* procedure.c */
     [ST_PROC_ID] = {"SELECT id FROM procedure WHERE ward_id = ?1 AND tthc_code = ?2"},
     [ST_PROC_INSERT] =
-	{"INSERT INTO procedure (id, ward_id, tthc_code, title, field, level, steps, "
+	{"INSERT INTO procedure (ward_id, tthc_code, title, field, level, steps, "
 	 "ways, place, who, conditions, duration, fees, office, result, "
-	 "legal_basis, online_url, updated_at, title_fold) VALUES (" NEW_ID(
-	     "procedure") ","
-			  "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18) "
-			  "RETURNING id"},
+	 "legal_basis, online_url, updated_at, title_fold) VALUES "
+	 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18) RETURNING id"},
     [ST_PROC_UPDATE] = {"UPDATE procedure SET ward_id = ?1, tthc_code = ?2, title = ?3, "
 			"field = ?4, level = ?5, steps = ?6, ways = ?7, place = ?8, who = ?9, "
 			"conditions = ?10, duration = ?11, fees = ?12, office = ?13, "
@@ -206,11 +197,10 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     /* permit.c */
     [ST_PERMIT_ID] = {"SELECT id FROM permit WHERE number = ?1"},
     [ST_PERMIT_INSERT] =
-	{"INSERT INTO permit (id, ward_id, number, kind, address, owner_name, "
+	{"INSERT INTO permit (ward_id, number, kind, address, owner_name, "
 	 "scope, floors, area_m2, height_m, contractor, office, issued_on, "
-	 "starts_on, ends_on, status, status_reason, updated_at) VALUES (" NEW_ID(
-	     "permit") ","
-		       "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) RETURNING id"},
+	 "starts_on, ends_on, status, status_reason, updated_at) VALUES "
+	 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) RETURNING id"},
     [ST_PERMIT_UPDATE] = {"UPDATE permit SET ward_id = ?1, number = ?2, kind = ?3, "
 			  "address = ?4, owner_name = ?5, scope = ?6, floors = ?7, "
 			  "area_m2 = ?8, height_m = ?9, contractor = ?10, office = ?11, "
@@ -224,8 +214,8 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			      "updated_at = ?4 WHERE id = ?1"},
     [ST_INSP_ID] = {"SELECT id FROM inspection WHERE permit_id = ?1 AND on_date = ?2 "
 		    "AND inspector = ?3"},
-    [ST_INSP_INSERT] = {"INSERT INTO inspection (id, permit_id, on_date, inspector, result, "
-			"note) VALUES (" NEW_ID("inspection") ",?1,?2,?3,?4,?5) RETURNING id"},
+    [ST_INSP_INSERT] = {"INSERT INTO inspection (permit_id, on_date, inspector, result, note) "
+			"VALUES (?1,?2,?3,?4,?5) RETURNING id"},
     [ST_INSP_UPDATE] = {"UPDATE inspection SET result = ?4, note = ?5 WHERE id = ?6 "
 			"AND permit_id = ?1 AND on_date = ?2 AND inspector = ?3"},
     [ST_INSP_EACH] = {"SELECT id, permit_id, on_date, inspector, result, note FROM inspection "
@@ -233,9 +223,8 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     /* code.c */
     /* A token already taken inserts nothing and returns no row: the caller draws another,
      * and its transaction stays usable on every database. */
-    [ST_CODE_INSERT] = {"INSERT INTO code (id, token, target_kind, target_id, created_at) "
-			"VALUES (" NEW_ID("code") ", ?1, ?2, ?3, ?4) "
-						  "ON CONFLICT (token) DO NOTHING RETURNING id"},
+    [ST_CODE_INSERT] = {"INSERT INTO code (token, target_kind, target_id, created_at) "
+			"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (token) DO NOTHING RETURNING id"},
     [ST_CODE_GET] = {CODE_SELECT "WHERE c.token = ?1"},
     [ST_CODE_FOR_TARGET] = {CODE_SELECT "WHERE c.target_kind = ?1 AND c.target_id = ?2 "
 					"AND c.revoked_at IS NULL ORDER BY c.id DESC LIMIT 1"},
@@ -254,8 +243,8 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			  " WHEN 'procedure' THEN (SELECT id FROM procedure WHERE id = ?2)"
 			  " WHEN 'permit' THEN (SELECT id FROM permit WHERE id = ?2) END"},
     /* user.c */
-    [ST_USER_INSERT] = {"INSERT INTO \"user\" (id, name, role, ward_id, pw_hash, created_at) "
-			"VALUES (" NEW_ID("\"user\"") ", ?1, ?2, ?3, ?4, ?5) RETURNING id"},
+    [ST_USER_INSERT] = {"INSERT INTO \"user\" (name, role, ward_id, pw_hash, created_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"},
     [ST_USER_BY_NAME] = {"SELECT " USER_COLS " FROM \"user\" WHERE name = ?1"},
     [ST_USER_BY_ID] = {"SELECT " USER_COLS " FROM \"user\" WHERE id = ?1"},
     [ST_USER_EACH] = {"SELECT " USER_COLS " FROM \"user\" ORDER BY name"},
@@ -295,9 +284,8 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_SECRET_ENSURE] = {"INSERT INTO setting (key, value) VALUES ('secret', ?1) "
 			  "ON CONFLICT (key) DO NOTHING"},
     /* file.c */
-    [ST_FILE_INSERT] = {"INSERT INTO file (id, permit_id, sha256, mime, size, name, public, "
-			"created_at) VALUES (" NEW_ID("file") ", ?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-							      "RETURNING id"},
+    [ST_FILE_INSERT] = {"INSERT INTO file (permit_id, sha256, mime, size, name, public, "
+			"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"},
     [ST_FILE_EACH] = {"SELECT " FILE_COLS " FROM file WHERE permit_id = ?1 AND (?2 = 0 OR "
 		      "public = 1) ORDER BY id"},
     [ST_FILE_BY_HASH] = {"SELECT " FILE_COLS " FROM file WHERE sha256 = ?1 AND (?2 = 0 OR "
@@ -313,10 +301,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_DEFER_KEYS] = {"PRAGMA defer_foreign_keys = ON", "SET CONSTRAINTS ALL DEFERRED"},
     [ST_SETTING_CLEAR] = {"DELETE FROM setting"},
     /* report.c */
-    [ST_REPORT_INSERT] = {"INSERT INTO report (id, ref, permit_id, category, description, contact, "
-			  "photo_sha256, photo_mime, client_key, created_at) VALUES (" NEW_ID(
-			      "report") ", ?1, "
-					"?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"},
+    [ST_REPORT_INSERT] = {"INSERT INTO report (ref, permit_id, category, description, contact, "
+			  "photo_sha256, photo_mime, client_key, created_at) VALUES (?1, ?2, ?3, "
+			  "?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"},
     [ST_REPORT_COUNT] = {"SELECT count(*) FROM report WHERE client_key = ?1 AND created_at >= ?2"},
     [ST_REPORT_EACH] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
 			"WHERE " INT(

@@ -479,9 +479,10 @@ struct mc_merge_stats {
  * from was merged already, MC_ERR_INVALID for a ward into itself or into a merged ward. */
 enum mc_err mc_store_ward_merge(struct mc_store *s, const char *from_slug, const char *into_slug,
 				struct mc_merge_stats *stats);
-/* Copies the live database to a new file at path with SQLite's online backup API, while
- * other connections keep reading and writing. A PostgreSQL database is copied with its own
- * tools (pg_dump): MC_ERR_INVALID. */
+/* Copies the live database to a new SQLite file at path while other connections keep reading
+ * and writing: with SQLite's online backup API; from PostgreSQL, every record of one
+ * snapshot (mc_store_copy; the uploaded files' content is not part of it: see
+ * mc_store_file_hashes). */
 enum mc_err mc_store_backup(struct mc_store *s, const char *path);
 /* Copies every record of from into to, which must have the current schema (mc_store_migrate)
  * and hold no record (MC_ERR_EXISTS otherwise; the secret migrate made is replaced): every
