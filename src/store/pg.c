@@ -2,8 +2,8 @@
  * its transactions, the one place PostgreSQL's errors become enum mc_err, and the named
  * operations. Its statements are pg_stmt.c. Only these two files include <libpq-fe.h>.
  *
- * A lost connection is made again on the next use outside a transaction, at most every
- * RETRY_MS, and the prepared statements with it (pg_stmt.c); inside a transaction every call
+ * A lost connection is made again on the next use outside a transaction (not too often: see
+ * RETRY_MS), and the prepared statements with it (pg_stmt.c); inside a transaction every call
  * fails until the store rolls back, so no write of a transaction can land outside it. */
 #include "private.h"
 
@@ -13,7 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+/* Between two attempts to connect: from RETRY_MS, doubled after each failure up to
+ * RETRY_MAX_MS. A server that refuses at once costs nothing; one that does not answer at all
+ * holds the calling thread for connect_timeout, and the wait keeps that to a small part of
+ * the time. */
 #define RETRY_MS 250
+#define RETRY_MAX_MS 4000
 
 /* The key of the advisory lock every write transaction takes first: the database's one write
  * lock, held until commit or rollback, as SQLite's BEGIN IMMEDIATE holds the file's. ("mtch") */
@@ -121,9 +126,13 @@ enum mc_err pg_ready(struct pg_db *d)
 	PQreset(d->conn);
 	if (PQstatus(d->conn) != CONNECTION_OK || setup(d) != MC_OK) {
 		note(d, PQerrorMessage(d->conn));
-		d->retry_at = now + RETRY_MS;
+		d->retry_ms = d->retry_ms ? d->retry_ms * 2 : RETRY_MS;
+		if (d->retry_ms > RETRY_MAX_MS)
+			d->retry_ms = RETRY_MAX_MS;
+		d->retry_at = now_ms() + d->retry_ms;
 		return MC_ERR_IO;
 	}
+	d->retry_ms = 0;
 	d->gen++; /* the statements prepared on the old connection are gone */
 	return MC_OK;
 }

@@ -209,6 +209,7 @@ struct pg_db {
 	bool readonly;	    /* every transaction read-only (the workers') */
 	int64_t changes;    /* rows written by the last statement that wrote */
 	long long retry_at; /* no new connection before this (CLOCK_MONOTONIC, ms) */
+	long long retry_ms; /* the wait after the last failed attempt, 0 after a success */
 	char msg[512];	    /* the last error, for errmsg */
 };
 
