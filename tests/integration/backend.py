@@ -59,6 +59,8 @@ def _sqlite3(db, script, timeout):
 def _run(db, query, pg, timeout):
     if is_pg(db):
         return _psql(db, pg if pg is not None else query, timeout)
+    if not query:
+        raise AssertionError("a PostgreSQL-only query for the SQLite database %s" % db)
     return _sqlite3(db, query, timeout)
 
 
@@ -217,8 +219,8 @@ def _literal(text):
 
 # --- databases ---------------------------------------------------------------------------------
 
-# Databases and roles made by this process, by database URL: dropped when their TempDir is
-# cleaned up, else when the process ends.
+# What this process made on the cluster (databases, with their roles and tablespaces), by URL:
+# dropped when their TempDir is cleaned up, else when the process ends.
 _made = {}
 
 
