@@ -65,6 +65,19 @@ struct pool {
 	bool made, timer_made, stopping, workers_gone;
 };
 
+#define LIMIT_SLOTS 4096 /* distinct client addresses with connections open at once */
+
+struct limit_slot {
+	struct mc_addr addr;
+	unsigned count; /* 0: the slot is free */
+};
+
+struct limits {
+	pthread_mutex_t lock;
+	bool made;
+	struct limit_slot slots[LIMIT_SLOTS];
+};
+
 struct mc_http {
 	struct MHD_Daemon *daemon;
 	struct mc_site site; /* what every handler is given */
@@ -88,6 +101,8 @@ struct mc_http {
 	bool lock_made;
 	char secret[65];	 /* keys client addresses without keeping them */
 	struct pool pool;	 /* the write connection's own threads */
+	struct limits limits;	 /* open connections per client address */
+	unsigned per_client;	 /* the most one address may hold; 0: no limit */
 	size_t page_cache_bytes; /* per worker; 0: no page cache */
 };
 
@@ -144,7 +159,7 @@ enum mc_err worker_store(struct mc_http *h, struct mc_store **out);
  * handler (on the worker's connection, in one read transaction) on a miss. On failure
  * returns MHD_NO with *err set and nothing sent. */
 enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
-			      const char *url, struct mc_call *c, enum mc_err *err);
+			      struct mc_call *c, enum mc_err *err);
 void worker_count_scan(struct mc_http *h, long long code_id, int miss);
 
 /* gzip.c: compressed answers for public pages, assets and feeds. */
@@ -159,6 +174,12 @@ void client_key(struct mc_http *h, const struct request *req, char out[65]);
 /* ops.c: the operator's routes. */
 enum mc_err ops_health(struct mc_call *c);
 enum mc_err ops_metrics(struct mc_call *c);
+
+/* limits.c: open connections per client address (libmicrohttpd's accept policy and
+ * connection notices). */
+enum MHD_Result limits_accept(void *cls, const struct sockaddr *sa, socklen_t len);
+void limits_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		   enum MHD_ConnectionNotificationCode toe);
 
 /* pool.c: the write pool. submit suspends the connection (MC_ERR_BUSY when the queue is full
  * or the pool stopping: answer 503); the connection is resumed when the job is done. */

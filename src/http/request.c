@@ -12,8 +12,6 @@
 #include "motcham/web/request.h"
 #include "private.h"
 
-#define MAX_GET_BODY (64 * 1024)
-/* A post to a row that takes no body is read up to this, like any form. */
 #define MAX_FORM_BODY ((size_t)MC_FORM_MAX_TOTAL + 64 * 1024)
 /* Past this a refused body is no longer read: the connection is closed instead. */
 #define MAX_DISCARD (MAX_FORM_BODY + 4 * 1024 * 1024)
@@ -67,12 +65,11 @@ static enum MHD_Result job_answer(struct mc_http *h, struct MHD_Connection *conn
 	return send_page(conn, req, &j->r);
 }
 
-/* A cacheable row's GET without a query string is the same for everyone until the data or
- * the day changes: the hot path of a scan. */
-static bool cacheable(const struct request *req, struct MHD_Connection *conn, const char *url)
+/* A cacheable row's GET is the same for everyone until the data or the day changes: the hot
+ * path of a scan. Its handler reads no query argument, so one is no reason to render again. */
+static bool cacheable(const struct request *req)
 {
-	return (req->match.route->flags & MC_ROUTE_CACHE) && !req->post && strlen(url) < 256 &&
-	       MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0;
+	return (req->match.route->flags & MC_ROUTE_CACHE) && !req->post;
 }
 
 static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, const char *url,
@@ -107,8 +104,8 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 		return send_error(h, conn, req, send_status_of(err));
 	}
 	mc_response_init(&r);
-	if (cacheable(req, conn, url)) {
-		ret = worker_cached(h, conn, req, url, &c, &err);
+	if (cacheable(req)) {
+		ret = worker_cached(h, conn, req, &c, &err);
 		if (err == MC_OK) {
 			mc_response_finish(&r);
 			return ret;
@@ -147,6 +144,15 @@ static enum MHD_Result on_post_data(void *cls, enum MHD_ValueKind kind, const ch
 	return req->form_err == MC_OK ? MHD_YES : MHD_NO;
 }
 
+/* True when the request says a body follows: a Content-Length above 0, or chunks. */
+static bool has_body(struct MHD_Connection *conn, const char *len)
+{
+	const char *te =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	return (len && strspn(len, "0") != strlen(len)) || te;
+}
+
 /* The first call for a request: find its row, refuse what we will not read, set up form
  * parsing. */
 static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *conn,
@@ -172,9 +178,15 @@ static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *c
 	req->post = post;
 	if (!post && strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return send_error(h, conn, req, 405);
-	max = req->match.route && req->match.route->body_max ? req->match.route->body_max
-							     : MAX_FORM_BODY;
 	len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	/* A body is read only for a row that takes one: anything else is answered now, before
+	 * a byte of it is read (libmicrohttpd then closes the connection). */
+	if (has_body(conn, len) && !(post && req->match.route && req->match.route->body_max))
+		return send_error(h, conn, req,
+				  !req->match.route ? (req->match.wrong_method ? 405 : 404)
+				  : post	    ? 405
+						    : 400);
+	max = req->match.route ? req->match.route->body_max : 0;
 	if (post && len && strtoull(len, NULL, 10) > max)
 		return send_error(h, conn, req, 413);
 	if (post && !(req->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_data, req)))
@@ -198,9 +210,7 @@ enum MHD_Result request_on_request(void *cls, struct MHD_Connection *conn, const
 		/* libmicrohttpd cannot answer while a body is still arriving: remember what was
 		 * wrong, read on (up to a hard cap) and answer on the last call. */
 		req->body_bytes += *upload_data_size;
-		max = !req->post				       ? MAX_GET_BODY
-		      : req->match.route && req->match.route->body_max ? req->match.route->body_max
-								       : MAX_FORM_BODY;
+		max = req->post && req->match.route ? req->match.route->body_max : 0;
 		if (!req->refused && req->body_bytes > max)
 			req->refused = 413;
 		if (req->post && !req->refused &&

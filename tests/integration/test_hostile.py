@@ -183,6 +183,70 @@ class Hostile(unittest.TestCase):
                                            b"Content-Length: -1\r\n\r\n"), case)
         self.assert_alive(case)
 
+    def test_body_refused_where_no_row_takes_one(self):
+        """A body is read only where a route takes one: a POST to / or to any page, or a GET
+        with a body, is answered at once, before the body is sent, and the connection closed."""
+        for method, path, want in ((b"POST", b"/", 405), (b"POST", b"/w/%s" % SLUG.encode(), 405),
+                                   (b"POST", b"/no/such/page", 404), (b"GET", b"/healthz", 400),
+                                   (b"GET", b"/", 400)):
+            case = "%s %s with a 50 MB body" % (method.decode(), path.decode())
+            with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+                s.sendall(method + b" " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          b"Content-Type: application/x-www-form-urlencoded\r\n"
+                          b"Content-Length: 52428800\r\n\r\n")
+                first = s.recv(65536)
+                self.assertEqual(mc.raw_status(first), want, "%s: %r" % (case, first[:200]))
+                sent = 0
+                try:
+                    s.settimeout(5)
+                    while sent < 8 * 1024 * 1024:
+                        s.sendall(b"a" * 65536)
+                        sent += 65536
+                except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                    pass
+                self.assertLess(sent, 8 * 1024 * 1024, case + ": the server kept reading")
+            self.assert_alive(case)
+
+    def page_cache(self):
+        """(hits, misses) of the server's page cache, from /metrics."""
+        text = mc.request(self.port, "/metrics").text
+        got = dict(re.findall(r'motcham_page_cache_total\{result="(hit|miss)"\} (\d+)', text))
+        return int(got.get("hit", 0)), int(got.get("miss", 0))
+
+    def test_cache_not_flushed_by_junk(self):
+        """Thousands of unknown codes, spellings of real paths and query strings neither fill
+        the page cache nor push the hot page out of it: the page is still a hit after them."""
+        srv = mc.Server(self.db, extra=["--metrics-allow", "127.0.0.1", "--page-cache", "1",
+                                        "--threads", "1"]).start()
+        try:
+            port = srv.port
+            token = [t for t, k, _ in mc.code_list(self.db, "permit")][0]
+            pid = self.permit_id
+            self.port, saved = port, self.port
+            try:
+                for _ in range(2):
+                    self.assertEqual(mc.request(port, "/q/" + token).status, 200)
+                hits0, _ = self.page_cache()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                for i in range(3000):
+                    junk = ["/q/%09d" % i, "/Q/" + token.lower(), "/q/%s?utm=%d" % (token, i),
+                            "/W/%s/PERMITS/%d" % (SLUG.upper(), pid),
+                            "/w/%s/permits/%d?x=%d" % (SLUG, pid, i)][i % 5]
+                    conn.request("GET", junk)
+                    conn.getresponse().read()
+                conn.close()
+                hits1, misses1 = self.page_cache()
+                self.assertEqual(mc.request(port, "/q/" + token).status, 200)
+                hits2, misses2 = self.page_cache()
+            finally:
+                self.port = saved
+        finally:
+            srv.close()
+        # Spellings and query strings of the two real pages were hits; each unknown code was
+        # rendered (a miss) and not kept; the hot page is still kept.
+        self.assertGreaterEqual(hits1 - hits0, 3000 * 4 // 5 - 2)
+        self.assertEqual((hits2 - hits1, misses2 - misses1), (1, 0))
+
     def test_chunked_body_without_length(self):
         """A chunked body that never ends: cut off past the 12 MB limit with a 4xx or a close."""
         case = "chunked POST /staff/login over 12 MB"
@@ -442,10 +506,13 @@ class Hostile(unittest.TestCase):
             for th in slow_threads:
                 th.start()
             worst = 0.0
+            # The idle and slow clients hold connections from 127.0.0.1; the others come
+            # from another address (each address has its share of connections).
+            other = mc.Client(self.port, "127.0.0.2")
             for i in range(12):
                 for path in ("/healthz", "/", "/w/%s/" % SLUG):
                     t0 = time.monotonic()
-                    r = mc.request(self.port, path, timeout=10)
+                    r = other.get(path, timeout=10)
                     worst = max(worst, time.monotonic() - t0)
                     self.assertEqual(r.status, 200, "%s with 300 idle clients: %r" % (path, r))
                 time.sleep(0.5)
@@ -466,6 +533,54 @@ class Hostile(unittest.TestCase):
             for s in idle:
                 s.close()
         self.assert_alive("idle and slow clients")
+
+    def test_slow_loris_from_one_address(self):
+        """A thousand connections from one address, each trickling a byte a second of a
+        request that never ends: that address gets its share (64) and no more, and every
+        other client is answered as usual."""
+        socks, errors = [], []
+        try:
+            for _ in range(1000):
+                try:
+                    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                    s.bind(("127.0.0.9", 0))
+                    s.settimeout(2)
+                    s.connect(("127.0.0.1", self.port))
+                    s.sendall(b"G")
+                    socks.append(s)
+                except OSError as e:
+                    errors.append(e)
+            other = mc.Client(self.port, "127.0.0.3")
+            worst, deadline = 0.0, time.monotonic() + 12
+            while time.monotonic() < deadline:
+                for s in socks:  # one more byte of each slow request
+                    try:
+                        s.sendall(b"E")
+                    except OSError:
+                        pass
+                t0 = time.monotonic()
+                r = other.get("/w/%s/" % SLUG, timeout=10)
+                worst = max(worst, time.monotonic() - t0)
+                self.assertEqual(r.status, 200, r)
+                time.sleep(1)
+            # What the server kept open of the thousand: their share, the rest closed.
+            open_ = 0
+            for s in socks:
+                s.setblocking(False)
+                try:
+                    open_ += s.recv(1) != b""
+                except BlockingIOError:
+                    open_ += 1
+                except OSError:
+                    pass
+            print("slow-loris: %d of %d connections left open, worst other answer %.3f s"
+                  % (open_, len(socks), worst), file=sys.stderr)
+            self.assertLessEqual(open_, 64 + 8)
+            self.assertLess(worst, 2.5)
+        finally:
+            for s in socks:
+                s.close()
+        self.assert_alive("slow-loris")
 
     def test_sign_in_attack_does_not_stall_scans(self):
         """Four streams of wrong passwords, each attempt with a name and from an address of
