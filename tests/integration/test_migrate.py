@@ -3,7 +3,6 @@ every id, code, page, file and the audit chain; a target with records, or a file
 PATH.files, leaves the target without a record. The usage rules are checked on every backend;
 the move itself needs PostgreSQL (the suite's _pg run: MOTCHAM_TEST_BACKEND=postgresql)."""
 
-import os
 import unittest
 import urllib.parse
 
