@@ -25,7 +25,8 @@ def day(offset):
 
 def permit_fields(number, **kw):
     f = {"number": number, "kind": "repair",
-         "address": "12 Dương Bá Trạc, Phường 7, Quận 8", "owner_name": "Lê Văn Bình", "scope": "Sửa mái tôn", "floors": "2", "area_m2": "40",
+         "address": "12 Dương Bá Trạc, Phường 7, Quận 8",
+         "owner_name": "Lê Văn Bình", "scope": "Sửa mái tôn", "floors": "2", "area_m2": "40",
          "height_m": "7.5", "contractor": "", "office": "UBND Phường 7, Quận 8",
          "issued_on": day(-5), "starts_on": day(-1), "ends_on": day(60)}
     f.update(kw)
