@@ -70,3 +70,18 @@ bool mc_date_valid(const char *s)
 		return false;
 	return d <= days_in_month(y, m);
 }
+
+bool mc_date_vn(const char *iso, char out[MC_DATE_LEN + 1])
+{
+	char day[MC_DATE_LEN + 1];
+
+	out[0] = '\0';
+	if (!iso || strlen(iso) < MC_DATE_LEN)
+		return false;
+	memcpy(day, iso, MC_DATE_LEN);
+	day[MC_DATE_LEN] = '\0';
+	if (!mc_date_valid(day))
+		return false;
+	snprintf(out, MC_DATE_LEN + 1, "%.2s/%.2s/%.4s", day + 8, day + 5, day);
+	return true;
+}

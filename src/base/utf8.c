@@ -228,3 +228,12 @@ done:
 	mc_buf_finish(&nfc);
 	return err;
 }
+
+size_t mc_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}

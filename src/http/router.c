@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "motcham/domain/check.h"
+
 #define ID_DIGITS 18
 
 /* One segment of a path: [p, p + n). */
@@ -25,20 +27,6 @@ static bool is_id(const char *s, size_t n)
 	for (size_t i = 1; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
-	return true;
-}
-
-static bool is_slug(const char *s, size_t n)
-{
-	if (n == 0 || n > MC_ROUTE_SLUG_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '-'))
-			return false;
-	}
 	return true;
 }
 
@@ -68,14 +56,14 @@ static bool seg_match(const char *pat, size_t pn, struct seg s, struct mc_route_
 		return true;
 	}
 	if (lit_eq(pat, vn, "{slug}", 6)) {
-		if (!is_slug(s.p, n))
+		/* Letter case never matters in a path: the slug is the ward's once lower-cased. */
+		if (n > MC_ROUTE_SLUG_MAX)
 			return false;
 		for (size_t i = 0; i < n; i++)
 			m->slug[i] =
 			    (s.p[i] >= 'A' && s.p[i] <= 'Z') ? (char)(s.p[i] + 32) : s.p[i];
 		m->slug[n] = '\0';
-		m->has_slug = true;
-		return true;
+		return (m->has_slug = mc_check_slug(m->slug));
 	}
 	if (n > MC_ROUTE_ARG_MAX)
 		return false;

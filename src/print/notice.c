@@ -114,9 +114,9 @@ static enum mc_err permit_cb(void *ctx, const struct mc_permit *p)
 	    (err = print_cut(o, "scope", p->scope, SCOPE_MAX)) != MC_OK ||
 	    (err = print_cut(o, "contractor", p->contractor, FIELD_MAX)) != MC_OK ||
 	    (err = print_cut(o, "office", p->office, FIELD_MAX)) != MC_OK ||
-	    (err = print_date(o, "issued", p->issued_on)) != MC_OK ||
-	    (err = print_date(o, "starts", p->starts_on)) != MC_OK ||
-	    (err = print_date(o, "ends", p->ends_on)) != MC_OK || (err = set_size(o, p)) != MC_OK)
+	    (err = mc_tobj_date(o, "issued", p->issued_on)) != MC_OK ||
+	    (err = mc_tobj_date(o, "starts", p->starts_on)) != MC_OK ||
+	    (err = mc_tobj_date(o, "ends", p->ends_on)) != MC_OK || (err = set_size(o, p)) != MC_OK)
 		return err;
 	return set_owner(o, p->owner_name);
 }

@@ -4,6 +4,7 @@
 
 #include "motcham/print/print.h"
 
+#include "motcham/domain/check.h"
 #include "private.h"
 
 #include <stdbool.h>
@@ -12,6 +13,7 @@
 
 #include "motcham/base/buf.h"
 #include "motcham/base/date.h"
+#include "motcham/base/utf8.h"
 #include "motcham/public/pages.h"
 #include "motcham/store/store.h"
 #include "motcham/render/template.h"
@@ -41,42 +43,16 @@ enum mc_err print_job_finish(struct print_job *j, enum mc_err err, struct mc_res
 
 /* ---- text helpers -------------------------------------------------------------------- */
 
-/* Bytes of s to keep so that at most max bytes remain, never splitting a UTF-8 sequence. */
-static size_t utf8_cut(const char *s, size_t max)
-{
-	size_t len = strnlen(s, max + 1);
-
-	if (len <= max)
-		return len;
-	len = max;
-	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-		len--;
-	return len;
-}
-
 enum mc_err print_cut(struct mc_tobj *o, const char *key, const char *s, size_t max)
 {
 	size_t len;
 
 	if (!s || !*s)
 		return mc_tobj_str(o, key, NULL);
-	len = utf8_cut(s, max);
+	len = mc_utf8_cut(s, strlen(s), max);
 	if (s[len] == '\0')
 		return mc_tobj_str(o, key, s);
 	return mc_tobj_strf(o, key, "%.*s…", (int)len, s);
-}
-
-enum mc_err print_date(struct mc_tobj *o, const char *key, const char *iso)
-{
-	char day[MC_DATE_LEN + 1];
-
-	if (!iso || strlen(iso) < MC_DATE_LEN)
-		return mc_tobj_str(o, key, iso);
-	memcpy(day, iso, MC_DATE_LEN);
-	day[MC_DATE_LEN] = '\0';
-	if (!mc_date_valid(day))
-		return mc_tobj_str(o, key, iso);
-	return mc_tobj_strf(o, key, "%.2s/%.2s/%.4s", day + 8, day + 5, day);
 }
 
 /* Groups are easier to read out and type; /q/ ignores '-'. */
@@ -146,13 +122,6 @@ static void short_name(const char *name, char *out, size_t cap)
 
 /* ---- records ------------------------------------------------------------------------- */
 
-static bool valid_slug(const char *slug)
-{
-	size_t n = slug ? strlen(slug) : 0;
-
-	return n > 0 && n <= SLUG_MAX && strspn(slug, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
-}
-
 static enum mc_err ward_cb(void *ctx, const struct mc_ward *w)
 {
 	struct print_job *j = ctx;
@@ -162,7 +131,7 @@ static enum mc_err ward_cb(void *ctx, const struct mc_ward *w)
 	if (!o)
 		return MC_ERR_NOMEM;
 	j->ward_id = w->id;
-	snprintf(j->slug, sizeof(j->slug), "%s", valid_slug(w->slug) ? w->slug : "ward");
+	snprintf(j->slug, sizeof(j->slug), "%s", mc_check_slug(w->slug) ? w->slug : "ward");
 	short_name(w->name, j->short_name, sizeof(j->short_name));
 	if ((err = mc_tobj_str(o, "name", w->name)) != MC_OK ||
 	    (err = mc_tobj_str(o, "slug", j->slug)) != MC_OK)

@@ -52,7 +52,6 @@ enum mc_err print_job_finish(struct print_job *j, enum mc_err err, struct mc_res
 enum mc_err print_cut(struct mc_tobj *o, const char *key, const char *s, size_t max);
 /* Sets o.key to the date iso printed the Vietnamese way, DD/MM/YYYY; anything else as
  * stored. */
-enum mc_err print_date(struct mc_tobj *o, const char *key, const char *iso);
 /* "ABCDEFGHJ" -> "ABCD-EFGH-J". */
 void print_group_token(const char *t, char out[MC_TOKEN_LEN + 3]);
 /* Loads ward ward_id into the job: root.ward (name, slug, short), j->slug, j->short_name. */

@@ -16,10 +16,10 @@ static enum mc_err ann_cb(void *ctx, const struct mc_announcement *a)
 	pg->record_ward = a->ward_id;
 	if ((err = mc_tobj_str(o, "title", a->title)) != MC_OK ||
 	    (err = mc_tobj_str(pg->root, "title", a->title)) != MC_OK ||
-	    (err = set_date(o, "published", a->published_on)) != MC_OK ||
-	    (err = set_date(o, "expires", a->expires_on)) != MC_OK ||
-	    (err = set_date(o, "updated", a->updated_at)) != MC_OK ||
-	    (err = set_date(o, "retired", a->retired_at)) != MC_OK ||
+	    (err = mc_tobj_date(o, "published", a->published_on)) != MC_OK ||
+	    (err = mc_tobj_date(o, "expires", a->expires_on)) != MC_OK ||
+	    (err = mc_tobj_date(o, "updated", a->updated_at)) != MC_OK ||
+	    (err = mc_tobj_date(o, "retired", a->retired_at)) != MC_OK ||
 	    (err = mc_tobj_bool(o, "expired",
 				!a->retired_at && a->expires_on &&
 				    strcmp(a->expires_on, pg->today) < 0)) != MC_OK)
@@ -27,7 +27,7 @@ static enum mc_err ann_cb(void *ctx, const struct mc_announcement *a)
 	return set_paragraphs(o, "paragraphs", a->body);
 }
 
-enum mc_err announcement_page(struct page *pg, int64_t id, struct mc_response *r)
+enum mc_err announcement_render(struct page *pg, int64_t id, struct mc_response *r)
 {
 	enum mc_err err;
 
@@ -47,6 +47,6 @@ enum mc_err mc_pages_announcement(struct mc_call *c)
 
 	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
 	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
-		err = announcement_page(&pg, c->id, c->r);
+		err = announcement_render(&pg, c->id, c->r);
 	return page_finish(&pg, err, c->r);
 }

@@ -185,7 +185,8 @@ static enum mc_err api_permit_cb(void *ctx, const struct mc_permit *p)
 	a->bad |= json_object_set_new(a->rec, "floors", json_integer(p->floors)) != 0;
 	a->bad |= json_object_set_new(a->rec, "area_m2", json_real(p->area_m2)) != 0;
 	a->bad |= json_object_set_new(a->rec, "height_m", json_real(p->height_m)) != 0;
-	a->bad |= json_object_set_new(a->rec, "allowed_today", json_boolean(vd == MC_VERDICT_ALLOWED)) != 0;
+	a->bad |= json_object_set_new(a->rec, "allowed_today",
+				      json_boolean(vd == MC_VERDICT_ALLOWED)) != 0;
 	return MC_OK;
 }
 

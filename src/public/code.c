@@ -46,13 +46,13 @@ static enum mc_err target_page(struct page *pg, const struct code_info *ci, stru
 	if ((err = mc_store_ward_by_id(pg->s, ci->ward_id, page_ward_cb, pg)) != MC_OK)
 		return err;
 	if (strcmp(ci->kind, MC_KIND_WARD) == 0)
-		return ward_page(pg, r);
+		return ward_render(pg, r);
 	if (strcmp(ci->kind, MC_KIND_PROCEDURE) == 0)
-		return procedure_page(pg, ci->target_id, r);
+		return procedure_render(pg, ci->target_id, r);
 	if (strcmp(ci->kind, MC_KIND_ANNOUNCEMENT) == 0)
-		return announcement_page(pg, ci->target_id, r);
+		return announcement_render(pg, ci->target_id, r);
 	if (strcmp(ci->kind, MC_KIND_PERMIT) == 0)
-		return permit_page(pg, ci->target_id, r);
+		return permit_render(pg, ci->target_id, r);
 	return MC_ERR_NOTFOUND;
 }
 

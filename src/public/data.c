@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "motcham/domain/check.h"
 #include "private.h"
 
 enum mc_err set_all(struct mc_tobj *o, const struct kv *v, size_t n)
@@ -15,20 +16,6 @@ enum mc_err set_all(struct mc_tobj *o, const struct kv *v, size_t n)
 		if ((err = mc_tobj_str(o, v[i].key, v[i].val)) != MC_OK)
 			return err;
 	return MC_OK;
-}
-
-/* Dates are shown the Vietnamese way, DD/MM/YYYY; anything else is shown as stored. */
-enum mc_err set_date(struct mc_tobj *o, const char *key, const char *iso)
-{
-	char day[MC_DATE_LEN + 1];
-
-	if (!iso || strlen(iso) < MC_DATE_LEN)
-		return mc_tobj_str(o, key, iso);
-	memcpy(day, iso, MC_DATE_LEN);
-	day[MC_DATE_LEN] = '\0';
-	if (!mc_date_valid(day))
-		return mc_tobj_str(o, key, iso);
-	return mc_tobj_strf(o, key, "%.2s/%.2s/%.4s", day + 8, day + 5, day);
 }
 
 /* Decimal comma, at most two decimals, no trailing zeros: 85.50 -> "85,5". */
@@ -151,33 +138,9 @@ enum mc_err set_tel(struct mc_tobj *o, const char *phone)
 }
 
 /* Only plain web links may become an href: escaping does not stop "javascript:". */
+/* Only addresses the rule accepts become links (see domain/check.h): an imported
+ * "HTTPS://..." and one typed in a form alike. */
 const char *web_url(const char *u)
 {
-	if (u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0))
-		return u;
-	return NULL;
-}
-
-bool valid_slug(const char *slug)
-{
-	size_t i;
-
-	for (i = 0; slug && slug[i]; i++)
-		if (i >= SLUG_MAX || !((slug[i] >= 'a' && slug[i] <= 'z') ||
-				       (slug[i] >= '0' && slug[i] <= '9') || slug[i] == '-'))
-			return false;
-	return slug && i > 0;
-}
-
-/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
-size_t utf8_cut(const char *s, size_t max)
-{
-	size_t len = strnlen(s, max + 1);
-
-	if (len <= max)
-		return len;
-	len = max;
-	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-		len--;
-	return len;
+	return mc_check_web_address(u) ? u : NULL;
 }

@@ -37,7 +37,7 @@ static enum mc_err home_page(struct page *pg, struct mc_response *r)
 		pg->list_a = NULL;
 		if ((err = mc_tobj_str(pg->root, "wards", NULL)) != MC_OK)
 			return err;
-		return ward_page(pg, r);
+		return ward_render(pg, r);
 	}
 	if ((err = mc_tobj_str(pg->root, "title", "Tra cứu một chạm")) != MC_OK)
 		return err;

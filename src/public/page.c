@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "motcham/domain/check.h"
 #include "private.h"
 
 enum mc_err mc_pages_create(const struct mc_pages_config *cfg, struct mc_pages **out,
@@ -125,7 +126,7 @@ enum mc_err page_ward_cb(void *ctx, const struct mc_ward *w)
 
 enum mc_err load_ward_slug(struct page *pg, const char *slug)
 {
-	if (!valid_slug(slug))
+	if (!mc_check_slug(slug))
 		return MC_ERR_NOTFOUND;
 	return mc_store_ward_by_slug(pg->s, slug, page_ward_cb, pg);
 }

@@ -44,7 +44,7 @@ static enum mc_err set_verdict(struct page *pg, const struct mc_permit *p)
 	    (err = mc_tobj_str(o, "why", mc_permit_verdict_reason(v))) != MC_OK ||
 	    (err = mc_tobj_str(o, "reason", reason ? p->status_reason : NULL)) != MC_OK)
 		return err;
-	return set_date(o, "today", pg->today);
+	return mc_tobj_date(o, "today", pg->today);
 }
 
 static enum mc_err set_owner(struct page *pg, struct mc_tobj *o, const char *owner)
@@ -83,10 +83,10 @@ static enum mc_err permit_cb(void *ctx, const struct mc_permit *p)
 				  : mc_tobj_str(o, "floors", NULL))) != MC_OK ||
 	    (err = set_number(o, "area", p->area_m2)) != MC_OK ||
 	    (err = set_number(o, "height", p->height_m)) != MC_OK ||
-	    (err = set_date(o, "issued", p->issued_on)) != MC_OK ||
-	    (err = set_date(o, "starts", p->starts_on)) != MC_OK ||
-	    (err = set_date(o, "ends", p->ends_on)) != MC_OK ||
-	    (err = set_date(o, "updated", p->updated_at)) != MC_OK ||
+	    (err = mc_tobj_date(o, "issued", p->issued_on)) != MC_OK ||
+	    (err = mc_tobj_date(o, "starts", p->starts_on)) != MC_OK ||
+	    (err = mc_tobj_date(o, "ends", p->ends_on)) != MC_OK ||
+	    (err = mc_tobj_date(o, "updated", p->updated_at)) != MC_OK ||
 	    (err = set_owner(pg, o, p->owner_name)) != MC_OK)
 		return err;
 	return set_verdict(pg, p);
@@ -106,7 +106,7 @@ static enum mc_err insp_cb(void *ctx, const struct mc_inspection *i)
 		return MC_ERR_NOMEM;
 	if ((err = set_all(it, v, sizeof(v) / sizeof(v[0]))) != MC_OK)
 		return err;
-	return set_date(it, "date", i->on_date);
+	return mc_tobj_date(it, "date", i->on_date);
 }
 
 /* Only a well-formed content hash may become a link. */
@@ -179,7 +179,7 @@ static enum mc_err set_report(struct page *pg, int64_t permit_id)
 	return mc_tobj_str(o, "token", tok);
 }
 
-enum mc_err permit_page(struct page *pg, int64_t id, struct mc_response *r)
+enum mc_err permit_render(struct page *pg, int64_t id, struct mc_response *r)
 {
 	enum mc_err err;
 
@@ -201,6 +201,6 @@ enum mc_err mc_pages_permit(struct mc_call *c)
 
 	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
 	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
-		err = permit_page(&pg, c->id, c->r);
+		err = permit_render(&pg, c->id, c->r);
 	return page_finish(&pg, err, c->r);
 }

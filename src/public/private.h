@@ -90,26 +90,23 @@ enum mc_err page_ward_cb(void *ctx, const struct mc_ward *w);
 /* data.c: record fields as template values. */
 bool next_line(const char **cur, const char **line, size_t *len);
 enum mc_err set_all(struct mc_tobj *o, const struct kv *v, size_t n);
-enum mc_err set_date(struct mc_tobj *o, const char *key, const char *iso);
 enum mc_err set_lines(struct mc_tobj *o, const char *key, const char *text, bool numbered);
 enum mc_err set_number(struct mc_tobj *o, const char *key, double v);
 enum mc_err set_paragraphs(struct mc_tobj *o, const char *key, const char *text);
 enum mc_err set_tel(struct mc_tobj *o, const char *phone);
-size_t utf8_cut(const char *s, size_t max);
-bool valid_slug(const char *slug);
 const char *web_url(const char *u);
 
 /* ward.c: GET /w/SLUG. */
-enum mc_err ward_page(struct page *pg, struct mc_response *r);
+enum mc_err ward_render(struct page *pg, struct mc_response *r);
 
 /* procedure.c: GET /w/SLUG/procedures/ID. */
-enum mc_err procedure_page(struct page *pg, int64_t id, struct mc_response *r);
+enum mc_err procedure_render(struct page *pg, int64_t id, struct mc_response *r);
 
 /* announcement.c: GET /w/SLUG/announcements/ID. */
-enum mc_err announcement_page(struct page *pg, int64_t id, struct mc_response *r);
+enum mc_err announcement_render(struct page *pg, int64_t id, struct mc_response *r);
 
 /* permit.c: GET /w/SLUG/permits/ID. */
-enum mc_err permit_page(struct page *pg, int64_t id, struct mc_response *r);
+enum mc_err permit_render(struct page *pg, int64_t id, struct mc_response *r);
 enum mc_permit_verdict permit_verdict(const struct mc_permit *p, const char *today);
 
 /* code.c: GET /q/TOKEN. */

@@ -30,8 +30,8 @@ static enum mc_err proc_cb(void *ctx, const struct mc_procedure *p)
 		return MC_ERR_NOMEM;
 	pg->record_ward = p->ward_id;
 	if ((err = set_all(o, v, sizeof(v) / sizeof(v[0]))) != MC_OK ||
-	    (err = set_date(o, "updated", p->updated_at)) != MC_OK ||
-	    (err = set_date(o, "retired", p->retired_at)) != MC_OK ||
+	    (err = mc_tobj_date(o, "updated", p->updated_at)) != MC_OK ||
+	    (err = mc_tobj_date(o, "retired", p->retired_at)) != MC_OK ||
 	    (err = mc_tobj_str(pg->root, "title", p->title)) != MC_OK ||
 	    (err = set_lines(pg->root, "steps", p->steps, true)) != MC_OK)
 		return err;
@@ -56,7 +56,7 @@ static enum mc_err doc_cb(void *ctx, const struct mc_document *d)
 	return mc_tobj_strf(it, "copies", "%d", d->copies);
 }
 
-enum mc_err procedure_page(struct page *pg, int64_t id, struct mc_response *r)
+enum mc_err procedure_render(struct page *pg, int64_t id, struct mc_response *r)
 {
 	enum mc_err err;
 
@@ -77,6 +77,6 @@ enum mc_err mc_pages_procedure(struct mc_call *c)
 
 	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
 	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
-		err = procedure_page(&pg, c->id, c->r);
+		err = procedure_render(&pg, c->id, c->r);
 	return page_finish(&pg, err, c->r);
 }

@@ -24,7 +24,7 @@ static enum mc_err hit_cb(void *ctx, const struct mc_procedure *p)
 
 static enum mc_err search_page(struct page *pg, const char *q, struct mc_response *r)
 {
-	size_t len = q ? utf8_cut(q, SEARCH_MAX) : 0;
+	size_t len = q ? mc_utf8_cut(q, strlen(q), SEARCH_MAX) : 0;
 	enum mc_err err;
 
 	if (q && !mc_utf8_valid(q, len))

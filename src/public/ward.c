@@ -18,7 +18,7 @@ static enum mc_err ann_item_cb(void *ctx, const struct mc_announcement *a)
 	if ((err = mc_tobj_strf(it, "id", "%" PRId64, a->id)) != MC_OK ||
 	    (err = mc_tobj_str(it, "title", a->title)) != MC_OK)
 		return err;
-	return set_date(it, "date", a->published_on);
+	return mc_tobj_date(it, "date", a->published_on);
 }
 
 /* Procedures come sorted by field, so a new group starts whenever the field changes. */
@@ -58,7 +58,7 @@ static enum mc_err merged_from_cb(void *ctx, const struct mc_ward *w)
 	return mc_tobj_str(o, "name", w->name);
 }
 
-enum mc_err ward_page(struct page *pg, struct mc_response *r)
+enum mc_err ward_render(struct page *pg, struct mc_response *r)
 {
 	enum mc_err err;
 
@@ -86,6 +86,6 @@ enum mc_err mc_pages_ward(struct mc_call *c)
 
 	if ((err = page_init(&pg, c->site->pages, c->s)) == MC_OK &&
 	    (err = load_ward_slug(&pg, c->slug)) == MC_OK)
-		err = ward_page(&pg, c->r);
+		err = ward_render(&pg, c->r);
 	return page_finish(&pg, err, c->r);
 }

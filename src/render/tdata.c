@@ -3,6 +3,7 @@
 
 #include "motcham/render/template.h"
 
+#include "motcham/base/date.h"
 #include "private.h"
 
 #include <stdalign.h>
@@ -150,6 +151,13 @@ enum mc_err mc_tobj_strn(struct mc_tobj *o, const char *key, const char *val, si
 enum mc_err mc_tobj_str(struct mc_tobj *o, const char *key, const char *val)
 {
 	return mc_tobj_strn(o, key, val, val ? strlen(val) : 0);
+}
+
+enum mc_err mc_tobj_date(struct mc_tobj *o, const char *key, const char *iso)
+{
+	char day[MC_DATE_LEN + 1];
+
+	return mc_tobj_str(o, key, mc_date_vn(iso, day) ? day : iso);
 }
 
 enum mc_err mc_tobj_strf(struct mc_tobj *o, const char *key, const char *fmt, ...)

@@ -1,99 +1,309 @@
-#include "motcham/store/audit.h"
+/* The audit trail and the audited writes. Every write of a record runs in a transaction (the
+ * caller's, or one of its own) and appends exactly one entry to the trail in it: who, when,
+ * which record, and the record's JSON before and after, chained by SHA-256 to the entry before.
+ * Also reads the trail back. Checking the chain is audit_verify.c. */
+#include "private.h"
 
-#include <jansson.h>
-#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "motcham/base/auth.h"
-#include "motcham/base/buf.h"
-#include "motcham/store/store.h"
+#include "motcham/base/date.h"
 
-struct walk {
-	struct mc_audit_check *out;
-	int64_t last_id;
-	struct mc_buf canon;
+static const char *const entity_name[E_COUNT_] = {
+    "ward", "announcement", "procedure", "permit", "inspection", "code", "user", "file", "report",
 };
 
-static enum mc_err bad(struct walk *w, int64_t id, const char *why)
+/* How each record is written down in its entries (JSON). */
+static const enum stmt_id snap_stmt[E_COUNT_] = {
+    [E_WARD] = ST_SNAP_WARD,	 [E_ANN] = ST_SNAP_ANN,	  [E_PROC] = ST_SNAP_PROC,
+    [E_PERMIT] = ST_SNAP_PERMIT, [E_INSP] = ST_SNAP_INSP, [E_CODE] = ST_SNAP_CODE,
+    [E_USER] = ST_SNAP_USER,	 [E_FILE] = ST_SNAP_FILE, [E_REPORT] = ST_SNAP_REPORT,
+};
+
+enum mc_err mc_store_set_actor(struct mc_store *s, int64_t user_id, const char *label)
 {
-	w->out->first_bad = id;
-	snprintf(w->out->why, sizeof(w->out->why), "%s", why);
-	return MC_ERR_CHECK; /* stops the walk at the first mismatch */
+	s->actor_id = user_id;
+	snprintf(s->actor, sizeof(s->actor), "%s", label && *label ? label : "system");
+	return MC_OK;
 }
 
-static enum mc_err check_entry(void *ctx, const struct mc_audit *a)
+enum mc_err tx_begin(struct mc_store *s, bool *owned)
 {
-	struct walk *w = ctx;
-	char hash[MC_AUTH_SHA256_LEN + 1];
-	enum mc_err err;
+	*owned = !db_in_tx(s->db);
+	return *owned ? mc_store_begin(s) : MC_OK;
+}
 
-	w->out->entries++;
-	if (a->id != w->last_id + 1)
-		return bad(w, a->id,
-			   w->last_id ? "an entry before it is missing"
-				      : "the first entry is missing");
-	if (!a->prev_hash || strcmp(a->prev_hash, w->out->head))
-		return bad(w, a->id, "it does not follow the entry before it");
-	mc_buf_reset(&w->canon);
-	if ((err = mc_store_audit_canonical(a, &w->canon)) != MC_OK)
+enum mc_err tx_end(struct mc_store *s, enum mc_err err, bool owned)
+{
+	if (!owned)
 		return err;
-	mc_auth_sha256_hex(w->canon.data, w->canon.len, hash);
-	if (!a->hash || strcmp(hash, a->hash))
-		return bad(w, a->id, "its content does not match its hash");
-	snprintf(w->out->head, sizeof(w->out->head), "%s", a->hash);
-	w->last_id = a->id;
-	return MC_OK;
+	if (err != MC_OK) {
+		mc_store_rollback(s);
+		return err;
+	}
+	return mc_store_commit(s);
 }
 
-enum mc_err mc_audit_verify(struct mc_store *s, struct mc_audit_check *out)
+/* Appends the record's current JSON form to out; leaves out empty when it is gone. */
+static enum mc_err snap(struct mc_store *s, enum entity e, int64_t id, struct mc_buf *out)
 {
-	struct walk w = {.out = out};
+	struct db_stmt *st;
+	const char *json;
+	bool row;
 	enum mc_err err;
 
-	memset(out, 0, sizeof(*out));
-	memset(out->head, '0', MC_AUTH_SHA256_LEN);
-	mc_buf_init(&w.canon);
-	err = mc_store_audit_each(s, 0, NULL, 0, check_entry, &w);
-	mc_buf_finish(&w.canon);
-	return err == MC_ERR_CHECK ? MC_OK : err;
+	mc_buf_reset(out);
+	PREPARE(s, snap_stmt[e], st);
+	db_bind_int64(st, 1, id);
+	err = db_step(st, &row);
+	if (err == MC_OK && row && (json = db_col_text(st, 0)))
+		err = mc_buf_puts(out, json);
+	done(st);
+	return err;
 }
 
-struct export
+static enum mc_err add_field(struct mc_buf *out, const char *v)
 {
-	const char *since;
-	FILE *out;
-};
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
+	if (!v)
+		return mc_buf_puts(out, "-\n");
+	return mc_buf_printf(out, "%zu:%s\n", strlen(v), v);
 }
 
-static enum mc_err export_entry(void *ctx, const struct mc_audit *a)
+enum mc_err mc_store_audit_canonical(const struct mc_audit *a, struct mc_buf *out)
 {
-	struct export *x = ctx;
-	json_t *o;
-	int rc;
+	enum mc_err err;
 
-	if (x->since && a->at && strncmp(a->at, x->since, strlen(x->since)) < 0)
+	/* Length-prefixed fields: no two different entries can share a canonical form. */
+	err = mc_buf_printf(out, "motcham-audit-1\n%lld\n%lld\n%lld\n", (long long)a->id,
+			    (long long)a->actor_id, (long long)a->entity_id);
+	const char *fields[] = {a->at,	   a->actor, a->entity,	  a->action,
+				a->before, a->after, a->prev_hash};
+	for (size_t i = 0; err == MC_OK && i < sizeof(fields) / sizeof(fields[0]); i++)
+		err = add_field(out, fields[i]);
+	return err;
+}
+
+static void utc_now(char out[21])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static enum mc_err audit_insert(struct mc_store *s, struct mc_audit *a)
+{
+	char hash[MC_AUTH_SHA256_LEN + 1];
+	struct mc_buf canon;
+	struct db_stmt *st;
+	enum mc_err err;
+
+	mc_buf_init(&canon);
+	if ((err = mc_store_audit_canonical(a, &canon)) != MC_OK)
+		goto out;
+	mc_auth_sha256_hex(canon.data, canon.len, hash);
+	if ((err = stmt(s, ST_AUDIT_INSERT, &st)) != MC_OK)
+		goto out;
+	db_bind_int64(st, 1, a->id);
+	bind_text(st, 2, a->at);
+	if (a->actor_id)
+		db_bind_int64(st, 3, a->actor_id);
+	bind_text(st, 4, a->actor);
+	bind_text(st, 5, a->entity);
+	db_bind_int64(st, 6, a->entity_id);
+	bind_text(st, 7, a->action);
+	bind_text(st, 8, a->before);
+	bind_text(st, 9, a->after);
+	bind_text(st, 10, a->prev_hash);
+	bind_text(st, 11, hash);
+	err = exec_stmt(st);
+out:
+	mc_buf_finish(&canon);
+	return err;
+}
+
+enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *action,
+		  const struct mc_buf *before)
+{
+	char at[21], prev[MC_AUTH_SHA256_LEN + 1];
+	struct mc_audit a = {0};
+	struct mc_buf after;
+	struct db_stmt *st;
+	int64_t last = 0;
+	bool row;
+	enum mc_err err;
+
+	mc_buf_init(&after);
+	memset(prev, '0', MC_AUTH_SHA256_LEN);
+	prev[MC_AUTH_SHA256_LEN] = '\0';
+	PREPARE(s, ST_AUDIT_LAST, st);
+	if ((err = db_step(st, &row)) == MC_OK && row) {
+		last = db_col_int64(st, 0);
+		snprintf(prev, sizeof(prev), "%s", db_col_text(st, 1));
+	}
+	done(st);
+	if (err == MC_OK)
+		err = snap(s, e, id, &after);
+	if (err != MC_OK)
+		goto out;
+	utc_now(at);
+	a = (struct mc_audit){.id = last + 1,
+			      .at = at,
+			      .actor_id = s->actor_id,
+			      .actor = s->actor[0] ? s->actor : "system",
+			      .entity = entity_name[e],
+			      .entity_id = id,
+			      .action = action,
+			      .before = before && before->len ? before->data : NULL,
+			      .after = after.len ? after.data : NULL,
+			      .prev_hash = prev};
+	err = audit_insert(s, &a);
+out:
+	mc_buf_finish(&after);
+	return err;
+}
+
+enum mc_err remember(struct mc_store *s, enum entity e, int64_t id)
+{
+	mc_buf_reset(&s->before);
+	return id ? snap(s, e, id, &s->before) : MC_OK;
+}
+
+enum mc_err by_id(int64_t *old, int64_t id)
+{
+	if (!id)
 		return MC_OK;
-	o = json_pack("{sI ss sI so ss sI ss so so ss ss}", "id", (json_int_t)a->id, "at", a->at,
-		      "actor_id", (json_int_t)a->actor_id, "actor", str_or_null(a->actor), "entity",
-		      a->entity, "entity_id", (json_int_t)a->entity_id, "action", a->action,
-		      "before", str_or_null(a->before), "after", str_or_null(a->after), "prev_hash",
-		      a->prev_hash, "hash", a->hash);
-	if (!o)
-		return MC_ERR_NOMEM;
-	rc = json_dumpf(o, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (rc != 0 || fputc('\n', x->out) == EOF)
-		return MC_ERR_IO;
+	if (*old && *old != id)
+		return MC_ERR_EXISTS;
+	*old = id;
 	return MC_OK;
 }
 
-enum mc_err mc_audit_export(struct mc_store *s, const char *since, FILE *out)
+enum mc_err remember_known(struct mc_store *s, enum entity e, int64_t old, int64_t id)
 {
-	struct export x = {since, out};
+	enum mc_err err = remember(s, e, old);
 
-	return mc_store_audit_each(s, 0, NULL, 0, export_entry, &x);
+	return err == MC_OK && id && !s->before.len ? MC_ERR_NOTFOUND : err;
+}
+
+enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, enum entity e, int64_t id,
+		      const char *action)
+{
+	if (err == MC_OK)
+		err = audit(s, e, id,
+			    action	    ? action
+			    : s->before.len ? "update"
+					    : "create",
+			    &s->before);
+	mc_buf_reset(&s->before);
+	return tx_end(s, err, owned);
+}
+
+enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
+			   void (*bind)(struct db_stmt *st, const void *rec), const void *rec,
+			   enum entity e, const char *action, int64_t *id)
+{
+	struct db_stmt *st;
+	int64_t rowid = 0;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	mc_buf_reset(&s->before);
+	if ((err = stmt(s, sid, &st)) == MC_OK) {
+		bind(st, rec);
+		err = query_id(st, &rowid);
+	}
+	if (id)
+		*id = rowid;
+	return end_write(s, err, owned, e, rowid, action);
+}
+
+enum mc_err find_old(struct db_stmt *st, int64_t *old)
+{
+	enum mc_err err = query_id(st, old);
+
+	if (err == MC_ERR_NOTFOUND) {
+		*old = 0;
+		return MC_OK;
+	}
+	return err;
+}
+
+enum mc_err finish_upsert(struct db_stmt *st, int64_t old, int64_t *id, bool *created)
+{
+	int64_t rowid = old;
+	enum mc_err err = old ? exec_stmt(st) : query_id(st, &rowid);
+
+	if (err != MC_OK)
+		return err;
+	if (id)
+		*id = rowid;
+	if (created)
+		*created = old == 0;
+	return MC_OK;
+}
+
+enum mc_err retire(struct mc_store *s, enum stmt_id sid, enum entity e, int64_t id)
+{
+	char today[MC_DATE_LEN + 1];
+	struct db_stmt *st;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	if ((err = remember(s, e, id)) == MC_OK && !s->before.len)
+		err = MC_ERR_NOTFOUND;
+	if (err == MC_OK)
+		err = stmt(s, sid, &st);
+	if (err == MC_OK) {
+		mc_date_today(today);
+		db_bind_int64(st, 1, id);
+		bind_text(st, 2, today);
+		err = exec_stmt(st);
+		if (err == MC_OK && db_changes(s->db) == 0)
+			err = MC_ERR_GONE;
+	}
+	return end_write(s, err, owned, e, id, "retire");
+}
+
+enum mc_err audit_row(struct db_stmt *st, const struct visit *v)
+{
+	struct mc_audit a = {
+	    .id = db_col_int64(st, 0),
+	    .at = col_text(st, 1),
+	    .actor_id = db_col_int64(st, 2),
+	    .actor = col_text(st, 3),
+	    .entity = col_text(st, 4),
+	    .entity_id = db_col_int64(st, 5),
+	    .action = col_text(st, 6),
+	    .before = col_text(st, 7),
+	    .after = col_text(st, 8),
+	    .prev_hash = col_text(st, 9),
+	    .hash = col_text(st, 10),
+	};
+	return v->fn.audit(v->ctx, &a);
+}
+
+enum mc_err mc_store_audit_each(struct mc_store *s, int64_t after_id, const char *entity,
+				int64_t entity_id, mc_store_audit_fn fn, void *ctx)
+{
+	struct visit v = {.fn.audit = fn, .ctx = ctx};
+	struct db_stmt *st;
+
+	PREPARE(s, ST_AUDIT_EACH, st);
+	db_bind_int64(st, 1, after_id);
+	bind_text(st, 2, entity);
+	db_bind_int64(st, 3, entity_id);
+	return walk(st, audit_row, &v, false);
+}
+
+enum mc_err mc_store_audit_count(struct mc_store *s, long long *n)
+{
+	return scalar(s, ST_AUDIT_COUNT, n);
 }

@@ -1,6 +1,6 @@
 #include "motcham/web/fields.h"
+#include "motcham/domain/check.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,46 +163,10 @@ const char *mc_fields_raw(const struct mc_form *form, const char *name, size_t *
 	return NULL;
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Browsers send textarea lines as CR LF; the store keeps LF only, like the CSV import. */
-static void unix_lines(char *s, size_t *len)
-{
-	size_t r, w = 0;
-
-	for (r = 0; r < *len; r++) {
-		if (s[r] == '\r' && r + 1 < *len && s[r + 1] == '\n')
-			continue;
-		s[w++] = s[r] == '\r' ? '\n' : s[r];
-	}
-	s[w] = '\0';
-	*len = w;
-}
-
-static char *trimmed_copy(const char *s, size_t len)
-{
-	char *out;
-
-	while (len > 0 && is_space(s[0])) {
-		s++;
-		len--;
-	}
-	while (len > 0 && is_space(s[len - 1]))
-		len--;
-	if (!(out = malloc(len + 1)))
-		return NULL;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return out;
-}
-
 enum mc_err mc_fields_clean(const char *s, size_t len, size_t max, bool multiline, char **out,
 			    char msg[160])
 {
-	struct mc_buf nfc;
+	struct mc_buf nfc, tidy;
 	enum mc_err err;
 
 	*out = NULL;
@@ -222,9 +186,12 @@ enum mc_err mc_fields_clean(const char *s, size_t len, size_t max, bool multilin
 		mc_buf_finish(&nfc);
 		return err == MC_ERR_INVALID ? MC_ERR_INVALID : MC_ERR_NOMEM;
 	}
-	unix_lines(nfc.data, &nfc.len);
-	*out = trimmed_copy(nfc.data, nfc.len);
+	/* The import's tidying: a form and a CSV file store the same text the same way. */
+	mc_buf_init(&tidy);
+	if ((err = mc_check_tidy(nfc.data, nfc.len, false, &tidy)) == MC_OK)
+		*out = strdup(tidy.data ? tidy.data : "");
 	mc_buf_finish(&nfc);
+	mc_buf_finish(&tidy);
 	if (!*out)
 		return MC_ERR_NOMEM;
 	if (strlen(*out) > max)
@@ -247,18 +214,18 @@ static bool is_option(const struct mc_label *o, const char *v)
 	return false;
 }
 
-/* Vietnamese write decimals with a comma: "45,5" means 45.5. */
+/* Numbers are domain/check.h's rule, the import's too; a decimal comma is stored as a
+ * point so that the value reads back the same everywhere. */
 static bool parse_number(char *v, bool whole, double *out)
 {
-	char *end;
+	bool is_whole;
 
-	for (char *p = v; *p; p++)
-		if (*p == ',' && !whole)
-			*p = '.';
-	if (!*v || strspn(v, whole ? "0123456789" : "0123456789.") != strlen(v))
+	if (!mc_check_decimal(v, out, &is_whole) || (whole && !is_whole))
 		return false;
-	*out = strtod(v, &end);
-	return *end == '\0' && isfinite(*out);
+	for (char *p = v; *p; p++)
+		if (*p == ',')
+			*p = '.';
+	return true;
 }
 
 static enum mc_err check_typed(struct mc_fields *f, size_t i)
@@ -287,12 +254,13 @@ static enum mc_err check_typed(struct mc_fields *f, size_t i)
 	case MC_F_ENUM:
 		return is_option(options_of(f, i), v) ? MC_OK : fail_idx(f, (int)i, MSG_CHOICE);
 	case MC_F_URL:
-		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
-			return fail_idx(f, (int)i, "%s",
-					"Đường dẫn phải bắt đầu bằng http:// hoặc https://.");
-		return strpbrk(v, " \t\"<>")
-			   ? fail_idx(f, (int)i, "%s", "Đường dẫn không được có khoảng trắng.")
-			   : MC_OK;
+		if (!mc_check_web_address(v))
+			return fail_idx(
+			    f, (int)i, "%s",
+			    "Đường dẫn phải bắt đầu bằng http:// hoặc https:// và không "
+			    "có khoảng trắng, dấu nháy hay dấu < >.");
+		mc_check_web_address_tidy(v);
+		return MC_OK;
 	default:
 		return MC_OK;
 	}

@@ -95,16 +95,6 @@ enum mc_err mc_upload_load(const char *dir, const char *sha, size_t max, struct 
 	return err;
 }
 
-/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
-static size_t utf8_cut(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	return max;
-}
-
 enum mc_err mc_upload_display_name(const char *client_name, struct mc_buf *out)
 {
 	const char *base = client_name ? client_name : "";
@@ -124,7 +114,7 @@ enum mc_err mc_upload_display_name(const char *client_name, struct mc_buf *out)
 		if (nfc.data[i] == '\t' || nfc.data[i] == '\n' || nfc.data[i] == '\r')
 			nfc.data[i] = ' ';
 	if (err == MC_OK && nfc.len > 0)
-		err = mc_buf_add(out, nfc.data, utf8_cut(nfc.data, nfc.len, NAME_MAX_BYTES));
+		err = mc_buf_add(out, nfc.data, mc_utf8_cut(nfc.data, nfc.len, NAME_MAX_BYTES));
 	else if (err == MC_OK)
 		err = mc_buf_puts(out, "tep");
 	mc_buf_finish(&nfc);

@@ -169,6 +169,33 @@ class Server(unittest.TestCase):
                 body = self.assert_html(self.get(self.stable_path(tok, kind)))
                 self.assert_title_on(body, title)
 
+    def test_one_path_rule_for_every_route(self):
+        """The route table's rules over real HTTP: literal segments ignore case, a slug is the
+        ward's once lower-cased, ids are decimal without leading zeros, one trailing slash is
+        ignored, anything else is 404, and a path served with another method is 405."""
+        tok, title = self.first("procedure")
+        path = self.stable_path(tok, "procedure")
+        m = re.fullmatch(r"/w/([a-z0-9-]+)/procedures/([1-9][0-9]*)", path)
+        self.assertTrue(m, path)
+        slug, pid = m.group(1), m.group(2)
+        for same in ("/W/%s/PROCEDURES/%s" % (slug.upper(), pid), path + "/",
+                     "/w/%s/Procedures/%s" % (slug, pid)):
+            with self.subTest(path=same):
+                self.assert_title_on(self.assert_html(self.get(same)), title)
+        for other in ("/w/%s/procedures/0%s" % (slug, pid), "/w/%s/procedures/+%s" % (slug, pid),
+                      "/w/%s/procedures/%s.0" % (slug, pid), "/w/%s//procedures/%s" % (slug, pid),
+                      "/w/%s/procedures/%s//" % (slug, pid), "/w/%s_x/procedures/%s" % (slug, pid),
+                      "/w/%s/procedures/%s/x" % (slug, pid), "/w/%s/procedures/%s" % (slug, "9" * 19)):
+            with self.subTest(path=other):
+                self.assert_html(self.get(other), 404)
+        for method, p in (("POST", path), ("POST", "/"), ("POST", "/q/" + tok),
+                          ("GET", "/w/%s/permits/1/report" % slug)):
+            with self.subTest(method=method, path=p):
+                r = mc.request(self.port, p, method=method, body=b"" if method == "POST" else None,
+                               headers={"Content-Type": "application/x-www-form-urlencoded"}
+                               if method == "POST" else None)
+                self.assertEqual(r.status, 405, r)
+
     def test_stylesheet(self):
         r = self.get("/assets/style.css")
         self.assertEqual(r.status, 200, r)

@@ -14,4 +14,8 @@ void mc_date_today(char out[MC_DATE_LEN + 1]);
 /* True when s is a real calendar date written as YYYY-MM-DD (years 1900-2199). */
 bool mc_date_valid(const char *s);
 
+/* Writes the date iso begins with the Vietnamese way, DD/MM/YYYY, into out; false (out
+ * empty) when iso does not begin with a valid date. */
+bool mc_date_vn(const char *iso, char out[MC_DATE_LEN + 1]);
+
 #endif

@@ -23,4 +23,8 @@ enum mc_err mc_utf8_fold(const char *s, size_t len, struct mc_buf *out);
  * shortened to its first letter and a dot. "Nguyễn Văn An" → "Nguyễn V. A.". */
 enum mc_err mc_utf8_mask_name(const char *name, struct mc_buf *out);
 
+/* How many of the first len bytes of s to keep so that at most max remain without splitting a
+ * UTF-8 sequence. */
+size_t mc_utf8_cut(const char *s, size_t len, size_t max);
+
 #endif

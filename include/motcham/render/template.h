@@ -53,6 +53,9 @@ struct mc_tobj *mc_tdata_root(struct mc_tdata *d);
  * string counts as missing. They return MC_ERR_NOMEM on allocation failure. */
 enum mc_err mc_tobj_str(struct mc_tobj *o, const char *key, const char *val);
 enum mc_err mc_tobj_strn(struct mc_tobj *o, const char *key, const char *val, size_t len);
+/* Sets key to a date shown the Vietnamese way (DD/MM/YYYY, see mc_date_vn), or to iso as it is
+ * when it is not a date (NULL: absent). */
+enum mc_err mc_tobj_date(struct mc_tobj *o, const char *key, const char *iso);
 enum mc_err mc_tobj_strf(struct mc_tobj *o, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 enum mc_err mc_tobj_bool(struct mc_tobj *o, const char *key, bool val);

@@ -1,0 +1,60 @@
+/* Dossier uploads (/staff/permits/ID/files): PDF, JPEG or PNG by content, kept by hash. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "motcham/base/buf.h"
+#include "motcham/office/office.h"
+#include "motcham/store/store.h"
+#include "motcham/web/form.h"
+#include "motcham/web/request.h"
+#include "motcham/web/upload.h"
+#include "private.h"
+
+static bool checked(const char *v)
+{
+	return v && (!strcmp(v, "1") || !strcmp(v, "on") || !strcmp(v, "true"));
+}
+
+static enum mc_err permit_file(struct office *c, int64_t id)
+{
+	const struct mc_form_field *file = mc_form_file(c->rq->form, "file");
+	struct permit_rec rec = {.today = c->today};
+	struct permit_forms pf = {0};
+	struct mc_file mf = {.permit_id = id};
+	struct mc_buf name;
+	char sha[65];
+	bool shown;
+	enum mc_err err;
+
+	mc_buf_init(&name);
+	if ((err = permit_load(c, id, true, &rec, &shown)) != MC_OK || shown)
+		goto out;
+	if (!file) {
+		pf.upload_error = "Vui lòng chọn một tệp để tải lên.";
+		err = permit_page(c, id, 422, &pf);
+	} else if (file->value.len > MC_UPLOAD_MAX) {
+		pf.upload_error = "Tệp quá lớn: tối đa 10 MB.";
+		err = permit_page(c, id, 413, &pf);
+	} else if (!(mf.mime = mc_upload_sniff(file->value.data, file->value.len))) {
+		pf.upload_error = "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp).";
+		err = permit_page(c, id, 415, &pf);
+	} else if ((err = mc_upload_display_name(file->filename, &name)) == MC_OK &&
+		   (err = mc_upload_save(c->st->files_dir, file->value.data, file->value.len,
+					 sha)) == MC_OK) {
+		mf.sha256 = sha;
+		mf.size = (long long)file->value.len;
+		mf.name = name.data;
+		mf.public = checked(mc_form_get(c->rq->form, "public"));
+		if ((err = mc_store_file_add(c->wr, &mf, NULL)) == MC_OK)
+			err = page_redirect(c, "/staff/permits/%lld", (long long)id);
+	}
+out:
+	free(rec.reason);
+	mc_buf_finish(&name);
+	return err;
+}
+
+enum mc_err mc_office_permit_file(struct mc_call *call)
+{
+	return permit_file(call->scope, call->id);
+}

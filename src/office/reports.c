@@ -1,0 +1,128 @@
+/* Residents' reports (/staff/reports): the open and the reviewed ones, and marking one
+ * reviewed with a note. */
+#include <stdlib.h>
+
+#include "motcham/domain/permit.h"
+#include "motcham/office/office.h"
+#include "motcham/office/session.h"
+#include "motcham/render/template.h"
+#include "motcham/store/store.h"
+#include "motcham/web/fields.h"
+#include "motcham/web/request.h"
+#include "motcham/web/response.h"
+#include "private.h"
+
+struct report_list {
+	struct office *c;
+	struct list open, done;
+	int64_t want;	 /* review: the report looked for */
+	int64_t ward_id; /* its ward, once found */
+	bool found;
+};
+
+static enum mc_err permit_number_cb(void *ctx, const struct mc_permit *p)
+{
+	return mc_tobj_str(ctx, "permit_number", p->number);
+}
+
+/* A report as the staff list and the supervisors' permit page show it. */
+enum mc_err reports_item(struct mc_tobj *o, const struct mc_report *rep)
+{
+	enum mc_err err;
+
+	if ((err = mc_tobj_str(o, "ref", rep->ref)) != MC_OK ||
+	    (err = mc_tobj_str(o, "category", mc_label_of(mc_report_categories, rep->category))) !=
+		MC_OK ||
+	    (err = mc_tobj_str(o, "description", rep->description)) != MC_OK ||
+	    (err = mc_tobj_str(o, "contact", rep->contact)) != MC_OK ||
+	    (err = mc_tobj_str(o, "photo", rep->photo_sha256)) != MC_OK ||
+	    (err = mc_tobj_str(o, "created", rep->created_at)) != MC_OK ||
+	    (err = mc_tobj_str(o, "reviewed", rep->reviewed_at)) != MC_OK)
+		return err;
+	return mc_tobj_str(o, "review_note", rep->review_note);
+}
+
+static enum mc_err report_item_cb(void *ctx, const struct mc_report *rep)
+{
+	struct report_list *rl = ctx;
+	struct office *c = rl->c;
+	struct mc_tobj *o = page_list_push(rep->reviewed_at ? &rl->done : &rl->open);
+	enum mc_err err;
+
+	if (!o)
+		return MC_ERR_NOMEM;
+	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)rep->id)) != MC_OK ||
+	    (err = mc_tobj_strf(o, "permit_id", "%lld", (long long)rep->permit_id)) != MC_OK ||
+	    (err = reports_item(o, rep)) != MC_OK ||
+	    (err = mc_tobj_bool(o, "can_review",
+				!rep->reviewed_at && mc_session_can_write(&c->u, rep->ward_id))) !=
+		MC_OK)
+		return err;
+	err = mc_store_permit_get(c->wr, rep->permit_id, permit_number_cb, o);
+	return err == MC_ERR_NOTFOUND ? MC_OK : err;
+}
+
+static enum mc_err reports_page(struct office *c)
+{
+	struct report_list rl = {.c = c};
+	int64_t ward_id = mc_session_all_wards(&c->u) ? 0 : c->u.ward_id;
+	enum mc_err err;
+
+	if ((err = page_start(c, "Phản ánh của người dân")) != MC_OK)
+		return err;
+	rl.open = (struct list){c->root, "open", NULL};
+	rl.done = (struct list){c->root, "done", NULL};
+	if (ward_id == 0 && !mc_session_all_wards(&c->u))
+		return page_show(c, "staff_reports", 200);
+	if ((err = mc_store_report_each(c->wr, ward_id, report_item_cb, &rl)) != MC_OK)
+		return err;
+	return page_show(c, "staff_reports", 200);
+}
+
+static enum mc_err report_find_cb(void *ctx, const struct mc_report *rep)
+{
+	struct report_list *rl = ctx;
+
+	if (rep->id != rl->want)
+		return MC_OK;
+	rl->found = true;
+	rl->ward_id = rep->ward_id;
+	return MC_ERR_EXISTS; /* found: stop the walk */
+}
+
+static enum mc_err report_review(struct office *c, int64_t id)
+{
+	struct report_list rl = {.c = c, .want = id};
+	size_t len;
+	const char *raw = mc_fields_raw(c->rq->form, "note", &len);
+	char msg[160], *note = NULL;
+	enum mc_err err = mc_store_report_each(c->wr, 0, report_find_cb, &rl);
+
+	if (err != MC_OK && err != MC_ERR_EXISTS)
+		return err;
+	if (!rl.found)
+		return page_not_found(c);
+	if (!mc_session_can_write(&c->u, rl.ward_id))
+		return page_forbidden(c);
+	err = mc_fields_clean(raw ? raw : "", len, 2000, true, &note, msg);
+	if (err == MC_ERR_INVALID)
+		err = page_refuse(c, msg, "/staff/reports");
+	else if (err == MC_OK)
+		err = mc_store_report_review(c->wr, id, note[0] ? note : NULL);
+	if (err == MC_ERR_GONE)
+		err = page_refuse(c, "Phản ánh này đã được xử lý trước đó.", "/staff/reports");
+	else if (err == MC_OK && c->r->status != 422)
+		err = page_redirect(c, "%s", "/staff/reports");
+	free(note);
+	return err;
+}
+
+enum mc_err mc_office_reports(struct mc_call *call)
+{
+	return reports_page(call->scope);
+}
+
+enum mc_err mc_office_report_review(struct mc_call *call)
+{
+	return report_review(call->scope, call->id);
+}

@@ -1,0 +1,100 @@
+/* Verifying and exporting the audit chain (audit.h), read through the public store API. */
+#include "motcham/store/audit.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "motcham/base/auth.h"
+#include "motcham/base/buf.h"
+#include "motcham/store/store.h"
+
+struct walk {
+	struct mc_audit_check *out;
+	int64_t last_id;
+	struct mc_buf canon;
+};
+
+static enum mc_err bad(struct walk *w, int64_t id, const char *why)
+{
+	w->out->first_bad = id;
+	snprintf(w->out->why, sizeof(w->out->why), "%s", why);
+	return MC_ERR_CHECK; /* stops the walk at the first mismatch */
+}
+
+static enum mc_err check_entry(void *ctx, const struct mc_audit *a)
+{
+	struct walk *w = ctx;
+	char hash[MC_AUTH_SHA256_LEN + 1];
+	enum mc_err err;
+
+	w->out->entries++;
+	if (a->id != w->last_id + 1)
+		return bad(w, a->id,
+			   w->last_id ? "an entry before it is missing"
+				      : "the first entry is missing");
+	if (!a->prev_hash || strcmp(a->prev_hash, w->out->head))
+		return bad(w, a->id, "it does not follow the entry before it");
+	mc_buf_reset(&w->canon);
+	if ((err = mc_store_audit_canonical(a, &w->canon)) != MC_OK)
+		return err;
+	mc_auth_sha256_hex(w->canon.data, w->canon.len, hash);
+	if (!a->hash || strcmp(hash, a->hash))
+		return bad(w, a->id, "its content does not match its hash");
+	snprintf(w->out->head, sizeof(w->out->head), "%s", a->hash);
+	w->last_id = a->id;
+	return MC_OK;
+}
+
+enum mc_err mc_audit_verify(struct mc_store *s, struct mc_audit_check *out)
+{
+	struct walk w = {.out = out};
+	enum mc_err err;
+
+	memset(out, 0, sizeof(*out));
+	memset(out->head, '0', MC_AUTH_SHA256_LEN);
+	mc_buf_init(&w.canon);
+	err = mc_store_audit_each(s, 0, NULL, 0, check_entry, &w);
+	mc_buf_finish(&w.canon);
+	return err == MC_ERR_CHECK ? MC_OK : err;
+}
+
+struct export
+{
+	const char *since;
+	FILE *out;
+};
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static enum mc_err export_entry(void *ctx, const struct mc_audit *a)
+{
+	struct export *x = ctx;
+	json_t *o;
+	int rc;
+
+	if (x->since && a->at && strncmp(a->at, x->since, strlen(x->since)) < 0)
+		return MC_OK;
+	o = json_pack("{sI ss sI so ss sI ss so so ss ss}", "id", (json_int_t)a->id, "at", a->at,
+		      "actor_id", (json_int_t)a->actor_id, "actor", str_or_null(a->actor), "entity",
+		      a->entity, "entity_id", (json_int_t)a->entity_id, "action", a->action,
+		      "before", str_or_null(a->before), "after", str_or_null(a->after), "prev_hash",
+		      a->prev_hash, "hash", a->hash);
+	if (!o)
+		return MC_ERR_NOMEM;
+	rc = json_dumpf(o, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (rc != 0 || fputc('\n', x->out) == EOF)
+		return MC_ERR_IO;
+	return MC_OK;
+}
+
+enum mc_err mc_audit_export(struct mc_store *s, const char *since, FILE *out)
+{
+	struct export x = {since, out};
+
+	return mc_store_audit_each(s, 0, NULL, 0, export_entry, &x);
+}

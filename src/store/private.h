@@ -1,0 +1,451 @@
+#ifndef MOTCHAM_STORE_PRIVATE_H
+#define MOTCHAM_STORE_PRIVATE_H
+
+/* The storage module's internals, shared between the files of src/store. This header is the
+ * folder's table of contents: one section per file, saying what the file does and what it
+ * lends the others. The contract for the rest of motcham is include/motcham/store/store.h. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "motcham/base/buf.h"
+#include "motcham/store/store.h"
+
+/* ---- the database interface: the store talks to its database through nothing else ----
+ *
+ * A driver fills in a struct db_ops, and the connection's ops are chosen when it opens
+ * (store.c: driver_for), so every call below is dispatched at run time. sqlite.c is the one
+ * driver there is. What a second one (PostgreSQL's, next) must provide:
+ *  - struct db and struct db_stmt as the first members of its own connection and statement;
+ *  - prepare from a text of the statement table, once per connection (store.c caches the
+ *    statement and resets it after each use): the texts use numbered parameters ?1, ?2 ...,
+ *    which it rewrites to its own ($1, $2 ...); where its SQL must differ it puts its own
+ *    text in the table's slot for its dialect (the schema, json_object and strftime will);
+ *  - every error of its database turned into enum mc_err inside the driver, as sqlite.c's
+ *    map_rc does: locked, busy or read-only MC_ERR_BUSY; a unique key taken MC_ERR_EXISTS;
+ *    another constraint MC_ERR_INVALID; disk full MC_ERR_FULL; no memory MC_ERR_NOMEM;
+ *    cannot open MC_ERR_IO (MC_ERR_NOTFOUND when there is no such database); else MC_ERR_DB;
+ *  - the lifetimes the store relies on: bound text is borrowed until the statement is reset,
+ *    column text until the next step or reset;
+ *  - transactions (begin with write set takes the write lock at once), and the named
+ *    operations that have no SQL in the table: data_version, user_version, backup,
+ *    integrity. */
+
+/* The SQL dialects the statement table has a slot for. */
+enum db_dialect { DB_SQLITE, DB_PG, DB_DIALECTS };
+
+struct db_ops;
+
+/* A connection; a driver's own connection starts with it. */
+struct db {
+	const struct db_ops *ops;
+};
+
+/* A prepared statement; a driver's own statement starts with it. */
+struct db_stmt {
+	const struct db_ops *ops;
+};
+
+struct db_ops {
+	enum db_dialect dialect;
+
+	/* Opens the database at path as mc_store_open promises (flags: enum mc_store_flags);
+	 * *out NULL on failure. close finalizes what the driver prepared for itself, after
+	 * store.c has finalized the table's statements; accepts NULL. */
+	enum mc_err (*open)(const char *path, unsigned flags, struct db **out);
+	void (*close)(struct db *db);
+	/* The last error message of the connection, for people; never NULL. */
+	const char *(*errmsg)(struct db *db);
+	/* Runs a script of statements without parameters (a migration). */
+	enum mc_err (*exec)(struct db *db, const char *script);
+	/* Rows changed by the last statement that wrote. */
+	int64_t (*changes)(struct db *db);
+
+	/* Transactions. store.c calls rollback only when in_tx says one is open. */
+	enum mc_err (*begin)(struct db *db, bool write);
+	enum mc_err (*commit)(struct db *db);
+	enum mc_err (*rollback)(struct db *db);
+	bool (*in_tx)(struct db *db);
+
+	/* Statements: *out NULL on failure (MC_ERR_INTERNAL for a text that holds none);
+	 * finalize accepts NULL. reset makes a statement ready to run again, parameters
+	 * cleared. Binding cannot fail: a driver that must allocate reports it at step. */
+	enum mc_err (*prepare)(struct db *db, const char *sql, struct db_stmt **out);
+	void (*finalize)(struct db_stmt *st);
+	void (*reset)(struct db_stmt *st);
+	void (*bind_int64)(struct db_stmt *st, int i, int64_t v);
+	void (*bind_double)(struct db_stmt *st, int i, double v);
+	void (*bind_text)(struct db_stmt *st, int i, const char *v);
+	void (*bind_null)(struct db_stmt *st, int i);
+	/* Runs the statement to its next row: MC_OK with *row set when there is one, MC_OK
+	 * with *row false when it is done, or the error. */
+	enum mc_err (*step)(struct db_stmt *st, bool *row);
+	/* Columns of the current row, from 0; text is NULL for SQL NULL. */
+	int64_t (*col_int64)(struct db_stmt *st, int i);
+	double (*col_double)(struct db_stmt *st, int i);
+	const char *(*col_text)(struct db_stmt *st, int i);
+	bool (*col_null)(struct db_stmt *st, int i);
+
+	/* Named operations: a number that changes when another connection commits; the schema
+	 * version the database says it has, and setting it (inside the migration's
+	 * transaction); an online copy to a new database at path while others keep writing;
+	 * the database's own consistency check. */
+	enum mc_err (*data_version)(struct db *db, long long *v);
+	enum mc_err (*user_version)(struct db *db, int *v);
+	enum mc_err (*set_user_version)(struct db *db, int v);
+	enum mc_err (*backup)(struct db *db, const char *path);
+	enum mc_err (*integrity)(struct db *db, bool *ok);
+};
+
+/* The calls the files make, each one indirect call into the driver. */
+static inline enum mc_err db_step(struct db_stmt *st, bool *row)
+{
+	return st->ops->step(st, row);
+}
+
+static inline void db_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	st->ops->bind_int64(st, i, v);
+}
+
+static inline void db_bind_double(struct db_stmt *st, int i, double v)
+{
+	st->ops->bind_double(st, i, v);
+}
+
+static inline int64_t db_col_int64(struct db_stmt *st, int i)
+{
+	return st->ops->col_int64(st, i);
+}
+
+/* An integer column that fits an int, cut to 32 bits as SQLite's sqlite3_column_int does. */
+static inline int db_col_int(struct db_stmt *st, int i)
+{
+	return (int)st->ops->col_int64(st, i);
+}
+
+static inline double db_col_double(struct db_stmt *st, int i)
+{
+	return st->ops->col_double(st, i);
+}
+
+static inline const char *db_col_text(struct db_stmt *st, int i)
+{
+	return st->ops->col_text(st, i);
+}
+
+static inline bool db_col_null(struct db_stmt *st, int i)
+{
+	return st->ops->col_null(st, i);
+}
+
+static inline int64_t db_changes(struct db *db)
+{
+	return db->ops->changes(db);
+}
+
+static inline bool db_in_tx(struct db *db)
+{
+	return db->ops->in_tx(db);
+}
+
+/* ---- sqlite.c: the SQLite driver, the one file that includes <sqlite3.h> ---- */
+
+extern const struct db_ops db_sqlite;
+
+/* ---- sql.c: the statement table, every SQL statement of the store ---- */
+
+enum stmt_id {
+	/* store.c */
+	ST_AUDIT_HEAD,
+	/* audit.c */
+	ST_AUDIT_LAST,
+	ST_AUDIT_INSERT,
+	ST_AUDIT_EACH,
+	ST_AUDIT_COUNT,
+	ST_SNAP_WARD, /* the snapshots, one per enum entity */
+	ST_SNAP_ANN,
+	ST_SNAP_PROC,
+	ST_SNAP_PERMIT,
+	ST_SNAP_INSP,
+	ST_SNAP_CODE,
+	ST_SNAP_USER,
+	ST_SNAP_FILE,
+	ST_SNAP_REPORT,
+	/* ward.c */
+	ST_WARD_ID,
+	ST_WARD_INSERT,
+	ST_WARD_UPDATE,
+	ST_WARD_BY_SLUG,
+	ST_WARD_BY_ID,
+	ST_WARD_EACH,
+	ST_WARD_COUNT,
+	/* announcement.c */
+	ST_ANN_ID,
+	ST_ANN_INSERT,
+	ST_ANN_UPDATE,
+	ST_ANN_GET,
+	ST_ANN_CURRENT,
+	ST_ANN_EACH,
+	ST_ANN_RETIRE,
+	/* procedure.c */
+	ST_PROC_ID,
+	ST_PROC_INSERT,
+	ST_PROC_UPDATE,
+	ST_PROC_GET,
+	ST_PROC_EACH,
+	ST_PROC_SEARCH,
+	ST_PROC_RETIRE,
+	ST_DOC_DELETE,
+	ST_DOC_INSERT,
+	ST_DOC_EACH,
+	/* permit.c */
+	ST_PERMIT_ID,
+	ST_PERMIT_INSERT,
+	ST_PERMIT_UPDATE,
+	ST_PERMIT_GET,
+	ST_PERMIT_EACH,
+	ST_PERMIT_STATUS,
+	ST_PERMIT_SET_STATUS,
+	ST_INSP_ID,
+	ST_INSP_INSERT,
+	ST_INSP_UPDATE,
+	ST_INSP_EACH,
+	/* code.c */
+	ST_CODE_INSERT,
+	ST_CODE_GET,
+	ST_CODE_FOR_TARGET,
+	ST_CODE_EACH,
+	ST_CODE_EACH_KIND,
+	ST_CODE_REVOKE,
+	ST_TARGET_EXISTS,
+	/* user.c */
+	ST_USER_INSERT,
+	ST_USER_BY_NAME,
+	ST_USER_BY_ID,
+	ST_USER_EACH,
+	ST_USER_DISABLE,
+	/* session.c */
+	ST_SESSION_INSERT,
+	ST_SESSION_GET,
+	ST_SESSION_END,
+	ST_SESSION_END_USER,
+	/* throttle.c */
+	ST_THROTTLE_GET,
+	ST_THROTTLE_FAIL,
+	ST_THROTTLE_CLEAR,
+	/* setting.c */
+	ST_SECRET,
+	/* file.c */
+	ST_FILE_INSERT,
+	ST_FILE_EACH,
+	ST_FILE_BY_HASH,
+	/* report.c */
+	ST_REPORT_INSERT,
+	ST_REPORT_COUNT,
+	ST_REPORT_EACH,
+	ST_REPORT_REVIEW,
+	/* scan.c */
+	ST_SCAN_ADD,
+	ST_SCAN_MISS_ADD,
+	ST_SCAN_TOP,
+	ST_SCAN_MISS_COUNT,
+	ST_SCAN_TOTAL,
+	/* merge.c */
+	ST_MERGE_PERMITS,
+	ST_MERGE_PROCS,
+	ST_MERGE_ANNS,
+	ST_MERGE_USERS,
+	ST_MOVE_PERMIT,
+	ST_MOVE_PROC,
+	ST_MOVE_ANN,
+	ST_MOVE_USER,
+	ST_WARD_MERGE,
+	/* supervise.c */
+	ST_SUP_PERMITS,
+	ST_SUP_PERMIT_COUNT,
+	ST_SUP_WARDS,
+	ST_SUP_AUDIT,
+	ST_SUP_REPORTS,
+	ST_COUNT_
+};
+
+/* Each statement's text per dialect: the SQLite text, and another dialect's where it must
+ * differ (none is filled yet). */
+extern const char *const stmt_sql[ST_COUNT_][DB_DIALECTS];
+/* The text of text[] for dialect d: its own, or SQLite's when it has none. */
+const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d);
+
+/* ---- store.c: the connection, transactions, statements and the typed row walk ---- */
+
+struct mc_store {
+	struct db *db;
+	struct db_stmt *st[ST_COUNT_]; /* prepared on first use */
+	int depth;		       /* open transactions: 0 or 1 */
+	int64_t actor_id;	       /* who the writes are made by (0: system) */
+	struct mc_buf before;	       /* the record as it was before the current write */
+	char actor[128];
+};
+
+/* The caller's typed callback and its context, carried through walk(). */
+struct visit {
+	union {
+		mc_store_ward_fn ward;
+		mc_store_announcement_fn ann;
+		mc_store_procedure_fn proc;
+		mc_store_document_fn doc;
+		mc_store_permit_fn permit;
+		mc_store_inspection_fn insp;
+		mc_store_code_fn code;
+		mc_store_audit_fn audit;
+		mc_store_user_fn user;
+		mc_store_file_fn file;
+		mc_store_report_fn report;
+		mc_store_scan_fn scan;
+	} fn;
+	void *ctx;
+};
+
+typedef enum mc_err (*row_fn)(struct db_stmt *st, const struct visit *v);
+
+/* The cached statement id in *st, prepared on first use; on failure *st is NULL and a
+ * statement missing from the table is MC_ERR_INTERNAL, never success. */
+enum mc_err stmt(struct mc_store *s, enum stmt_id id, struct db_stmt **st);
+
+/* Resets a statement after use and clears its parameters. */
+static inline void done(struct db_stmt *st)
+{
+	st->ops->reset(st);
+}
+
+/* Binds text, borrowed until the statement is reset; NULL or "" binds NULL. */
+static inline void bind_text(struct db_stmt *st, int i, const char *v)
+{
+	if (!v || !*v)
+		st->ops->bind_null(st, i);
+	else
+		st->ops->bind_text(st, i, v);
+}
+
+/* A text column, borrowed until the next step or reset; NULL when NULL or empty. */
+static inline const char *col_text(struct db_stmt *st, int i)
+{
+	const char *v = st->ops->col_text(st, i);
+
+	return v && *v ? v : NULL;
+}
+
+/* Steps a statement that returns no rows we need; resets it. */
+enum mc_err exec_stmt(struct db_stmt *st);
+/* Reads the first column of the first row as an id; MC_ERR_NOTFOUND without rows. */
+enum mc_err query_id(struct db_stmt *st, int64_t *id);
+/* Walks the rows of a bound statement through row(). With one set, no row is
+ * MC_ERR_NOTFOUND. */
+enum mc_err walk(struct db_stmt *st, row_fn row, const struct visit *v, bool one);
+/* The first column of the one row of a statement without parameters. */
+enum mc_err scalar(struct mc_store *s, enum stmt_id id, long long *out);
+/* walk() over a statement whose ?1 is bound to an integer key (unused ?1 is harmless). */
+enum mc_err walk_int(struct mc_store *s, enum stmt_id id, int64_t key, row_fn row,
+		     const struct visit *v, bool one);
+/* walk() over a statement whose ?1 is bound to a text key. */
+enum mc_err walk_text(struct mc_store *s, enum stmt_id id, const char *key, row_fn row,
+		      const struct visit *v, bool one);
+
+/* Prepares and fetches statement id into *st, or returns the error. */
+#define PREPARE(s, id, st)                                                                         \
+	do {                                                                                       \
+		enum mc_err prepared_ = stmt((s), (id), &(st));                                    \
+		if (prepared_ != MC_OK)                                                            \
+			return prepared_;                                                          \
+	} while (0)
+
+/* ---- schema.c: the tables and their migrations (mc_store_migrate) ---- */
+
+/* ---- audit.c: the audit trail and the audited writes ---- */
+
+/* What the audit trail can name; each has its JSON snapshot in the statement table. */
+enum entity { E_WARD, E_ANN, E_PROC, E_PERMIT, E_INSP, E_CODE, E_USER, E_FILE, E_REPORT, E_COUNT_ };
+
+/* Opens a transaction unless the caller has one; *owned says who must end it. */
+enum mc_err tx_begin(struct mc_store *s, bool *owned);
+/* Ends what tx_begin opened: commits when err is MC_OK, else rolls back; returns err or the
+ * commit's failure. Leaves a caller's transaction alone. */
+enum mc_err tx_end(struct mc_store *s, enum mc_err err, bool owned);
+/* Appends one entry for record (e, id): before is the JSON taken before the write (empty
+ * for a new record); the after image is taken now. Must run inside the write's
+ * transaction, which also makes the chain's "last entry" stable. */
+enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *action,
+		  const struct mc_buf *before);
+/* Keeps the record's JSON form before a write for the audit entry (nothing for a new one). */
+enum mc_err remember(struct mc_store *s, enum entity e, int64_t id);
+/* An edit names its record by id, and may then change the natural key too: *old (the
+ * record that has the key now, or 0) must be that record or none. */
+enum mc_err by_id(int64_t *old, int64_t id);
+/* remember(), and for an edit by id, MC_ERR_NOTFOUND when there is no such record. */
+enum mc_err remember_known(struct mc_store *s, enum entity e, int64_t old, int64_t id);
+/* Ends an audited write: appends the entry when the write worked, then commits the
+ * transaction it opened, or rolls back. */
+enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, enum entity e, int64_t id,
+		      const char *action);
+/* An audited insert of one new record: its own transaction unless one is open, the
+ * statement bound by bind, one audit entry, and the new row's id in *id (may be NULL). */
+enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
+			   void (*bind)(struct db_stmt *st, const void *rec), const void *rec,
+			   enum entity e, const char *action, int64_t *id);
+/* Looks a record's id up by its natural key; *old is 0 when there is none. */
+enum mc_err find_old(struct db_stmt *st, int64_t *old);
+/* Finishes an upsert: steps the bound statement (an update of record old, or an insert that
+ * returns the new id) and reports id and created (either may be NULL). */
+enum mc_err finish_upsert(struct db_stmt *st, int64_t old, int64_t *id, bool *created);
+/* The audited retire of a procedure or announcement (sid sets retired_at to ?2 for id ?1):
+ * MC_ERR_NOTFOUND without the record, MC_ERR_GONE when it is retired already. */
+enum mc_err retire(struct mc_store *s, enum stmt_id sid, enum entity e, int64_t id);
+/* Reads an audit row (the columns of ST_AUDIT_EACH) for v->fn.audit. */
+enum mc_err audit_row(struct db_stmt *st, const struct visit *v);
+
+/* ---- audit_verify.c: verifying and exporting the chain (audit.h) ---- */
+
+/* ---- the tables, one file each: the public functions of store.h, named after it ---- */
+
+/* ---- ward.c: wards ---- */
+
+/* ---- announcement.c: announcements ---- */
+
+/* ---- procedure.c: procedures, their documents, the title search ---- */
+
+/* ---- permit.c: permits, their inspections, their status moves ---- */
+
+/* Reads a permit row (the columns of PERMIT_COLS) for v->fn.permit. */
+enum mc_err permit_row(struct db_stmt *st, const struct visit *v);
+
+/* ---- code.c: codes (the tokens printed as QR codes) ---- */
+
+/* ---- user.c: staff users ---- */
+
+/* Reads a user row (the columns of USER_COLS) for v->fn.user. */
+enum mc_err user_row(struct db_stmt *st, const struct visit *v);
+
+/* ---- session.c: sessions of signed-in users ---- */
+
+/* ---- throttle.c: failed-login throttling ---- */
+
+/* ---- setting.c: the per-database secret ---- */
+
+/* ---- file.c: files attached to permits ---- */
+
+/* ---- report.c: resident reports ---- */
+
+/* Reads a report row (the columns of REPORT_COLS) for v->fn.report. */
+enum mc_err report_row(struct db_stmt *st, const struct visit *v);
+
+/* ---- scan.c: scan statistics ---- */
+
+/* ---- the jobs across tables ---- */
+
+/* ---- merge.c: merging one ward into another ---- */
+
+/* ---- backup.c: online backup, integrity check ---- */
+
+/* ---- supervise.c: the supervision queries ---- */
+
+#endif

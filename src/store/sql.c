@@ -1,0 +1,329 @@
+/* The statement table: every SQL statement of the store, indexed by enum stmt_id (private.h)
+ * and grouped by the file that runs it. Parameters are numbered (?1, ?2 ...) so that a driver
+ * whose database spells them otherwise can rewrite them. The driver's own words (transactions,
+ * pragmas) are in the driver, the tables in schema.c. */
+#include "private.h"
+
+#define WARD_COLS "id, slug, name, address, phone, hours, intro, merged_into, sample"
+#define ANN_COLS "id, ward_id, title, body, published_on, expires_on, updated_at, retired_at"
+#define PROC_COLS                                                                                  \
+	"id, ward_id, tthc_code, title, field, level, steps, ways, place, who, conditions, "       \
+	"duration, fees, office, result, legal_basis, online_url, updated_at, retired_at"
+#define PERMIT_COLS                                                                                \
+	"id, ward_id, number, kind, address, owner_name, scope, floors, area_m2, height_m, "       \
+	"contractor, office, issued_on, starts_on, ends_on, status, status_reason, updated_at"
+#define USER_COLS "id, name, role, ward_id, pw_hash, disabled_at, created_at"
+#define USER_COLS_U "u.id, u.name, u.role, u.ward_id, u.pw_hash, u.disabled_at, u.created_at"
+#define FILE_COLS "id, permit_id, sha256, mime, size, name, public, created_at"
+#define REPORT_COLS                                                                                \
+	"r.id, r.ref, r.permit_id, r.category, r.description, r.contact, r.photo_sha256, "         \
+	"r.photo_mime, r.client_key, r.created_at, r.reviewed_at, r.review_note, p.ward_id"
+/* A code with its target's title and ward, whatever the target's kind. */
+#define CODE_SELECT                                                                                \
+	"SELECT c.id, c.token, c.target_kind, c.target_id, c.created_at, c.revoked_at, r.token, "  \
+	"CASE c.target_kind "                                                                      \
+	" WHEN 'ward' THEN (SELECT name FROM ward WHERE id = c.target_id)"                         \
+	" WHEN 'announcement' THEN (SELECT title FROM announcement WHERE id = c.target_id)"        \
+	" WHEN 'procedure' THEN (SELECT title FROM procedure WHERE id = c.target_id)"              \
+	" WHEN 'permit' THEN (SELECT number FROM permit WHERE id = c.target_id) END, "             \
+	"CASE c.target_kind "                                                                      \
+	" WHEN 'ward' THEN c.target_id"                                                            \
+	" WHEN 'announcement' THEN (SELECT ward_id FROM announcement WHERE id = c.target_id)"      \
+	" WHEN 'procedure' THEN (SELECT ward_id FROM procedure WHERE id = c.target_id)"            \
+	" WHEN 'permit' THEN (SELECT ward_id FROM permit WHERE id = c.target_id) END "             \
+	"FROM code c LEFT JOIN code r ON r.id = c.replaced_by "
+
+/* Supervision: the permits a list shows. ?1 list (enum mc_sup_list), ?2 ward (0: all),
+ * ?3 status, ?4 'ends' to filter ends_on instead of issued_on, ?5/?6 date range, ?7 today,
+ * ?8 the last day counted as "soon". */
+#define SUP_OPEN "p.status IN ('issued', 'in_progress')"
+#define SUP_OPEN_COUNT                                                                             \
+	"(SELECT count(*) FROM report r WHERE r.permit_id = p.id AND r.reviewed_at IS NULL)"
+#define SUP_OLDEST                                                                                 \
+	"(SELECT min(r.created_at) FROM report r WHERE r.permit_id = p.id AND r.reviewed_at IS "   \
+	"NULL)"
+#define SUP_DAY "CASE ?4 WHEN 'ends' THEN p.ends_on ELSE p.issued_on END"
+#define SUP_WHERE                                                                                  \
+	"WHERE (?2 = 0 OR p.ward_id = ?2) AND (?3 IS NULL OR p.status = ?3) AND (?5 IS NULL "      \
+	"OR " SUP_DAY " >= ?5) AND (?6 IS NULL OR " SUP_DAY " <= ?6) AND CASE ?1 "                 \
+	"WHEN 1 THEN " SUP_OPEN " AND p.ends_on < ?7 "                                             \
+	"WHEN 2 THEN " SUP_OPEN " AND p.ends_on >= ?7 AND p.ends_on <= ?8 "                        \
+	"WHEN 3 THEN p.status IN ('suspended', 'revoked') "                                        \
+	"WHEN 4 THEN " SUP_OPEN_COUNT " > 0 ELSE 1 END "
+#define SUP_SNAP                                                                                   \
+	"CASE WHEN json_valid(coalesce(a.after, a.before)) THEN coalesce(a.after, a.before) END"
+
+const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
+    /* store.c */
+    [ST_AUDIT_HEAD] = {"SELECT coalesce(max(id), 0) FROM audit"},
+    /* audit.c */
+    [ST_AUDIT_LAST] = {"SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1"},
+    [ST_AUDIT_INSERT] =
+	{"INSERT INTO audit (id, at, actor_id, actor, entity, entity_id, action, "
+	 "before, after, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"},
+    [ST_AUDIT_EACH] = {"SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
+		       "prev_hash, hash FROM audit WHERE id > ?1 AND (?2 IS NULL OR "
+		       "(entity = ?2 AND entity_id = ?3)) ORDER BY id"},
+    [ST_AUDIT_COUNT] = {"SELECT count(*) FROM audit"},
+    /* audit.c: each record as its audit entry writes it down (JSON) */
+    [ST_SNAP_WARD] =
+	{"SELECT json_object('slug', slug, 'name', name, 'address', address, 'phone', "
+	 "phone, 'hours', hours, 'intro', intro, 'merged_into', merged_into, 'sample', "
+	 "sample) FROM ward WHERE id = ?1"},
+    [ST_SNAP_ANN] = {"SELECT json_object('ward_id', ward_id, 'title', title, 'body', body, "
+		     "'published_on', published_on, 'expires_on', expires_on, 'retired_at', "
+		     "retired_at) FROM announcement WHERE id = ?1"},
+    [ST_SNAP_PROC] =
+	{"SELECT json_object('ward_id', ward_id, 'tthc_code', tthc_code, 'title', title, "
+	 "'field', field, 'level', level, 'steps', steps, 'ways', ways, 'place', place, "
+	 "'who', who, 'conditions', conditions, 'duration', duration, 'fees', fees, "
+	 "'office', office, 'result', result, 'legal_basis', legal_basis, 'online_url', "
+	 "online_url, 'retired_at', retired_at, 'documents', json((SELECT "
+	 "json_group_array(json_object('kind', kind, 'name', name, 'originals', "
+	 "originals, 'copies', copies)) FROM (SELECT * FROM procedure_document d WHERE "
+	 "d.procedure_id = procedure.id ORDER BY pos)))) FROM procedure WHERE id = ?1"},
+    [ST_SNAP_PERMIT] =
+	{"SELECT json_object('ward_id', ward_id, 'number', number, 'kind', kind, "
+	 "'address', address, 'owner_name', owner_name, 'scope', scope, 'floors', "
+	 "floors, 'area_m2', area_m2, 'height_m', height_m, 'contractor', contractor, "
+	 "'office', office, 'issued_on', issued_on, 'starts_on', starts_on, 'ends_on', "
+	 "ends_on, 'status', status, 'status_reason', status_reason) FROM permit "
+	 "WHERE id = ?1"},
+    [ST_SNAP_INSP] = {"SELECT json_object('permit_id', permit_id, 'on_date', on_date, 'inspector', "
+		      "inspector, 'result', result, 'note', note) FROM inspection WHERE id = ?1"},
+    [ST_SNAP_CODE] = {"SELECT json_object('token', token, 'target_kind', target_kind, 'target_id', "
+		      "target_id, 'revoked_at', revoked_at, 'replaced_by', replaced_by) FROM code "
+		      "WHERE id = ?1"},
+    [ST_SNAP_USER] = {"SELECT json_object('name', name, 'role', role, 'ward_id', ward_id, "
+		      "'disabled_at', disabled_at) FROM user WHERE id = ?1"},
+    [ST_SNAP_FILE] = {"SELECT json_object('permit_id', permit_id, 'sha256', sha256, 'mime', mime, "
+		      "'size', size, 'name', name, 'public', public) FROM file WHERE id = ?1"},
+    [ST_SNAP_REPORT] =
+	{"SELECT json_object('ref', ref, 'permit_id', permit_id, 'category', category, "
+	 "'description', description, 'contact', contact, 'photo_sha256', "
+	 "photo_sha256, 'reviewed_at', reviewed_at, 'reviewed_by', reviewed_by, "
+	 "'review_note', review_note) FROM report WHERE id = ?1"},
+    /* ward.c */
+    [ST_WARD_ID] = {"SELECT id FROM ward WHERE slug = ?1"},
+    [ST_WARD_INSERT] =
+	{"INSERT INTO ward (slug, name, address, phone, hours, intro, "
+	 "merged_into, sample, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) RETURNING id"},
+    [ST_WARD_UPDATE] = {"UPDATE ward SET slug = ?1, name = ?2, address = ?3, phone = ?4, "
+			"hours = ?5, intro = ?6, merged_into = ?7, sample = ?8, updated_at = ?9 "
+			"WHERE id = ?10"},
+    [ST_WARD_BY_SLUG] = {"SELECT " WARD_COLS " FROM ward WHERE slug = ?1"},
+    [ST_WARD_BY_ID] = {"SELECT " WARD_COLS " FROM ward WHERE id = ?1"},
+    [ST_WARD_EACH] = {"SELECT " WARD_COLS " FROM ward WHERE merged_into IS NULL ORDER BY name"},
+    [ST_WARD_COUNT] = {"SELECT count(*) FROM ward WHERE merged_into IS NULL"},
+    /* announcement.c */
+    [ST_ANN_ID] = {"SELECT id FROM announcement WHERE ward_id = ?1 AND title = ?2"},
+    [ST_ANN_INSERT] = {"INSERT INTO announcement (ward_id, title, body, published_on, "
+		       "expires_on, updated_at) VALUES (?1,?2,?3,?4,?5,?6) RETURNING id"},
+    [ST_ANN_UPDATE] = {"UPDATE announcement SET ward_id = ?1, title = ?2, body = ?3, "
+		       "published_on = ?4, expires_on = ?5, updated_at = ?6 WHERE id = ?7"},
+    [ST_ANN_GET] = {"SELECT " ANN_COLS " FROM announcement WHERE id = ?1"},
+    [ST_ANN_CURRENT] = {"SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
+			"AND published_on <= ?2 AND (expires_on IS NULL OR expires_on >= ?2) "
+			"AND retired_at IS NULL "
+			"ORDER BY published_on DESC, id DESC"},
+    [ST_ANN_EACH] = {"SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
+		     "ORDER BY published_on DESC, id DESC"},
+    [ST_ANN_RETIRE] = {"UPDATE announcement SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
+		       "NULL"},
+    /* procedure.c */
+    [ST_PROC_ID] = {"SELECT id FROM procedure WHERE ward_id = ?1 AND tthc_code = ?2"},
+    [ST_PROC_INSERT] =
+	{"INSERT INTO procedure (ward_id, tthc_code, title, field, level, steps, "
+	 "ways, place, who, conditions, duration, fees, office, result, "
+	 "legal_basis, online_url, updated_at, title_fold) VALUES "
+	 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18) RETURNING id"},
+    [ST_PROC_UPDATE] = {"UPDATE procedure SET ward_id = ?1, tthc_code = ?2, title = ?3, "
+			"field = ?4, level = ?5, steps = ?6, ways = ?7, place = ?8, who = ?9, "
+			"conditions = ?10, duration = ?11, fees = ?12, office = ?13, "
+			"result = ?14, legal_basis = ?15, online_url = ?16, updated_at = ?17, "
+			"title_fold = ?18 WHERE id = ?19"},
+    [ST_PROC_GET] = {"SELECT " PROC_COLS " FROM procedure WHERE id = ?1"},
+    [ST_PROC_EACH] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
+		      "AND (?2 OR retired_at IS NULL) ORDER BY field, title"},
+    [ST_PROC_SEARCH] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
+			"AND title_fold LIKE ?2 ESCAPE '\\' AND retired_at IS NULL "
+			"ORDER BY title LIMIT ?3"},
+    [ST_PROC_RETIRE] = {"UPDATE procedure SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
+			"NULL"},
+    [ST_DOC_DELETE] = {"DELETE FROM procedure_document WHERE procedure_id = ?1"},
+    [ST_DOC_INSERT] = {"INSERT INTO procedure_document (procedure_id, pos, kind, name, "
+		       "originals, copies) VALUES (?1,?2,?3,?4,?5,?6)"},
+    [ST_DOC_EACH] = {"SELECT kind, name, originals, copies FROM procedure_document "
+		     "WHERE procedure_id = ?1 ORDER BY pos"},
+    /* permit.c */
+    [ST_PERMIT_ID] = {"SELECT id FROM permit WHERE number = ?1"},
+    [ST_PERMIT_INSERT] =
+	{"INSERT INTO permit (ward_id, number, kind, address, owner_name, "
+	 "scope, floors, area_m2, height_m, contractor, office, issued_on, "
+	 "starts_on, ends_on, status, status_reason, updated_at) VALUES "
+	 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) RETURNING id"},
+    [ST_PERMIT_UPDATE] = {"UPDATE permit SET ward_id = ?1, number = ?2, kind = ?3, "
+			  "address = ?4, owner_name = ?5, scope = ?6, floors = ?7, "
+			  "area_m2 = ?8, height_m = ?9, contractor = ?10, office = ?11, "
+			  "issued_on = ?12, starts_on = ?13, ends_on = ?14, status = ?15, "
+			  "status_reason = ?16, updated_at = ?17 WHERE id = ?18"},
+    [ST_PERMIT_GET] = {"SELECT " PERMIT_COLS " FROM permit WHERE id = ?1"},
+    [ST_PERMIT_EACH] = {"SELECT " PERMIT_COLS " FROM permit WHERE ward_id = ?1 "
+			"ORDER BY issued_on DESC, id DESC"},
+    [ST_PERMIT_STATUS] = {"SELECT status FROM permit WHERE id = ?1"},
+    [ST_PERMIT_SET_STATUS] = {"UPDATE permit SET status = ?2, status_reason = ?3, "
+			      "updated_at = ?4 WHERE id = ?1"},
+    [ST_INSP_ID] = {"SELECT id FROM inspection WHERE permit_id = ?1 AND on_date = ?2 "
+		    "AND inspector = ?3"},
+    [ST_INSP_INSERT] = {"INSERT INTO inspection (permit_id, on_date, inspector, result, note) "
+			"VALUES (?1,?2,?3,?4,?5) RETURNING id"},
+    [ST_INSP_UPDATE] = {"UPDATE inspection SET result = ?4, note = ?5 WHERE id = ?6 "
+			"AND permit_id = ?1 AND on_date = ?2 AND inspector = ?3"},
+    [ST_INSP_EACH] = {"SELECT id, permit_id, on_date, inspector, result, note FROM inspection "
+		      "WHERE permit_id = ?1 ORDER BY on_date, id"},
+    /* code.c */
+    [ST_CODE_INSERT] = {"INSERT INTO code (token, target_kind, target_id, created_at) "
+			"VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id"},
+    [ST_CODE_GET] = {CODE_SELECT "WHERE c.token = ?1"},
+    [ST_CODE_FOR_TARGET] = {CODE_SELECT "WHERE c.target_kind = ?1 AND c.target_id = ?2 "
+					"AND c.revoked_at IS NULL ORDER BY c.id DESC LIMIT 1"},
+    [ST_CODE_EACH] = {CODE_SELECT "WHERE c.revoked_at IS NULL "
+				  "AND (?1 IS NULL OR c.target_kind = ?1) "
+				  "ORDER BY c.target_kind, c.id"},
+    /* Apart from ST_CODE_EACH: with "?1 IS NULL OR" the planner scans the whole index, which
+     * at a million permits is thousands of pages read to list one ward's codes. */
+    [ST_CODE_EACH_KIND] = {CODE_SELECT "WHERE c.target_kind = ?1 AND c.revoked_at IS NULL "
+				       "ORDER BY c.id"},
+    [ST_CODE_REVOKE] = {"UPDATE code SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+			"replaced_by = ?2 WHERE id = ?1 AND revoked_at IS NULL"},
+    [ST_TARGET_EXISTS] = {"SELECT CASE ?1"
+			  " WHEN 'ward' THEN (SELECT id FROM ward WHERE id = ?2)"
+			  " WHEN 'announcement' THEN (SELECT id FROM announcement WHERE id = ?2)"
+			  " WHEN 'procedure' THEN (SELECT id FROM procedure WHERE id = ?2)"
+			  " WHEN 'permit' THEN (SELECT id FROM permit WHERE id = ?2) END"},
+    /* user.c */
+    [ST_USER_INSERT] = {"INSERT INTO user (name, role, ward_id, pw_hash, created_at) VALUES "
+			"(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id"},
+    [ST_USER_BY_NAME] = {"SELECT " USER_COLS " FROM user WHERE name = ?1"},
+    [ST_USER_BY_ID] = {"SELECT " USER_COLS " FROM user WHERE id = ?1"},
+    [ST_USER_EACH] = {"SELECT " USER_COLS " FROM user ORDER BY name"},
+    [ST_USER_DISABLE] = {"UPDATE user SET disabled_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+			 "WHERE id = ?1 AND disabled_at IS NULL"},
+    /* session.c */
+    [ST_SESSION_INSERT] = {"INSERT INTO session (token_hash, user_id, csrf, created_at, "
+			   "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)"},
+    [ST_SESSION_GET] = {"SELECT " USER_COLS_U ", s.csrf FROM session s JOIN user u ON "
+			"u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND "
+			"u.disabled_at IS NULL"},
+    [ST_SESSION_END] = {"DELETE FROM session WHERE token_hash = ?1 OR expires_at < ?2"},
+    [ST_SESSION_END_USER] = {"DELETE FROM session WHERE user_id = ?1"},
+    /* throttle.c */
+    [ST_THROTTLE_GET] = {"SELECT CASE WHEN first_at > ?2 - ?3 THEN failures ELSE 0 END, "
+			 "locked_until FROM throttle WHERE key = ?1"},
+    [ST_THROTTLE_FAIL] = {"INSERT INTO throttle (key, failures, first_at, locked_until) "
+			  "VALUES (?1, 1, ?2, 0) ON CONFLICT (key) DO UPDATE SET "
+			  "failures = CASE WHEN first_at > ?2 - ?3 THEN failures + 1 ELSE 1 END, "
+			  "first_at = CASE WHEN first_at > ?2 - ?3 THEN first_at ELSE ?2 END, "
+			  "locked_until = CASE WHEN first_at > ?2 - ?3 AND failures + 1 >= ?4 "
+			  "THEN ?2 + ?5 ELSE locked_until END"},
+    [ST_THROTTLE_CLEAR] = {"DELETE FROM throttle WHERE key = ?1"},
+    /* setting.c */
+    [ST_SECRET] = {"SELECT value FROM setting WHERE key = 'secret'"},
+    /* file.c */
+    [ST_FILE_INSERT] = {"INSERT INTO file (permit_id, sha256, mime, size, name, public, "
+			"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			"strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id"},
+    [ST_FILE_EACH] = {"SELECT " FILE_COLS " FROM file WHERE permit_id = ?1 AND (?2 = 0 OR "
+		      "public = 1) ORDER BY id"},
+    [ST_FILE_BY_HASH] = {"SELECT " FILE_COLS " FROM file WHERE sha256 = ?1 AND (?2 = 0 OR "
+			 "public = 1) ORDER BY public DESC, id LIMIT 1"},
+    /* report.c */
+    [ST_REPORT_INSERT] =
+	{"INSERT INTO report (ref, permit_id, category, description, contact, "
+	 "photo_sha256, photo_mime, client_key, created_at) VALUES (?1, ?2, ?3, "
+	 "?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id"},
+    [ST_REPORT_COUNT] = {"SELECT count(*) FROM report WHERE client_key = ?1 AND created_at >= ?2"},
+    [ST_REPORT_EACH] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
+			"WHERE ?1 = 0 OR p.ward_id = ?1 ORDER BY r.reviewed_at IS NOT NULL, "
+			"r.created_at, r.id"},
+    [ST_REPORT_REVIEW] =
+	{"UPDATE report SET reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+	 "reviewed_by = ?2, review_note = ?3 WHERE id = ?1 AND reviewed_at IS NULL"},
+    /* scan.c */
+    [ST_SCAN_ADD] = {"INSERT INTO scan_daily (code_id, day, count) VALUES (?1, ?2, ?3) "
+		     "ON CONFLICT (code_id, day) DO UPDATE SET count = count + excluded.count"},
+    [ST_SCAN_MISS_ADD] = {"INSERT INTO scan_miss_daily (day, reason, count) VALUES (?1, ?2, ?3) "
+			  "ON CONFLICT (day, reason) DO UPDATE SET count = count + excluded.count"},
+    [ST_SCAN_TOP] =
+	{"SELECT c.token, c.target_kind, "
+	 "CASE c.target_kind"
+	 " WHEN 'procedure' THEN (SELECT title FROM procedure WHERE id = c.target_id)"
+	 " WHEN 'permit' THEN (SELECT number FROM permit WHERE id = c.target_id)"
+	 " WHEN 'announcement' THEN (SELECT title FROM announcement WHERE id = c.target_id)"
+	 " WHEN 'ward' THEN (SELECT name FROM ward WHERE id = c.target_id) END, "
+	 "c.target_id, sum(d.count) AS n FROM scan_daily d JOIN code c ON c.id = d.code_id "
+	 "WHERE d.day >= ?2 AND (?3 IS NULL OR c.target_kind = ?3) AND (?1 = 0 OR "
+	 "CASE c.target_kind"
+	 " WHEN 'procedure' THEN (SELECT ward_id FROM procedure WHERE id = c.target_id)"
+	 " WHEN 'permit' THEN (SELECT ward_id FROM permit WHERE id = c.target_id)"
+	 " WHEN 'announcement' THEN (SELECT ward_id FROM announcement WHERE id = c.target_id)"
+	 " WHEN 'ward' THEN c.target_id END = ?1) "
+	 "GROUP BY c.id ORDER BY n DESC, c.id LIMIT ?4"},
+    [ST_SCAN_MISS_COUNT] = {"SELECT coalesce(sum(count), 0) FROM scan_miss_daily WHERE day >= ?1 "
+			    "AND reason = ?2"},
+    [ST_SCAN_TOTAL] =
+	{"SELECT coalesce(sum(count), 0) FROM scan_daily WHERE (?1 = 0 OR code_id = ?1)"},
+    /* merge.c */
+    [ST_MERGE_PERMITS] = {"SELECT id FROM permit WHERE ward_id = ?1 ORDER BY id"},
+    /* Records whose key is taken in the other ward stay where they are (still reachable
+     * through their codes); the rest move. */
+    [ST_MERGE_PROCS] = {"SELECT id FROM procedure p WHERE ward_id = ?1 AND NOT EXISTS (SELECT 1 "
+			"FROM procedure q WHERE q.ward_id = ?2 AND q.tthc_code = p.tthc_code) "
+			"ORDER BY id"},
+    [ST_MERGE_ANNS] = {"SELECT id FROM announcement a WHERE ward_id = ?1 AND NOT EXISTS (SELECT "
+		       "1 FROM announcement b WHERE b.ward_id = ?2 AND b.title = a.title) "
+		       "ORDER BY id"},
+    [ST_MERGE_USERS] = {"SELECT id FROM user WHERE ward_id = ?1 ORDER BY id"},
+    [ST_MOVE_PERMIT] = {"UPDATE permit SET ward_id = ?2 WHERE id = ?1"},
+    [ST_MOVE_PROC] = {"UPDATE procedure SET ward_id = ?2 WHERE id = ?1"},
+    [ST_MOVE_ANN] = {"UPDATE announcement SET ward_id = ?2 WHERE id = ?1"},
+    [ST_MOVE_USER] = {"UPDATE user SET ward_id = ?2 WHERE id = ?1"},
+    [ST_WARD_MERGE] = {"UPDATE ward SET merged_into = ?2 WHERE id = ?1"},
+    /* supervise.c */
+    [ST_SUP_PERMITS] = {"SELECT " PERMIT_COLS ", (SELECT slug FROM ward w WHERE w.id = p.ward_id), "
+			"(SELECT name FROM ward w WHERE w.id = p.ward_id), " SUP_OPEN_COUNT
+			", " SUP_OLDEST " FROM permit p " SUP_WHERE
+			"ORDER BY CASE ?1 WHEN 4 THEN " SUP_OLDEST
+			" END, CASE WHEN ?1 IN (1, 2) THEN p.ends_on END, CASE WHEN ?1 "
+			"= 3 THEN p.updated_at END DESC, p.issued_on DESC, p.id DESC "
+			"LIMIT ?9 OFFSET ?10"},
+    [ST_SUP_PERMIT_COUNT] = {"SELECT count(*) FROM permit p " SUP_WHERE},
+    [ST_SUP_WARDS] =
+	{"SELECT w.id, w.slug, w.name, count(p.id), "
+	 "count(CASE WHEN p.status = 'issued' THEN 1 END), "
+	 "count(CASE WHEN p.status = 'in_progress' THEN 1 END), "
+	 "count(CASE WHEN p.status = 'suspended' THEN 1 END), "
+	 "count(CASE WHEN p.status = 'revoked' THEN 1 END), "
+	 "count(CASE WHEN p.status = 'completed' THEN 1 END), "
+	 "count(CASE WHEN " SUP_OPEN " AND p.ends_on < ?2 THEN 1 END), "
+	 "count(CASE WHEN " SUP_OPEN " AND p.ends_on >= ?2 AND p.ends_on <= ?3 THEN 1 END), "
+	 "count(CASE WHEN " SUP_OPEN_COUNT " > 0 THEN 1 END) "
+	 "FROM ward w LEFT JOIN permit p ON p.ward_id = w.id "
+	 "WHERE w.merged_into IS NULL AND (?1 = 0 OR w.id = ?1) GROUP BY w.id ORDER BY w.name"},
+    /* The permit's own entries and those of the records that hang off it: its codes, files,
+     * inspections and reports name it in their snapshots. Text that is not JSON (a hand-made
+     * entry) is skipped rather than failing the whole page. */
+    [ST_SUP_AUDIT] = {"SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
+		      "prev_hash, hash FROM audit a WHERE (entity = 'permit' AND entity_id = ?1) "
+		      "OR (entity IN ('file', 'inspection', 'report') AND "
+		      "json_extract(" SUP_SNAP ", '$.permit_id') = ?1) OR (entity = 'code' AND "
+		      "json_extract(" SUP_SNAP ", '$.target_kind') = 'permit' AND "
+		      "json_extract(" SUP_SNAP ", '$.target_id') = ?1) ORDER BY id"},
+    [ST_SUP_REPORTS] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
+			"WHERE r.permit_id = ?1 ORDER BY r.created_at, r.id"},
+};
+
+const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d)
+{
+	return text[d] ? text[d] : text[DB_SQLITE];
+}
