@@ -230,8 +230,11 @@ class BehindNginx(unittest.TestCase):
 
     def test_metrics(self):
         for source in ("127.0.0.1", "127.0.0.5"):
-            r = self.https(source=source).get("/metrics")
-            self.assertEqual(r.status, 403, "through the proxy from %s: %r" % (source, r))
+            for path in ("/metrics", "/METRICS", "/metrics/", "//metrics", "/%6detrics"):
+                r = self.https(source=source).get(path)
+                self.assertEqual(r.status, 403, "%s through the proxy from %s: %r"
+                                 % (path, source, r))
+                self.assertIn(b"<center>nginx</center>", r.body, "refused by nginx")
         r = self.https(source=MONITOR).get("/metrics")
         self.assertEqual(r.status, 200, "the monitoring host through the proxy: %r" % r)
         self.assertIn("motcham_", r.text)
@@ -256,8 +259,11 @@ class BehindNginx(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.header("Content-Encoding"), "gzip", "SVG is compressed")
         self.assertEqual(r.all("Cache-Control"), ["public, max-age=2592000, immutable"])
-        r = self.https(headers=gz).get("/staff/login")
-        self.assertIsNone(r.header("Content-Encoding"), "no compression next to CSRF tokens")
+        for path in ("/staff/login", "/STAFF/login", "/Supervise"):
+            r = self.https(headers=gz).get(path)
+            self.assertIn(r.status, (200, 303), r)
+            self.assertIsNone(r.header("Content-Encoding"),
+                              "%s: no compression next to CSRF tokens" % path)
 
     def test_body_limit(self):
         """nginx's limit is just above motcham's largest body (12 MiB of form and its

@@ -179,7 +179,9 @@ class Package(unittest.TestCase):
                                  % (p.returncode, (p.stdout + p.stderr)[-6000:]))
         cls.deb = cls.t.join("%s_%s_%s.deb" % (PKG, cls.version, arch))
         cls.changes = cls.t.join("%s_%s_%s.changes" % (PKG, cls.version, arch))
-        print("built %s in %.0f s" % (os.path.basename(cls.deb), time.monotonic() - start))
+        ok = re.findall(r"(?m)^Ok:\s+(\d+)", p.stdout + p.stderr)
+        print("built %s in %.0f s (%s unit tests passed in dh_auto_test)"
+              % (os.path.basename(cls.deb), time.monotonic() - start, ok[-1] if ok else "no"))
         if not os.path.exists(cls.deb):
             raise AssertionError("no %s: %s" % (cls.deb, os.listdir(cls.t.path)))
 
