@@ -171,7 +171,8 @@ class Package(unittest.TestCase):
         start = time.monotonic()
         p = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src,
                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=1200, env=deploy.env())
+                           timeout=1200, env=deploy.env({
+                               "DEB_BUILD_OPTIONS": "parallel=%d" % (os.cpu_count() or 1)}))
         with open(cls.t.join("build.log"), "w", encoding="utf-8") as f:
             f.write(p.stdout + p.stderr)
         if p.returncode != 0:
