@@ -81,7 +81,8 @@ bool assets_send(struct MHD_Connection *conn, struct request *req, const struct 
 		 enum MHD_Result *ret);
 
 /* send.c: turning a mc_response into an HTTP response. */
-void send_headers(struct MHD_Response *r, const char *type);
+/* The headers every answer carries; csp NULL: the site's policy, which runs no script. */
+void send_headers(struct MHD_Response *r, const char *type, const char *csp);
 struct MHD_Response *send_build(struct mc_response *r, bool https);
 bool send_etag_matches(struct MHD_Connection *conn, const char *etag);
 void send_note(struct request *req, unsigned status, size_t bytes);
