@@ -149,7 +149,7 @@
 	}
 
 	// The page, its assets and the images its content shows, for the service worker to answer
-	// with when the network fails.
+	// with when the network fails; what the content no longer shows is dropped.
 	function cache() {
 		if (!window.caches || state.cached === state.etag) return;
 		var urls = [location.pathname + location.search, '/assets/kiosk.css', '/assets/kiosk.js',
@@ -159,8 +159,16 @@
 			if (urls.indexOf(src) < 0) urls.push(src);
 		});
 		state.cached = state.etag;
-		caches.open(CACHE).then(function (c) { return c.addAll(urls); })
-			.catch(function () { state.cached = null; });
+		caches.open(CACHE).then(function (c) {
+			return Promise.all(urls.map(function (u) { return c.add(u).catch(function () {}); }))
+				.then(function () { return c.keys(); })
+				.then(function (keys) {
+					keys.forEach(function (k) {
+						var u = new URL(k.url);
+						if (urls.indexOf(u.pathname + u.search) < 0) c.delete(k);
+					});
+				});
+		}).catch(function () { state.cached = null; });
 	}
 
 	function online() {

@@ -356,10 +356,13 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			       "p.retired_at IS NULL) ORDER BY f.pos, f.id"},
     [ST_KIOSK_FEATURE_GET] = {"SELECT " KIOSK_FEATURE_COLS " " KIOSK_FEATURE_FROM
 			      "WHERE f.id = ?1"},
+    /* The casts give the parameters of the select list their types where a database cannot
+     * tell them from the target columns (PostgreSQL). */
     [ST_KIOSK_FEATURE_INSERT] = {"INSERT INTO kiosk_feature (ward_id, procedure_id, pos, seconds) "
-				 "SELECT ?1, p.id, coalesce((SELECT max(pos) FROM kiosk_feature "
-				 "WHERE ward_id = ?1), 0) + 1, ?3 FROM procedure p WHERE p.id = ?2 "
-				 "AND p.ward_id = ?1 AND p.retired_at IS NULL RETURNING id"},
+				 "SELECT CAST(?1 AS BIGINT), p.id, coalesce((SELECT max(pos) FROM "
+				 "kiosk_feature WHERE ward_id = ?1), 0) + 1, CAST(?3 AS INTEGER) "
+				 "FROM procedure p WHERE p.id = ?2 AND p.ward_id = ?1 AND "
+				 "p.retired_at IS NULL RETURNING id"},
     [ST_KIOSK_FEATURE_PREV] = {"SELECT id, pos FROM kiosk_feature WHERE ward_id = ?1 AND "
 			       "(pos < ?2 OR (pos = ?2 AND id < ?3)) ORDER BY pos DESC, id DESC "
 			       "LIMIT 1"},
