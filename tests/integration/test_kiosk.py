@@ -36,7 +36,7 @@ class Kiosk(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("kiosk.db")
+        cls.db = mc.new_db(cls.t, "kiosk.db")
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         assert r.rc == 0, r
@@ -45,8 +45,8 @@ class Kiosk(unittest.TestCase):
         mc.add_user(cls.db, "lan", "staff", PASSWORDS["lan"], SLUG)
         mc.add_user(cls.db, "minh", "staff", PASSWORDS["minh"], SLUG2)
         mc.add_user(cls.db, "giamsat", "supervisor", PASSWORDS["giamsat"])
-        cls.ward_id = int(mc.sqlite(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG))
-        cls.ward2_id = int(mc.sqlite(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG2))
+        cls.ward_id = int(mc.sql(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG))
+        cls.ward2_id = int(mc.sql(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG2))
         cls.srv = mc.start_server_with_base(cls.db)
         cls.port = cls.srv.port
         cls.base = "http://127.0.0.1:%d" % cls.port
@@ -92,23 +92,23 @@ class Kiosk(unittest.TestCase):
         return mc.Client(self.port, source).post("/kiosk/%s/beat" % slug, fields)
 
     def current_announcements(self, ward_id):
-        out = mc.sqlite(self.db, "SELECT id FROM announcement WHERE ward_id = %d AND "
+        out = mc.sql(self.db, "SELECT id FROM announcement WHERE ward_id = %d AND "
                                  "published_on <= '%s' AND (expires_on IS NULL OR expires_on >= "
                                  "'%s') AND retired_at IS NULL;" % (ward_id, day(0), day(0)))
         return {int(x) for x in out.split()}
 
     def token(self, kind, rid):
-        return mc.sqlite(self.db, "SELECT token FROM code WHERE target_kind = '%s' AND "
+        return mc.sql(self.db, "SELECT token FROM code WHERE target_kind = '%s' AND "
                                   "target_id = %d AND revoked_at IS NULL ORDER BY id DESC "
                                   "LIMIT 1;" % (kind, rid))
 
     def procedure(self, ward_id, n=0):
-        return int(mc.sqlite(self.db, "SELECT id FROM procedure WHERE ward_id = %d AND "
+        return int(mc.sql(self.db, "SELECT id FROM procedure WHERE ward_id = %d AND "
                                       "retired_at IS NULL ORDER BY id LIMIT 1 OFFSET %d;"
                              % (ward_id, n)))
 
     def screens(self):
-        return int(mc.sqlite(self.db, "SELECT count(*) FROM kiosk_screen;"))
+        return int(mc.sql(self.db, "SELECT count(*) FROM kiosk_screen;"))
 
     # --- the page and the feed --------------------------------------------------------------
 
@@ -171,7 +171,7 @@ class Kiosk(unittest.TestCase):
             self.assertIn('data-key="%s"' % s["key"], j["html"])
             self.assertIn('/qr/%s.svg' % tok, j["html"])
         # The touch list has every procedure of the ward, each with its full-screen view.
-        procs = mc.sqlite(self.db, "SELECT id FROM procedure WHERE ward_id = %d AND retired_at "
+        procs = mc.sql(self.db, "SELECT id FROM procedure WHERE ward_id = %d AND retired_at "
                                    "IS NULL;" % self.ward_id).split()
         for pid in procs:
             self.assertIn('data-proc="%s"' % pid, j["html"])
@@ -218,7 +218,7 @@ class Kiosk(unittest.TestCase):
 
     def test_escaping_in_page_and_feed(self):
         evil = 'Thông báo <script>alert("x")</script> & \'nháy\''
-        mc.sqlite(self.db, "INSERT INTO kiosk_slide (ward_id, title, body, shows_from, seconds, "
+        mc.sql(self.db, "INSERT INTO kiosk_slide (ward_id, title, body, shows_from, seconds, "
                            "updated_at) VALUES (%d, '%s', '<img src=x onerror=alert(1)>', '%s', "
                            "12, '%s');" % (self.ward_id, evil.replace("'", "''"), day(0), day(0)))
         try:
@@ -229,7 +229,7 @@ class Kiosk(unittest.TestCase):
                 self.assertNotIn("<img src=x", text)
                 self.assertIn("&lt;script&gt;", text)
         finally:
-            mc.sqlite(self.db, "DELETE FROM kiosk_slide WHERE body LIKE '<img%';")
+            mc.sql(self.db, "DELETE FROM kiosk_slide WHERE body LIKE '<img%';")
 
     # --- urgent notices ---------------------------------------------------------------------
 
@@ -258,7 +258,7 @@ class Kiosk(unittest.TestCase):
         self.assertEqual(r.status, 303, mc.describe(r))
         etag = self.feed().header("ETag")
         self.assertEqual(self.feed().json["urgent"]["title"], "Hết hạn sớm")
-        mc.sqlite(self.db, "UPDATE kiosk_notice SET created_at = created_at - 3600, "
+        mc.sql(self.db, "UPDATE kiosk_notice SET created_at = created_at - 3600, "
                            "expires_at = %d WHERE title = 'Hết hạn sớm';" % (time.time() - 1))
         after = self.feed(headers={"If-None-Match": etag})
         self.assertEqual(after.status, 200)
@@ -282,7 +282,7 @@ class Kiosk(unittest.TestCase):
         def order():
             return [s["id"] for s in self.feed().json["slides"] if s["kind"] == "procedure"]
         self.assertEqual(order(), ids)
-        fid = {int(p): int(f) for f, p in (row.split("|") for row in mc.sqlite(
+        fid = {int(p): int(f) for f, p in (row.split("|") for row in mc.sql(
             self.db, "SELECT id, procedure_id FROM kiosk_feature;").split())}
         r = self.post("lan", "/staff/kiosk/features/%d/up" % fid[ids[2]], {})
         self.assertEqual(r.status, 303, mc.describe(r))
@@ -306,11 +306,11 @@ class Kiosk(unittest.TestCase):
             self.post("lan", "/staff/kiosk/features/%d/remove" % f, {})
 
     def test_most_scanned_when_none_featured(self):
-        self.assertEqual(mc.sqlite(self.db, "SELECT count(*) FROM kiosk_feature WHERE ward_id = "
+        self.assertEqual(mc.sql(self.db, "SELECT count(*) FROM kiosk_feature WHERE ward_id = "
                                             "%d;" % self.ward_id), "0")
         a, b = self.procedure(self.ward_id, 10), self.procedure(self.ward_id, 12)
         for pid, n in ((a, 9), (b, 40)):
-            mc.sqlite(self.db, "INSERT INTO scan_daily (code_id, day, count) SELECT id, '%s', %d "
+            mc.sql(self.db, "INSERT INTO scan_daily (code_id, day, count) SELECT id, '%s', %d "
                                "FROM code WHERE target_kind = 'procedure' AND target_id = %d;"
                       % (day(-1), n, pid))
         try:
@@ -318,7 +318,7 @@ class Kiosk(unittest.TestCase):
             self.assertEqual([s["id"] for s in slides], [b, a])
             self.assertEqual(slides[0]["token"], self.token("procedure", b))
         finally:
-            mc.sqlite(self.db, "DELETE FROM scan_daily;")
+            mc.sql(self.db, "DELETE FROM scan_daily;")
         self.assertEqual([s for s in self.feed().json["slides"] if s["kind"] == "procedure"], [])
 
     # --- another ward, other roles, forged input --------------------------------------------
@@ -328,12 +328,12 @@ class Kiosk(unittest.TestCase):
         r = self.post("lan", "/staff/kiosk/features", {"ward": SLUG, "procedure": str(mine),
                                                        "seconds": "12"})
         self.assertEqual(r.status, 303, mc.describe(r))
-        fid = int(mc.sqlite(self.db, "SELECT id FROM kiosk_feature WHERE procedure_id = %d;"
+        fid = int(mc.sql(self.db, "SELECT id FROM kiosk_feature WHERE procedure_id = %d;"
                             % mine))
         r = self.post("lan", "/staff/kiosk/notices", {"ward": SLUG, "title": "Chỉ phường 7",
                                                       "body": "", "minutes": "60"})
         self.assertEqual(r.status, 303, mc.describe(r))
-        nid = int(mc.sqlite(self.db, "SELECT max(id) FROM kiosk_notice;"))
+        nid = int(mc.sql(self.db, "SELECT max(id) FROM kiosk_notice;"))
         before = mc.audit_last_id(self.db)
         # Staff of the other ward can neither change these nor feature this ward's procedure.
         self.assertEqual(self.post("minh", "/staff/kiosk/notices/%d/lift" % nid, {}).status, 403)
@@ -347,7 +347,7 @@ class Kiosk(unittest.TestCase):
         r = self.post("minh", "/staff/kiosk/notices", {"ward": SLUG, "title": "Giả mạo",
                                                        "body": "", "minutes": "60"})
         self.assertEqual(r.status, 303, mc.describe(r))
-        self.assertEqual(mc.sqlite(self.db, "SELECT ward_id FROM kiosk_notice WHERE title = "
+        self.assertEqual(mc.sql(self.db, "SELECT ward_id FROM kiosk_notice WHERE title = "
                                             "'Giả mạo';"), str(self.ward2_id))
         # Supervisors read and change nothing; unknown ids are 404s; no CSRF token, 403.
         c, _ = self.login("giamsat")
@@ -371,7 +371,7 @@ class Kiosk(unittest.TestCase):
         self.assertNotIn('data-proc="%d"' % mine, other["html"])
         # Tidy up for the other tests.
         self.post("lan", "/staff/kiosk/notices/%d/lift" % nid, {})
-        self.post("minh", "/staff/kiosk/notices/%s/lift" % mc.sqlite(
+        self.post("minh", "/staff/kiosk/notices/%s/lift" % mc.sql(
             self.db, "SELECT id FROM kiosk_notice WHERE title = 'Giả mạo';"), {})
         self.post("lan", "/staff/kiosk/features/%d/remove" % fid, {})
 
@@ -396,13 +396,13 @@ class Kiosk(unittest.TestCase):
                        "h": "1080"}, "127.0.0.21")
         self.assertEqual(r.status, 204, mc.describe(r))
         self.assertEqual(r.body, b"")
-        row = mc.sqlite(self.db, "SELECT ward_id, slide, width, height FROM kiosk_screen WHERE "
+        row = mc.sql(self.db, "SELECT ward_id, slide, width, height FROM kiosk_screen WHERE "
                                  "screen = 'sanh-tang-1';")
         self.assertEqual(row, "%d|announcement:1|1920|1080" % self.ward_id)
         # Again at once: too soon, nothing changed.
         r = self.beat({"screen": "sanh-tang-1", "slide": "procedure:2"}, "127.0.0.21")
         self.assertEqual(r.status, 429)
-        self.assertIn("announcement:1", mc.sqlite(self.db, "SELECT slide FROM kiosk_screen "
+        self.assertIn("announcement:1", mc.sql(self.db, "SELECT slide FROM kiosk_screen "
                                                             "WHERE screen = 'sanh-tang-1';"))
         n = self.screens()
         bad = [{}, {"screen": ""}, {"screen": "a" * 65}, {"screen": "../etc"},
@@ -445,7 +445,7 @@ class Kiosk(unittest.TestCase):
     def test_beats_limited_per_ward_and_per_client(self):
         src = "127.0.0.24"
         # A ward keeps so many screens; a new one past that is refused.
-        have = int(mc.sqlite(self.db, "SELECT count(*) FROM kiosk_screen WHERE ward_id = %d;"
+        have = int(mc.sql(self.db, "SELECT count(*) FROM kiosk_screen WHERE ward_id = %d;"
                              % self.ward2_id))
         for i in range(KIOSK_SCREENS - have):
             r = self.beat({"screen": "dem-%d" % i}, src, SLUG2)
@@ -461,20 +461,20 @@ class Kiosk(unittest.TestCase):
         self.assertEqual(statuses, {429})
         r = self.beat({"screen": "moi-hoan-toan"}, src)
         self.assertEqual(r.status, 429)
-        self.assertEqual(mc.sqlite(self.db, "SELECT count(*) FROM kiosk_screen WHERE screen = "
+        self.assertEqual(mc.sql(self.db, "SELECT count(*) FROM kiosk_screen WHERE screen = "
                                             "'moi-hoan-toan';"), "0")
         self.assertEqual(self.beat({"screen": "moi-hoan-toan"}, "127.0.0.25").status, 204)
         # The client's count is kept under a keyed hash, never its address.
-        keys = mc.sqlite(self.db, "SELECT key FROM throttle WHERE key LIKE 'kiosk:%';")
+        keys = mc.sql(self.db, "SELECT key FROM throttle WHERE key LIKE 'kiosk:%';")
         self.assertNotIn("127.0.0", keys)
-        mc.sqlite(self.db, "DELETE FROM kiosk_screen WHERE ward_id = %d;" % self.ward2_id)
+        mc.sql(self.db, "DELETE FROM kiosk_screen WHERE ward_id = %d;" % self.ward2_id)
 
     def test_staff_page_lists_screens_and_marks_silent_ones(self):
         self.assertEqual(self.beat({"screen": "sanh-chinh", "slide": "ward:%d" % self.ward_id,
                                     "w": "1080", "h": "1920"}, "127.0.0.26").status, 204)
         self.assertEqual(self.beat({"screen": "sanh-phu", "slide": "list"},
                                    "127.0.0.26").status, 204)
-        mc.sqlite(self.db, "UPDATE kiosk_screen SET last_at = last_at - 301 WHERE screen = "
+        mc.sql(self.db, "UPDATE kiosk_screen SET last_at = last_at - 301 WHERE screen = "
                            "'sanh-phu';")
         c, _ = self.login("lan")
         body = c.get("/staff/kiosk").body.decode()

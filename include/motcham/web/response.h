@@ -5,21 +5,24 @@
  * server turns it into an HTTP response (see src/http/send.c); nothing here knows HTTP
  * connections. */
 
+#include <stdbool.h>
+
 #include "motcham/base/buf.h"
 
 struct mc_response {
 	int status;		  /* HTTP status */
 	const char *content_type; /* static string, e.g. "text/html; charset=utf-8" */
 	const char *cache;	  /* static Cache-Control value or NULL for "no-cache" */
+	char etag[40];		  /* "" or a quoted strong ETag */
+	char location[512];	  /* "" or where a 303 after a form post goes */
+	char cookie[320];	  /* "" or one Set-Cookie header value */
+	char disposition[256];	  /* "" or a Content-Disposition header value */
+	long long code_id;	  /* a code this answer resolved (counted as a scan), else 0 */
+	int scan_miss;		  /* 1: unknown code, 2: mistyped code, else 0 */
+	unsigned delay_ms;	  /* hold the answer back this long (failed sign-ins), else 0 */
+	const void *prebuilt;	  /* the server's own ready answer (an asset), or NULL */
+	bool vary;		  /* the answer has a compressed form (Vary: Accept-Encoding) */
 	const char *csp; /* static Content-Security-Policy, or NULL for the site's (no scripts) */
-	char etag[40];	 /* "" or a quoted strong ETag */
-	char location[512];    /* "" or where a 303 after a form post goes */
-	char cookie[320];      /* "" or one Set-Cookie header value */
-	char disposition[256]; /* "" or a Content-Disposition header value */
-	long long code_id;     /* a code this answer resolved (counted as a scan), else 0 */
-	int scan_miss;	       /* 1: unknown code, 2: mistyped code, else 0 */
-	unsigned delay_ms;     /* hold the answer back this long (failed sign-ins), else 0 */
-	const void *prebuilt;  /* the server's own ready answer (an asset), or NULL */
 	struct mc_buf body;
 };
 
