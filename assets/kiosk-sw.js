@@ -18,7 +18,9 @@ function waiting() {
 		{ headers: { 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
-function fromCache(req) {
+// The cached answer for req; else the server's own (an error page it sent), else for the
+// page the waiting page, else a network error.
+function fromCache(req, sent) {
 	var page = req.mode === 'navigate';
 	return caches.open(CACHE)
 		.then(function (c) {
@@ -26,12 +28,15 @@ function fromCache(req) {
 				return r || (page ? c.match(req, { ignoreSearch: true }) : r);
 			});
 		})
-		.then(function (r) { return r || (page ? waiting() : Response.error()); });
+		.then(function (r) { return r || sent || (page ? waiting() : Response.error()); });
 }
 
 self.addEventListener('fetch', function (e) {
 	var req = e.request, url = new URL(req.url);
 	if (req.method !== 'GET' || url.origin !== self.location.origin ||
 		/\/(feed\.json|beat)$/.test(url.pathname)) return;
-	e.respondWith(fetch(req).catch(function () { return fromCache(req); }));
+	// A server that answers the page with an error (busy, failing) is as good as gone.
+	e.respondWith(fetch(req)
+		.then(function (r) { return req.mode === 'navigate' && r.status >= 500 ? fromCache(req, r) : r; })
+		.catch(function () { return fromCache(req); }));
 });

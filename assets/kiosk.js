@@ -194,6 +194,7 @@
 				if (!r.ok) throw new Error('feed: HTTP ' + r.status);
 				var etag = r.headers.get('ETag');
 				return r.json().then(function (feed) {
+					if (typeof feed.html !== 'string') throw new Error('feed without content');
 					if (etag !== state.etag) {
 						apply(feed.html, etag);
 						save(feed.html, etag);

@@ -140,6 +140,15 @@ class Kiosk(unittest.TestCase):
         self.assertIn("%02d/%02d/%04d" % (TODAY.day, TODAY.month, TODAY.year), text)
         self.assertRegex(text, r"\b\d\d:\d\d\b")
 
+    def test_small_on_the_wire(self):
+        # Every procedure's full-screen view is in the page (so a screen offline can still
+        # open one with its code): plain it is larger than a resident's page, compressed not.
+        for path in ("/kiosk/%s" % SLUG, "/kiosk/%s/feed.json" % SLUG):
+            r = mc.request(self.port, path, headers={"Accept-Encoding": "gzip"})
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.header("Content-Encoding"), "gzip", path)
+            self.assertLess(len(r.body), mc.PAGE_LIMIT, path)
+
     def test_assets_of_the_screen(self):
         js = mc.request(self.port, "/assets/kiosk.js")
         self.assertEqual(js.status, 200)
