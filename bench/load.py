@@ -12,6 +12,7 @@
 Prints one line at the end: what it did and how many answers were 5xx or failed.
 Standard library only; talks to 127.0.0.1 only.
 """
+import html.parser
 import http.client
 import re
 import signal
@@ -52,6 +53,41 @@ def csrf_of(page):
     return m.group(1) if m else ""
 
 
+class _Form(html.parser.HTMLParser):
+    """The fields of the form posting to one action: inputs' values, textareas' text."""
+
+    def __init__(self, action):
+        super().__init__(convert_charrefs=True)
+        self.action, self.inside, self.fields, self.text = action, False, {}, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("action") == self.action
+        elif self.inside and tag == "input" and a.get("name"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.fields[a["name"]] = a.get("value") or ""
+        elif self.inside and tag == "textarea" and a.get("name"):
+            self.text = a["name"]
+            self.fields[self.text] = ""
+
+    def handle_data(self, data):
+        if self.text:
+            self.fields[self.text] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self.text = None
+        elif tag == "form":
+            self.inside = False
+
+
+def form_fields(page, action):
+    f = _Form(action)
+    f.feed(page)
+    return f.fields
+
+
 def writes(port, user, password, rate, duration):
     _, page, jar = request(port, "GET", "/staff/login")
     status, _, jar = request(port, "POST", "/staff/login",
@@ -60,13 +96,8 @@ def writes(port, user, password, rate, duration):
         sys.exit("load.py: sign-in answered %d" % status)
     _, page, jar = request(port, "GET", "/staff", cookies=jar)
     pid = re.search(r'href="/staff/procedures/(\d+)"', page).group(1)
-    _, form, jar = request(port, "GET", "/staff/procedures/" + pid, cookies=jar)
-    fields = dict(re.findall(r'<input[^>]* name="([a-z_]+)"[^>]* value="([^"]*)"', form))
-    for name in re.findall(r'<textarea[^>]* name="([a-z_]+)"', form):
-        m = re.search(r'<textarea[^>]* name="%s"[^>]*>(.*?)</textarea>' % name, form, re.S)
-        fields[name] = m.group(1) if m else ""
-    fields = {k: v.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-              .replace("&quot;", '"').replace("&#39;", "'") for k, v in fields.items()}
+    _, page, jar = request(port, "GET", "/staff/procedures/" + pid, cookies=jar)
+    fields = form_fields(page, "/staff/procedures/" + pid)
     done = bad = 0
     t0 = time.monotonic()
     while not stop.is_set() and time.monotonic() - t0 < duration:
