@@ -11,17 +11,23 @@
 /* Largest time_t, assuming it is a signed integer as on every platform we build on. */
 #define TIME_MAX ((time_t)(((uintmax_t)1 << (sizeof(time_t) * CHAR_BIT - 1)) - 1))
 
+bool mc_date_local(time_t t, struct tm *out)
+{
+	time_t local;
+
+	if (t > TIME_MAX - WARD_UTC_OFFSET)
+		return false;
+	local = t + WARD_UTC_OFFSET;
+	return gmtime_r(&local, out) != NULL;
+}
+
 void mc_date_of(time_t t, char out[MC_DATE_LEN + 1])
 {
 	struct tm tm;
 	unsigned y, m, d;
-	time_t local;
 
 	/* Timestamps that cannot be a ward date get an impossible date rather than a crash. */
-	if (t > TIME_MAX - WARD_UTC_OFFSET)
-		goto fail;
-	local = t + WARD_UTC_OFFSET;
-	if (!gmtime_r(&local, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+	if (!mc_date_local(t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
 		goto fail;
 	y = (unsigned)(tm.tm_year + 1900) % 10000;
 	m = (unsigned)(tm.tm_mon + 1) % 100;

@@ -8,7 +8,10 @@
 
 const char cmd_init_usage[] =
     "usage: motcham init [--db PATH]\n"
-    "Creates the database, or brings its schema up to date.\n"
+    "Creates the database, or brings its schema up to date: a SQLite file of an older schema\n"
+    "is first copied beside itself (PATH.schemaN-TIME.bak; PostgreSQL migrates in one\n"
+    "transaction: back it up with pg_dump first); one of a newer schema is refused,\n"
+    "untouched.\n"
     "  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db), or the URL of a\n"
     "              PostgreSQL database (made beforehand, e.g. with createdb)\n";
 

@@ -27,7 +27,21 @@ static const char *type_of(const char *name)
 		return "image/x-icon";
 	if (!strcmp(dot, ".txt"))
 		return "text/plain; charset=utf-8";
+	if (!strcmp(dot, ".js"))
+		return "text/javascript; charset=utf-8";
 	return "application/octet-stream";
+}
+
+/* A service worker (a file named NAME-sw.js) runs under the headers of its own script: it
+ * may fetch from the site, and the page that registers it may give it any scope of the site
+ * (by default a worker's scope ends at /assets/). */
+#define WORKER_CSP "default-src 'none'; connect-src 'self'"
+
+static bool service_worker(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 6 && !strcmp(name + n - 6, "-sw.js");
 }
 
 static void hash_etag(const void *data, size_t len, char etag[40])
@@ -64,7 +78,11 @@ static enum mc_err read_file(const char *path, struct mc_buf *out)
 static void add_headers(struct MHD_Response *resp, const struct asset *a, const char *etag,
 			bool gzip)
 {
-	send_headers(resp, a->type);
+	bool worker = service_worker(a->name);
+
+	send_headers(resp, a->type, worker ? WORKER_CSP : NULL);
+	if (worker)
+		MHD_add_response_header(resp, "Service-Worker-Allowed", "/");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, ASSET_CACHE);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 	if (gzip_worth(a->type, a->size))

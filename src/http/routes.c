@@ -23,7 +23,8 @@
 
 #define CACHE MC_ROUTE_CACHE
 
-/* Request bodies: a sign-in, a text form, a form with one uploaded file. */
+/* Request bodies: a screen's heartbeat, a sign-in, a text form, a form with one uploaded file. */
+#define BEAT_BODY 2048
 #define LOGIN_BODY (16 * 1024)
 #define FORM_BODY (1024 * 1024)
 #define UPLOAD_BODY ((size_t)MC_FORM_MAX_TOTAL + 64 * 1024)
@@ -49,6 +50,10 @@ static const struct mc_route table[] = {
     {GET, "/robots.txt", "site", R, PUB, CACHE, 0, mc_pages_robots},
     {GET, "/sitemap.xml", "site", R, PUB, CACHE, 0, mc_pages_sitemap},
     {GET, "/w/{slug}/sitemap.xml", "site", R, PUB, CACHE, 0, mc_pages_sitemap_ward},
+    /* The lobby screens: not cached, an urgent notice ends at a time (see pages.h). */
+    {GET, "/kiosk/{slug}", "kiosk", R, PUB, 0, 0, mc_pages_kiosk},
+    {GET, "/kiosk/{slug}/feed.json", "kiosk", R, PUB, 0, 0, mc_pages_kiosk_feed},
+    {POST, "/kiosk/{slug}/beat", "kiosk", W, PUB, 0, BEAT_BODY, mc_pages_kiosk_beat},
 
     /* The server's own. */
     {GET, "/assets/{name}", "assets", NONE, PUB, 0, 0, assets_page},
@@ -90,6 +95,24 @@ static const struct mc_route table[] = {
     {GET, "/staff/print/keychain.svg", "staff", W, STAFF, 0, 0, mc_office_print_keychain_svg},
     {GET, "/staff/print/permits/{id}", "staff", W, STAFF, 0, 0, mc_office_print_permit},
     {GET, "/staff/print/procedures/{id}", "staff", W, STAFF, 0, 0, mc_office_print_procedure},
+    {GET, "/staff/kiosk", "staff", W, STAFF, 0, 0, mc_office_kiosk},
+    {POST, "/staff/kiosk/notices", "staff", W, STAFF, 0, FORM_BODY, mc_office_kiosk_notice_push},
+    {POST, "/staff/kiosk/notices/{id}/lift", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_kiosk_notice_lift},
+    {POST, "/staff/kiosk/features", "staff", W, STAFF, 0, FORM_BODY, mc_office_kiosk_feature_add},
+    {POST, "/staff/kiosk/features/{id}/up", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_kiosk_feature_up},
+    {POST, "/staff/kiosk/features/{id}/down", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_kiosk_feature_down},
+    {POST, "/staff/kiosk/features/{id}/remove", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_kiosk_feature_remove},
+    {GET, "/staff/kiosk/slides/new", "staff", W, STAFF, 0, 0, mc_office_kiosk_slide_new},
+    {POST, "/staff/kiosk/slides", "staff", W, STAFF, 0, FORM_BODY, mc_office_kiosk_slide_create},
+    {GET, "/staff/kiosk/slides/{id}", "staff", W, STAFF, 0, 0, mc_office_kiosk_slide_show},
+    {POST, "/staff/kiosk/slides/{id}", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_kiosk_slide_update},
+    {POST, "/staff/kiosk/slides/{id}/retire", "staff", W, STAFF, 0, FORM_BODY,
+     mc_office_kiosk_slide_retire},
     /* Anything else under /staff: signed out, the sign-in form; signed in, 404 or 405. */
     {ANY, "/staff/**", "staff", W, STAFF, 0, 0, mc_office_not_found},
 

@@ -221,4 +221,11 @@ enum mc_err supervise_list_filter(struct office *c, const struct query *q);
 
 /* supervise_permit.c: handler only. */
 
+/* kiosk.c: the lobby screens' page. After a change, back to it at part (an anchor). */
+enum mc_err kiosk_done(struct office *c, int64_t ward_id, const char *part);
+
+/* kiosk_slide.c: the pages staff add to the screens. Their list on the kiosk page, as
+ * parent.slides.items. */
+enum mc_err kiosk_slides_list(struct office *c, struct mc_tobj *parent, int64_t ward_id);
+
 #endif

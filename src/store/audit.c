@@ -12,14 +12,24 @@
 #include "motcham/base/date.h"
 
 static const char *const entity_name[E_COUNT_] = {
-    "ward", "announcement", "procedure", "permit", "inspection", "code", "user", "file", "report",
+    "ward", "announcement", "procedure", "permit",	  "inspection",	 "code",
+    "user", "file",	    "report",	 "kiosk_feature", "kiosk_slide", "kiosk_notice",
 };
 
 /* How each record is written down in its entries (JSON). */
 static const enum stmt_id snap_stmt[E_COUNT_] = {
-    [E_WARD] = ST_SNAP_WARD,	 [E_ANN] = ST_SNAP_ANN,	  [E_PROC] = ST_SNAP_PROC,
-    [E_PERMIT] = ST_SNAP_PERMIT, [E_INSP] = ST_SNAP_INSP, [E_CODE] = ST_SNAP_CODE,
-    [E_USER] = ST_SNAP_USER,	 [E_FILE] = ST_SNAP_FILE, [E_REPORT] = ST_SNAP_REPORT,
+    [E_WARD] = ST_SNAP_WARD,
+    [E_ANN] = ST_SNAP_ANN,
+    [E_PROC] = ST_SNAP_PROC,
+    [E_PERMIT] = ST_SNAP_PERMIT,
+    [E_INSP] = ST_SNAP_INSP,
+    [E_CODE] = ST_SNAP_CODE,
+    [E_USER] = ST_SNAP_USER,
+    [E_FILE] = ST_SNAP_FILE,
+    [E_REPORT] = ST_SNAP_REPORT,
+    [E_KIOSK_FEATURE] = ST_SNAP_KIOSK_FEATURE,
+    [E_KIOSK_SLIDE] = ST_SNAP_KIOSK_SLIDE,
+    [E_KIOSK_NOTICE] = ST_SNAP_KIOSK_NOTICE,
 };
 
 enum mc_err mc_store_set_actor(struct mc_store *s, int64_t user_id, const char *label)
@@ -213,8 +223,10 @@ enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
 	mc_buf_reset(&s->before);
 	if ((err = stmt(s, sid, &st)) == MC_OK) {
 		bind(st, rec);
-		utc_now(now);
-		bind_text(st, at_param, now);
+		if (at_param) {
+			utc_now(now);
+			bind_text(st, at_param, now);
+		}
 		err = query_id(st, &rowid);
 	}
 	if (id)

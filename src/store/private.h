@@ -355,6 +355,34 @@ enum stmt_id {
 	ST_SUP_WARDS,
 	ST_SUP_AUDIT,
 	ST_SUP_REPORTS,
+	/* kiosk.c */
+	ST_SNAP_KIOSK_FEATURE,
+	ST_SNAP_KIOSK_SLIDE,
+	ST_SNAP_KIOSK_NOTICE,
+	ST_KIOSK_FEATURE_EACH,
+	ST_KIOSK_FEATURE_GET,
+	ST_KIOSK_FEATURE_INSERT,
+	ST_KIOSK_FEATURE_PREV,
+	ST_KIOSK_FEATURE_NEXT,
+	ST_KIOSK_FEATURE_SET_POS,
+	ST_KIOSK_FEATURE_DELETE,
+	ST_KIOSK_SLIDE_INSERT,
+	ST_KIOSK_SLIDE_UPDATE,
+	ST_KIOSK_SLIDE_GET,
+	ST_KIOSK_SLIDE_EACH,
+	ST_KIOSK_SLIDE_CURRENT,
+	ST_KIOSK_SLIDE_RETIRE,
+	ST_KIOSK_NOTICE_INSERT,
+	ST_KIOSK_NOTICE_GET,
+	ST_KIOSK_NOTICE_RECENT,
+	ST_KIOSK_NOTICE_CURRENT,
+	ST_KIOSK_NOTICE_LIFT,
+	ST_KIOSK_BEAT,
+	ST_KIOSK_SCREEN_LAST,
+	ST_KIOSK_SCREEN_PRUNE,
+	ST_KIOSK_SCREEN_COUNT,
+	ST_KIOSK_SCREEN_INSERT,
+	ST_KIOSK_SCREEN_EACH,
 	ST_COUNT_
 };
 
@@ -399,6 +427,10 @@ struct visit {
 		mc_store_file_fn file;
 		mc_store_report_fn report;
 		mc_store_scan_fn scan;
+		mc_store_kiosk_feature_fn feature;
+		mc_store_kiosk_slide_fn slide;
+		mc_store_kiosk_notice_fn notice;
+		mc_store_kiosk_screen_fn screen;
 	} fn;
 	void *ctx;
 };
@@ -466,7 +498,21 @@ enum mc_err walk_text(struct mc_store *s, enum stmt_id id, const char *key, row_
 /* ---- audit.c: the audit trail and the audited writes ---- */
 
 /* What the audit trail can name; each has its JSON snapshot in the statement table. */
-enum entity { E_WARD, E_ANN, E_PROC, E_PERMIT, E_INSP, E_CODE, E_USER, E_FILE, E_REPORT, E_COUNT_ };
+enum entity {
+	E_WARD,
+	E_ANN,
+	E_PROC,
+	E_PERMIT,
+	E_INSP,
+	E_CODE,
+	E_USER,
+	E_FILE,
+	E_REPORT,
+	E_KIOSK_FEATURE,
+	E_KIOSK_SLIDE,
+	E_KIOSK_NOTICE,
+	E_COUNT_
+};
 
 /* Opens a transaction unless the caller has one (then a nested part of it: see nest);
  * *owned says who must end it. Every tx_begin that succeeds is matched by one tx_end. */
@@ -491,8 +537,8 @@ enum mc_err remember_known(struct mc_store *s, enum entity e, int64_t old, int64
 enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, enum entity e, int64_t id,
 		      const char *action);
 /* An audited insert of one new record: its own transaction unless one is open, the
- * statement bound by bind and its parameter at_param to the current time (utc_now), one
- * audit entry, and the new row's id in *id (may be NULL). */
+ * statement bound by bind and its parameter at_param (0: none) to the current time
+ * (utc_now), one audit entry, and the new row's id in *id (may be NULL). */
 enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
 			   void (*bind)(struct db_stmt *st, const void *rec), const void *rec,
 			   int at_param, enum entity e, const char *action, int64_t *id);
@@ -553,5 +599,7 @@ enum mc_err report_row(struct db_stmt *st, const struct visit *v);
 /* ---- backup.c: online backup, integrity check ---- */
 
 /* ---- supervise.c: the supervision queries ---- */
+
+/* ---- kiosk.c: the lobby kiosk's features, slides, urgent notices and heartbeats ---- */
 
 #endif

@@ -3,7 +3,7 @@
 
 #include "motcham/base/auth.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static const char schema_v1[] =
     "CREATE TABLE ward ("
@@ -337,11 +337,83 @@ static const char pg_v3[] =
     " PRIMARY KEY (day, reason));";
 /* clang-format on */
 
+/* The lobby kiosk: the procedures a ward features on its screens, in order; the pages staff
+ * add for a range of days; urgent notices that take over the screens until lifted or
+ * expired (Unix times); and each screen's last heartbeat, which is not a record (never
+ * audited, forgotten when a screen stays silent for long). */
+#define KIOSK_SECONDS_CHECK " CHECK (seconds BETWEEN 5 AND 120)"
+#define KIOSK_SCHEMA(ID, BIG)                                                                      \
+	"CREATE TABLE kiosk_feature ("                                                             \
+	" id " ID ","                                                                              \
+	" ward_id " BIG " NOT NULL REFERENCES ward(id),"                                           \
+	" procedure_id " BIG " NOT NULL REFERENCES procedure(id),"                                 \
+	" pos INTEGER NOT NULL,"                                                                   \
+	" seconds INTEGER NOT NULL" KIOSK_SECONDS_CHECK ","                                        \
+	" UNIQUE (ward_id, procedure_id));"                                                        \
+	"CREATE TABLE kiosk_slide ("                                                               \
+	" id " ID ","                                                                              \
+	" ward_id " BIG " NOT NULL REFERENCES ward(id),"                                           \
+	" title TEXT NOT NULL, body TEXT NOT NULL,"                                                \
+	" shows_from TEXT NOT NULL, shows_until TEXT,"                                             \
+	" seconds INTEGER NOT NULL" KIOSK_SECONDS_CHECK ","                                        \
+	" updated_at TEXT NOT NULL, retired_at TEXT,"                                              \
+	" CHECK (shows_until IS NULL OR shows_from <= shows_until));"                              \
+	"CREATE INDEX kiosk_slide_ward ON kiosk_slide(ward_id, shows_from);"                       \
+	"CREATE TABLE kiosk_notice ("                                                              \
+	" id " ID ","                                                                              \
+	" ward_id " BIG " NOT NULL REFERENCES ward(id),"                                           \
+	" title TEXT NOT NULL, body TEXT,"                                                         \
+	" created_at " BIG " NOT NULL, expires_at " BIG " NOT NULL, lifted_at " BIG ","            \
+	" CHECK (created_at < expires_at));"                                                       \
+	"CREATE INDEX kiosk_notice_ward ON kiosk_notice(ward_id, expires_at);"                     \
+	"CREATE TABLE kiosk_screen ("                                                              \
+	" ward_id " BIG " NOT NULL REFERENCES ward(id),"                                           \
+	" screen TEXT NOT NULL,"                                                                   \
+	" first_at " BIG " NOT NULL, last_at " BIG " NOT NULL,"                                    \
+	" slide TEXT, width INTEGER, height INTEGER,"                                              \
+	" PRIMARY KEY (ward_id, screen));"
+
+static const char schema_v4[] = KIOSK_SCHEMA("INTEGER PRIMARY KEY", "INTEGER");
+/* The same on PostgreSQL, in the words of its other tables (see pg_v1). */
+/* clang-format off */
+static const char pg_v4[] =
+    "CREATE TABLE kiosk_feature ("
+    ID("kiosk_feature")
+    " ward_id" REF("ward") " NOT NULL,"
+    " procedure_id" REF("procedure") " NOT NULL,"
+    " pos bigint NOT NULL,"
+    " seconds bigint NOT NULL" KIOSK_SECONDS_CHECK ","
+    " UNIQUE (ward_id, procedure_id));"
+    "CREATE TABLE kiosk_slide ("
+    ID("kiosk_slide")
+    " ward_id" REF("ward") " NOT NULL,"
+    " title" TXT " NOT NULL, body" TXT " NOT NULL,"
+    " shows_from" TXT " NOT NULL, shows_until" TXT ","
+    " seconds bigint NOT NULL" KIOSK_SECONDS_CHECK ","
+    " updated_at" TXT " NOT NULL, retired_at" TXT ","
+    " CHECK (shows_until IS NULL OR shows_from <= shows_until));"
+    "CREATE INDEX kiosk_slide_ward ON kiosk_slide(ward_id, shows_from);"
+    "CREATE TABLE kiosk_notice ("
+    ID("kiosk_notice")
+    " ward_id" REF("ward") " NOT NULL,"
+    " title" TXT " NOT NULL, body" TXT ","
+    " created_at bigint NOT NULL, expires_at bigint NOT NULL, lifted_at bigint,"
+    " CHECK (created_at < expires_at));"
+    "CREATE INDEX kiosk_notice_ward ON kiosk_notice(ward_id, expires_at);"
+    "CREATE TABLE kiosk_screen ("
+    " ward_id" REF("ward") " NOT NULL,"
+    " screen" TXT " NOT NULL,"
+    " first_at bigint NOT NULL, last_at bigint NOT NULL,"
+    " slide" TXT ", width bigint, height bigint,"
+    " PRIMARY KEY (ward_id, screen));";
+/* clang-format on */
+
 /* Each entry brings a database from version i to i + 1, in each dialect's words. */
 static const char *const migrations[][DB_DIALECTS] = {
     {schema_v1, pg_v1},
     {schema_v2, pg_v2},
     {schema_v3, pg_v3},
+    {schema_v4, pg_v4},
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
 	       "one migration for each schema version");

@@ -39,6 +39,13 @@
 	F1(t, ref) F(i, permit_id) F(t, category) F(t, description) F(t, contact)                  \
 	F(t, photo_sha256) F(t, reviewed_at) F(i, reviewed_by) F(t, review_note)
 
+#define KIOSK_FEATURE_FIELDS(F1, F) F1(i, ward_id) F(i, procedure_id) F(i, pos) F(i, seconds)
+#define KIOSK_SLIDE_FIELDS(F1, F)                                                                  \
+	F1(i, ward_id) F(t, title) F(t, body) F(t, shows_from) F(t, shows_until) F(i, seconds)     \
+	F(t, retired_at)
+#define KIOSK_NOTICE_FIELDS(F1, F)                                                                 \
+	F1(i, ward_id) F(t, title) F(t, body) F(i, created_at) F(i, expires_at) F(i, lifted_at)
+
 #define SQ_F1(type, col) "'" #col "', " #col
 #define SQ_F(type, col) ", " SQ_F1(type, col)
 #define SQ_OBJECT(FIELDS, more) "SELECT json_object(" FIELDS(SQ_F1, SQ_F) more ")"
@@ -113,6 +120,14 @@
 				      " AND p.ends_on >= ?7 AND p.ends_on <= ?8 "                  \
 				      "WHEN 3 THEN p.status IN ('suspended', 'revoked') "          \
 				      "WHEN 4 THEN " SUP_OPEN_COUNT " > 0 ELSE TRUE END "
+#define KIOSK_FEATURE_COLS                                                                         \
+	"f.id, f.ward_id, f.procedure_id, f.pos, f.seconds, p.title, p.field, p.duration, "        \
+	"p.fees, "                                                                                 \
+	"p.place, p.retired_at"
+#define KIOSK_FEATURE_FROM "FROM kiosk_feature f JOIN procedure p ON p.id = f.procedure_id "
+#define KIOSK_SLIDE_COLS                                                                           \
+	"id, ward_id, title, body, shows_from, shows_until, seconds, updated_at, retired_at"
+#define KIOSK_NOTICE_COLS "id, ward_id, title, body, created_at, expires_at, lifted_at"
 #define SUP_SNAP                                                                                   \
 	"CASE WHEN json_valid(coalesce(a.after, a.before)) THEN coalesce(a.after, a.before) END"
 /* mc_jsonb (made by the schema) is NULL for text that is not JSON. */
@@ -397,6 +412,66 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 		      "ORDER BY id"},
     [ST_SUP_REPORTS] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
 			"WHERE r.permit_id = ?1 ORDER BY r.created_at, r.id"},
+    /* kiosk.c */
+    [ST_SNAP_KIOSK_FEATURE] = SNAP(KIOSK_FEATURE_FIELDS, "kiosk_feature"),
+    [ST_SNAP_KIOSK_SLIDE] = SNAP(KIOSK_SLIDE_FIELDS, "kiosk_slide"),
+    [ST_SNAP_KIOSK_NOTICE] = SNAP(KIOSK_NOTICE_FIELDS, "kiosk_notice"),
+    /* A procedure moved to another ward (a merge) or retired is no longer featured; the staff
+     * list (?2 = 1) still shows a retired one, to be taken off. */
+    [ST_KIOSK_FEATURE_EACH] = {"SELECT " KIOSK_FEATURE_COLS " " KIOSK_FEATURE_FROM
+			       "WHERE f.ward_id = ?1 AND p.ward_id = f.ward_id AND (?2 = 1 OR "
+			       "p.retired_at IS NULL) ORDER BY f.pos, f.id"},
+    [ST_KIOSK_FEATURE_GET] = {"SELECT " KIOSK_FEATURE_COLS " " KIOSK_FEATURE_FROM
+			      "WHERE f.id = ?1"},
+    /* The casts give the parameters of the select list their types where a database cannot
+     * tell them from the target columns (PostgreSQL). */
+    [ST_KIOSK_FEATURE_INSERT] = {"INSERT INTO kiosk_feature (ward_id, procedure_id, pos, seconds) "
+				 "SELECT CAST(?1 AS BIGINT), p.id, coalesce((SELECT max(pos) FROM "
+				 "kiosk_feature WHERE ward_id = ?1), 0) + 1, CAST(?3 AS INTEGER) "
+				 "FROM procedure p WHERE p.id = ?2 AND p.ward_id = ?1 AND "
+				 "p.retired_at IS NULL RETURNING id"},
+    [ST_KIOSK_FEATURE_PREV] = {"SELECT id, pos FROM kiosk_feature WHERE ward_id = ?1 AND "
+			       "(pos < ?2 OR (pos = ?2 AND id < ?3)) ORDER BY pos DESC, id DESC "
+			       "LIMIT 1"},
+    [ST_KIOSK_FEATURE_NEXT] = {"SELECT id, pos FROM kiosk_feature WHERE ward_id = ?1 AND "
+			       "(pos > ?2 OR (pos = ?2 AND id > ?3)) ORDER BY pos, id LIMIT 1"},
+    [ST_KIOSK_FEATURE_SET_POS] = {"UPDATE kiosk_feature SET pos = ?2 WHERE id = ?1"},
+    [ST_KIOSK_FEATURE_DELETE] = {"DELETE FROM kiosk_feature WHERE id = ?1"},
+    [ST_KIOSK_SLIDE_INSERT] = {"INSERT INTO kiosk_slide (ward_id, title, body, shows_from, "
+			       "shows_until, seconds, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			       "?7) RETURNING id"},
+    [ST_KIOSK_SLIDE_UPDATE] = {"UPDATE kiosk_slide SET title = ?2, body = ?3, shows_from = ?4, "
+			       "shows_until = ?5, seconds = ?6, updated_at = ?7 WHERE id = ?1"},
+    [ST_KIOSK_SLIDE_GET] = {"SELECT " KIOSK_SLIDE_COLS " FROM kiosk_slide WHERE id = ?1"},
+    [ST_KIOSK_SLIDE_EACH] = {"SELECT " KIOSK_SLIDE_COLS " FROM kiosk_slide WHERE ward_id = ?1 "
+			     "ORDER BY retired_at IS NOT NULL, shows_from DESC, id DESC"},
+    [ST_KIOSK_SLIDE_CURRENT] = {"SELECT " KIOSK_SLIDE_COLS " FROM kiosk_slide WHERE ward_id = ?1 "
+				"AND shows_from <= ?2 AND (shows_until IS NULL OR shows_until >= "
+				"?2) AND retired_at IS NULL ORDER BY shows_from, id"},
+    [ST_KIOSK_SLIDE_RETIRE] = {"UPDATE kiosk_slide SET retired_at = ?2 WHERE id = ?1 AND "
+			       "retired_at IS NULL"},
+    [ST_KIOSK_NOTICE_INSERT] = {"INSERT INTO kiosk_notice (ward_id, title, body, created_at, "
+				"expires_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"},
+    [ST_KIOSK_NOTICE_GET] = {"SELECT " KIOSK_NOTICE_COLS " FROM kiosk_notice WHERE id = ?1"},
+    [ST_KIOSK_NOTICE_RECENT] = {"SELECT " KIOSK_NOTICE_COLS " FROM kiosk_notice WHERE ward_id = "
+				"?1 AND created_at >= ?2 ORDER BY created_at DESC, id DESC"},
+    [ST_KIOSK_NOTICE_CURRENT] = {"SELECT " KIOSK_NOTICE_COLS " FROM kiosk_notice WHERE ward_id = "
+				 "?1 AND lifted_at IS NULL AND expires_at > ?2 ORDER BY "
+				 "created_at DESC, id DESC LIMIT 1"},
+    [ST_KIOSK_NOTICE_LIFT] = {"UPDATE kiosk_notice SET lifted_at = ?2 WHERE id = ?1 AND "
+			      "lifted_at IS NULL AND expires_at > ?2"},
+    /* A beat counts only when the screen's last one is at least the gap old (?7: now minus
+     * the gap). */
+    [ST_KIOSK_BEAT] = {"UPDATE kiosk_screen SET last_at = ?3, slide = ?4, width = ?5, height = ?6 "
+		       "WHERE ward_id = ?1 AND screen = ?2 AND last_at <= ?7"},
+    [ST_KIOSK_SCREEN_LAST] = {"SELECT last_at FROM kiosk_screen WHERE ward_id = ?1 AND "
+			      "screen = ?2"},
+    [ST_KIOSK_SCREEN_PRUNE] = {"DELETE FROM kiosk_screen WHERE ward_id = ?1 AND last_at < ?2"},
+    [ST_KIOSK_SCREEN_COUNT] = {"SELECT count(*) FROM kiosk_screen WHERE ward_id = ?1"},
+    [ST_KIOSK_SCREEN_INSERT] = {"INSERT INTO kiosk_screen (ward_id, screen, first_at, last_at, "
+				"slide, width, height) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)"},
+    [ST_KIOSK_SCREEN_EACH] = {"SELECT screen, first_at, last_at, slide, width, height FROM "
+			      "kiosk_screen WHERE ward_id = ?1 ORDER BY screen"},
 };
 
 /* Every table with its columns, as copy.c copies them: each row's references first where
@@ -436,6 +511,11 @@ const struct copy_table copy_tables[] = {
      "itittittttt", "id", false},
     {"scan_daily", "code_id, day, count", "iti", "code_id, day", false},
     {"scan_miss_daily", "day, reason, count", "tti", "day, reason", false},
+    {"kiosk_feature", "id, ward_id, procedure_id, pos, seconds", "iiiii", "id", false},
+    {"kiosk_slide", KIOSK_SLIDE_COLS, "iittttitt", "id", false},
+    {"kiosk_notice", KIOSK_NOTICE_COLS, "iittiii", "id", false},
+    {"kiosk_screen", "ward_id, screen, first_at, last_at, slide, width, height", "itiitii",
+     "ward_id, screen", false},
     {"blob", "sha256, data", "tb", "sha256", true},
 };
 const size_t copy_ntables = sizeof(copy_tables) / sizeof(copy_tables[0]);

@@ -7,6 +7,7 @@ void mc_response_init(struct mc_response *r)
 	r->status = 200;
 	r->content_type = HTML_TYPE;
 	r->cache = NULL;
+	r->csp = NULL;
 	r->etag[0] = '\0';
 	r->location[0] = '\0';
 	r->cookie[0] = '\0';

@@ -9,87 +9,22 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import {
+	ARTIFACTS, decodeImage, fillField, launch, motcham, pngSize, run, signIn, sql as dbSql,
+	startServer, stopServer, submit,
+} from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SRC = process.env.MOTCHAM_SRC || path.resolve(HERE, '..', '..');
-const BIN = path.resolve(process.env.MOTCHAM || path.join(SRC, 'build', 'motcham'));
-const ARTIFACTS = process.env.MC_ARTIFACTS ||
-	path.join(process.env.MESON_BUILD_ROOT || os.tmpdir(), 'browser-artifacts');
-const CHROMIUM = process.env.MC_CHROMIUM || '/usr/bin/chromium';
 const SLUG = 'phuong-7-quan-8';
 const USER = 'inan';
 const PASSWORD = 'mat-khau-in-an-2026';
-const STEP_MS = 30000;
 
 const state = { tmp: null, db: null, server: null, base: null, context: null, page: null };
 
-function run(cmd, args, opts = {}) {
-	const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, ...opts });
-	if (r.error) throw r.error;
-	return r;
-}
-
-function motcham(args, input) {
-	const r = run(BIN, args, { cwd: SRC, input: input ?? '' });
-	assert.equal(r.status, 0, `motcham ${args.join(' ')}: ${r.stderr}`);
-	return r.stdout;
-}
-
-function sql(query) {
-	const r = run('sqlite3', ['-batch', state.db, query]);
-	assert.equal(r.status, 0, `sqlite3 ${query}: ${r.stderr}`);
-	return r.stdout.trim();
-}
-
-// `motcham serve --port 0` prints its URL once it listens.
-function startServer(db) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--bind', '127.0.0.1'], {
-			cwd: SRC,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		let out = '';
-		let err = '';
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`server did not start: ${out} ${err}`));
-		}, 20000);
-		child.stderr.on('data', (d) => { err += d; });
-		child.stdout.on('data', (d) => {
-			out += d;
-			const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-			if (m && !child.base) {
-				clearTimeout(timer);
-				child.base = `http://127.0.0.1:${m[1]}`;
-				child.stderrText = () => err;
-				resolve(child);
-			}
-		});
-		child.on('exit', (code) => {
-			clearTimeout(timer);
-			if (!child.base) reject(new Error(`server exited (${code}): ${err}`));
-		});
-	});
-}
-
-function stopServer(child) {
-	return new Promise((resolve) => {
-		if (!child || child.exitCode !== null) return resolve(child?.exitCode ?? null);
-		const kill = setTimeout(() => child.kill('SIGKILL'), 10000);
-		child.once('exit', (code) => {
-			clearTimeout(kill);
-			resolve(code);
-		});
-		child.kill('SIGTERM');
-	});
-}
+const sql = (query) => dbSql(state.db, query);
 
 function pdfPages(file) {
 	const r = run('pdfinfo', [file]);
@@ -110,37 +45,14 @@ function decodePdf(file, dpi, crop) {
 	assert.equal(r.status, 0, `pdftoppm: ${r.stderr}`);
 	const png = `${prefix}.png`;
 	assert.ok(fs.existsSync(png), 'pdftoppm wrote no image');
-	const z = run('zbarimg', ['--raw', '-q', png]);
-	// zbarimg exits 4 when it finds nothing: that is a test failure, reported below.
-	return z.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+	// Nothing found is a test failure, reported below.
+	return decodeImage(png);
 }
 
 // YYYY-MM-DD, offset days from today (so the permit is valid whenever the test runs).
 const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
 
 const codeUrl = (token) => `${state.base}/q/${token}`.toUpperCase();
-
-function pngSize(file) {
-	const b = fs.readFileSync(file);
-	assert.ok(b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
-		`${file} is not a PNG`);
-	return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-}
-
-async function submit(page, actionSuffix) {
-	const form = page.locator(`form[action$="${actionSuffix}"]`).first();
-	await Promise.all([
-		page.waitForNavigation({ timeout: STEP_MS }),
-		form.locator('button[type=submit], input[type=submit], button:not([type])').first().click(),
-	]);
-}
-
-async function fillField(page, form, name, value) {
-	const el = form.locator(`[name="${name}"]`).first();
-	const tag = await el.evaluate((e) => e.tagName.toLowerCase());
-	if (tag === 'select') await el.selectOption(value);
-	else await el.fill(value);
-}
 
 before(async () => {
 	state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'motcham-browser-'));
@@ -150,14 +62,7 @@ before(async () => {
 		`${PASSWORD}\n`);
 	state.server = await startServer(state.db);
 	state.base = state.server.base;
-	state.context = await chromium.launchPersistentContext(path.join(state.tmp, 'profile'), {
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
-	state.page = state.context.pages()[0] || await state.context.newPage();
-	state.page.setDefaultTimeout(STEP_MS);
+	({ context: state.context, page: state.page } = await launch(state.tmp));
 });
 
 after(async () => {
@@ -171,15 +76,9 @@ let permitId = null;
 
 test('sign in and create a permit through the real forms', { timeout: 120000 }, async () => {
 	const page = state.page;
-	let resp = await page.goto(`${state.base}/staff/login`);
-	assert.equal(resp.status(), 200);
-	const login = page.locator('form[action$="/staff/login"]').first();
-	await fillField(page, login, 'name', USER);
-	await fillField(page, login, 'password', PASSWORD);
-	await submit(page, '/staff/login');
-	assert.equal(new URL(page.url()).pathname, '/staff', `after sign-in: ${page.url()}`);
+	await signIn(page, state.base, USER, PASSWORD);
 
-	resp = await page.goto(`${state.base}/staff/permits/new`);
+	let resp = await page.goto(`${state.base}/staff/permits/new`);
 	assert.equal(resp.status(), 200);
 	const form = page.locator('form[action$="/staff/permits"]').first();
 	const fields = {

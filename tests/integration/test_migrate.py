@@ -10,7 +10,8 @@ import mc
 
 BASE = b"http://ward.example"
 PASSWORD = "mat-khau-du-dai"
-APP_TABLES = ("announcement", "audit", "code", "file", "inspection", "permit", "procedure",
+APP_TABLES = ("announcement", "audit", "code", "file", "inspection", "kiosk_feature",
+              "kiosk_notice", "kiosk_screen", "kiosk_slide", "permit", "procedure",
               "procedure_document", "report", "scan_daily", "scan_miss_daily", "session",
               "setting", "throttle", "user", "ward")
 

@@ -9,6 +9,9 @@
 
 /* Writes the ward-local date of t into out[MC_DATE_LEN + 1]. */
 void mc_date_of(time_t t, char out[MC_DATE_LEN + 1]);
+/* The ward-local calendar time of t (for clocks: hours, minutes, the weekday); false when t
+ * cannot be one. */
+bool mc_date_local(time_t t, struct tm *out);
 /* Writes today's ward-local date into out. */
 void mc_date_today(char out[MC_DATE_LEN + 1]);
 /* True when s is a real calendar date written as YYYY-MM-DD (years 1900-2199). */

@@ -61,6 +61,23 @@ enum mc_err mc_office_print_keychain(struct mc_call *call);
 enum mc_err mc_office_print_keychain_svg(struct mc_call *call);
 enum mc_err mc_office_print_permit(struct mc_call *call);
 enum mc_err mc_office_print_procedure(struct mc_call *call);
+/* The lobby screens: GET /staff/kiosk (the screens' heartbeats, the urgent notice, the
+ * featured procedures, the added pages); POST /staff/kiosk/notices (push an urgent notice),
+ * /staff/kiosk/notices/ID/lift; POST /staff/kiosk/features (feature a procedure),
+ * /staff/kiosk/features/ID/up, /down, /remove; GET /staff/kiosk/slides/new, POST
+ * /staff/kiosk/slides, GET and POST /staff/kiosk/slides/ID, POST /staff/kiosk/slides/ID/retire. */
+enum mc_err mc_office_kiosk(struct mc_call *call);
+enum mc_err mc_office_kiosk_notice_push(struct mc_call *call);
+enum mc_err mc_office_kiosk_notice_lift(struct mc_call *call);
+enum mc_err mc_office_kiosk_feature_add(struct mc_call *call);
+enum mc_err mc_office_kiosk_feature_up(struct mc_call *call);
+enum mc_err mc_office_kiosk_feature_down(struct mc_call *call);
+enum mc_err mc_office_kiosk_feature_remove(struct mc_call *call);
+enum mc_err mc_office_kiosk_slide_new(struct mc_call *call);
+enum mc_err mc_office_kiosk_slide_create(struct mc_call *call);
+enum mc_err mc_office_kiosk_slide_show(struct mc_call *call);
+enum mc_err mc_office_kiosk_slide_update(struct mc_call *call);
+enum mc_err mc_office_kiosk_slide_retire(struct mc_call *call);
 /* Anything else under /staff: 405 when another method serves the path, else 404. */
 enum mc_err mc_office_not_found(struct mc_call *call);
 

@@ -67,6 +67,15 @@ enum mc_err mc_pages_preview(struct mc_call *c);
 enum mc_err mc_pages_robots(struct mc_call *c);
 enum mc_err mc_pages_sitemap(struct mc_call *c);
 enum mc_err mc_pages_sitemap_ward(struct mc_call *c);
+/* GET /kiosk/SLUG: the ward's lobby screen, a full-screen page that rotates its slides (its
+ * one script, assets/kiosk.js; without it the first slide and a refresh every 30 s).
+ * GET /kiosk/SLUG/feed.json: the same content for the script to poll, with an ETag (304 when
+ * unchanged). Neither is cached: an urgent notice ends at a time, not at a record change. */
+enum mc_err mc_pages_kiosk(struct mc_call *c);
+enum mc_err mc_pages_kiosk_feed(struct mc_call *c);
+/* POST /kiosk/SLUG/beat: a screen's heartbeat (no account; on the write connection): 204,
+ * 400 for bad fields, 404 for no such ward, 429 when too soon or too many. */
+enum mc_err mc_pages_kiosk_beat(struct mc_call *c);
 
 struct mc_tobj;
 

@@ -22,6 +22,7 @@ struct mc_response {
 	unsigned delay_ms;	  /* hold the answer back this long (failed sign-ins), else 0 */
 	const void *prebuilt;	  /* the server's own ready answer (an asset), or NULL */
 	bool vary;		  /* the answer has a compressed form (Vary: Accept-Encoding) */
+	const char *csp; /* static Content-Security-Policy, or NULL for the site's (no scripts) */
 	struct mc_buf body;
 };
 
