@@ -122,7 +122,7 @@ struct serve_opts {
 	long page_cache_mb;
 };
 
-static int run_server(const char *cmd, const struct serve_opts *o, struct mc_store *s)
+static int run_server(const char *cmd, const struct serve_opts *o, struct mc_store **s)
 {
 	struct mc_http_config hc = {
 	    .db_path = o->db, .db_read_path = o->db_read, .threads = (unsigned)o->threads};
@@ -170,8 +170,8 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 		goto out;
 	/* Where the database keeps uploaded files (PostgreSQL) no directory is needed. */
 	if ((err = mc_staff_create(
-		 &(struct mc_staff_config){.pages = pages,
-					   .files_dir = mc_store_keeps_files(s) ? NULL : fdir.data},
+		 &(struct mc_staff_config){
+		     .pages = pages, .files_dir = mc_store_keeps_files(*s) ? NULL : fdir.data},
 		 &staff)) != MC_OK)
 		goto out;
 	if ((err = mc_scans_create(o->db, &scans)) != MC_OK)
@@ -197,7 +197,10 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	fd = -1;
 	if ((err = mc_http_start(&hc, &http, &errs)) != MC_OK)
 		goto out;
-	announce(s, base.data);
+	announce(*s, base.data);
+	/* The server has connections of its own: a shared database counts this one no more. */
+	mc_store_destroy(*s);
+	*s = NULL;
 	wait_for_stop(&set, log, o->access_log);
 	rc = 0;
 out:
@@ -249,7 +252,7 @@ int cmd_serve(struct args *a, int argc, char **argv)
 		mc_store_destroy(s);
 		return rc;
 	}
-	rc = run_server(a->cmd, &o, s);
+	rc = run_server(a->cmd, &o, &s);
 	mc_store_destroy(s);
 	return rc;
 }

@@ -23,7 +23,6 @@ struct worker {
 	long long content_version;
 	time_t day_ends;
 	struct timespec checked; /* when the database was last asked */
-	long poll_ns;		 /* how often it is worth asking (mc_store_poll_ms) */
 	unsigned long writes;	 /* this server's writes seen (mc_http.writes) */
 };
 
@@ -80,7 +79,6 @@ static enum mc_err worker_of(struct mc_http *h, struct worker **out)
 			worker_close(w);
 			return err != MC_OK ? err : MC_ERR_NOMEM;
 		}
-		w->poll_ns = (long)mc_store_poll_ms(w->s) * 1000000L;
 	}
 	*out = w;
 	return MC_OK;
@@ -101,6 +99,7 @@ enum mc_err worker_store(struct mc_http *h, struct mc_store **out)
 static enum mc_err keep_fresh(struct mc_http *h, struct worker *w)
 {
 	unsigned long writes = atomic_load(&h->writes);
+	long poll_ns = (long)mc_store_poll_ms(w->s) * 1000000L;
 	long long dv, cv;
 	time_t now = time(NULL);
 	struct timespec t;
@@ -112,14 +111,14 @@ static enum mc_err keep_fresh(struct mc_http *h, struct worker *w)
 		/* Ward-local midnight is 17:00 UTC. */
 		w->day_ends = (now + 7 * 3600) / 86400 * 86400 + 86400 - 7 * 3600;
 	}
-	/* Asking costs a read lock (SQLite: two fcntl calls) or a round trip (PostgreSQL):
-	 * under load ask at most every poll_ns (1 ms, 100 ms), which no person can outrun
-	 * after saving an edit on another node; a write made through this server is looked
-	 * for at once. */
+	/* Asking costs a read lock (SQLite: two fcntl calls), a look at the socket (PostgreSQL,
+	 * which tells of commits) or, on a hot standby, a round trip: under load ask at most
+	 * every poll_ns (1 ms, every request, 100 ms), which no person can outrun after saving
+	 * an edit on another node; a write made through this server is looked for at once. */
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	since =
 	    (long)(t.tv_sec - w->checked.tv_sec) * 1000000000L + (t.tv_nsec - w->checked.tv_nsec);
-	if (since >= 0 && since < w->poll_ns && writes == w->writes)
+	if (since >= 0 && since < poll_ns && writes == w->writes)
 		return MC_OK;
 	w->checked = t;
 	w->writes = writes;

@@ -166,7 +166,8 @@ enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *act
 			      .before = before && before->len ? before->data : NULL,
 			      .after = after.len ? after.data : NULL,
 			      .prev_hash = prev};
-	err = audit_insert(s, &a);
+	if ((err = audit_insert(s, &a)) == MC_OK)
+		s->db->ops->changed(s->db);
 out:
 	mc_buf_finish(&after);
 	return err;

@@ -2,9 +2,10 @@
  * its transactions, the one place PostgreSQL's errors become enum mc_err, and the named
  * operations. Its statements are pg_stmt.c. Only these two files include <libpq-fe.h>.
  *
- * A lost connection is made again on the next use outside a transaction (not too often: see
- * RETRY_MS), and the prepared statements with it (pg_stmt.c); inside a transaction every call
- * fails until the store rolls back, so no write of a transaction can land outside it. */
+ * A lost connection is made again on the next use outside a transaction (not too often when
+ * the server cannot be reached: see RETRY_MS), and the prepared statements with it
+ * (pg_stmt.c); inside a transaction every call fails until the store rolls back, so no write
+ * of a transaction can land outside it. */
 #include "private.h"
 
 #include <libpq-fe.h>
@@ -13,16 +14,20 @@
 #include <string.h>
 #include <time.h>
 
-/* Between two attempts to connect: from RETRY_MS, doubled after each failure up to
- * RETRY_MAX_MS. A server that refuses at once costs nothing; one that does not answer at all
- * holds the calling thread for connect_timeout, and the wait keeps that to a small part of
- * the time. */
+/* A server that refuses a connection at once (stopped, restarting) is asked again on the next
+ * use: it costs nothing, and the first use after it is back finds it. One that takes longer
+ * than SLOW_MS to fail (unreachable: no answer until connect_timeout) holds the calling
+ * thread, so the next attempt waits: from RETRY_MS, doubled after each such failure up to
+ * RETRY_MAX_MS, which keeps the threads held to a small part of the time. */
+#define SLOW_MS 100
 #define RETRY_MS 250
 #define RETRY_MAX_MS 4000
 
 /* The key of the advisory lock every write transaction takes first: the database's one write
  * lock, held until commit or rollback, as SQLite's BEGIN IMMEDIATE holds the file's. ("mtch") */
 #define WRITE_LOCK "1836344168"
+/* Where commits that changed a record are told (LISTEN/NOTIFY). */
+#define CHANNEL "mc_content"
 
 /* What every session is set to: UTF-8; reals read back exactly; waits for the write lock as
  * long as SQLite's busy timeout; no notices on standard error. */
@@ -94,7 +99,11 @@ static long long now_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Sets the session up after each connect (session_sql; read-only for the workers). */
+/* Sets the session up after each connect (session_sql). A worker's connection is read-only
+ * and listens for the commits that change a record (pg_commit tells them), so that its page
+ * cache learns of them without asking; a hot standby cannot listen, and is asked instead
+ * (pg_data_version). Notifications sent while the connection was away are lost: heard moves,
+ * so the cache asks once. */
 static enum mc_err setup(struct pg_db *d)
 {
 	PGresult *res = PQexec(d->conn, session_sql);
@@ -104,11 +113,15 @@ static enum mc_err setup(struct pg_db *d)
 		err = pg_fail(d, res);
 	PQclear(res);
 	if (err == MC_OK && d->readonly) {
+		res = PQexec(d->conn, "LISTEN " CHANNEL);
+		d->listening = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
 		res = PQexec(d->conn, "SET default_transaction_read_only = on");
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			err = pg_fail(d, res);
 		PQclear(res);
 	}
+	d->heard++;
 	return err;
 }
 
@@ -126,10 +139,12 @@ enum mc_err pg_ready(struct pg_db *d)
 	PQreset(d->conn);
 	if (PQstatus(d->conn) != CONNECTION_OK || setup(d) != MC_OK) {
 		note(d, PQerrorMessage(d->conn));
-		d->retry_ms = d->retry_ms ? d->retry_ms * 2 : RETRY_MS;
-		if (d->retry_ms > RETRY_MAX_MS)
-			d->retry_ms = RETRY_MAX_MS;
-		d->retry_at = now_ms() + d->retry_ms;
+		if (now_ms() - now >= SLOW_MS) {
+			d->retry_ms = d->retry_ms ? d->retry_ms * 2 : RETRY_MS;
+			if (d->retry_ms > RETRY_MAX_MS)
+				d->retry_ms = RETRY_MAX_MS;
+			d->retry_at = now_ms() + d->retry_ms;
+		}
 		return MC_ERR_IO;
 	}
 	d->retry_ms = 0;
@@ -262,6 +277,7 @@ static enum mc_err pg_begin(struct db *db, bool write)
 		     write ? "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")"
 			   : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
 		     true, NULL);
+	d->notify = false;
 	if (err == MC_OK)
 		d->tx = true;
 	else if (PQtransactionStatus(d->conn) == PQTRANS_INERROR)
@@ -273,7 +289,9 @@ static enum mc_err pg_commit(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	PGresult *res;
-	enum mc_err err = simple(d, "COMMIT", false, &res);
+	/* One round trip: the notification goes out with the commit, or not at all. */
+	enum mc_err err =
+	    simple(d, d->notify ? "NOTIFY " CHANNEL "; COMMIT" : "COMMIT", false, &res);
 
 	/* COMMIT of a transaction that failed on the way answers ROLLBACK, not an error. */
 	if (err == MC_OK && strcmp(PQcmdStatus(res), "COMMIT")) {
@@ -282,7 +300,7 @@ static enum mc_err pg_commit(struct db *db)
 	}
 	PQclear(res);
 	if (err == MC_OK || PQtransactionStatus(d->conn) == PQTRANS_IDLE)
-		d->tx = false;
+		d->tx = d->notify = false;
 	return err;
 }
 
@@ -294,7 +312,7 @@ static enum mc_err pg_rollback(struct db *db)
 	/* On a lost connection the server has rolled back already. */
 	if (PQstatus(d->conn) == CONNECTION_OK)
 		err = simple(d, "ROLLBACK", false, NULL);
-	d->tx = false;
+	d->tx = d->notify = false;
 	return err;
 }
 
@@ -316,11 +334,39 @@ static enum mc_err pg_nest(struct db *db, enum db_nest step)
 	return simple(pg(db), sql[step], false, NULL);
 }
 
-/* The content version (store.c: mc_store_content_version) is the cheap question here too: an
- * index lookup, where SQLite answers data_version from its shared memory. */
+static void pg_changed(struct db *db)
+{
+	pg(db)->notify = true;
+}
+
+/* A listening connection counts the notifications that have come in (a read of the socket,
+ * no round trip); elsewhere the content version (store.c: mc_store_content_version) is the
+ * cheap question: an index lookup. */
 static enum mc_err pg_data_version(struct db *db, long long *v)
 {
-	return simple_int(pg(db), "SELECT coalesce(max(id), 0) FROM audit", v);
+	struct pg_db *d = pg(db);
+	PGnotify *n;
+	enum mc_err err;
+
+	if (!d->listening)
+		return simple_int(d, "SELECT coalesce(max(id), 0) FROM audit", v);
+	if ((err = pg_ready(d)) != MC_OK)
+		return err;
+	if (!PQconsumeInput(d->conn)) {
+		note(d, PQerrorMessage(d->conn));
+		return MC_ERR_IO;
+	}
+	while ((n = PQnotifies(d->conn)) != NULL) {
+		PQfreemem(n);
+		d->heard++;
+	}
+	*v = d->heard;
+	return MC_OK;
+}
+
+static unsigned pg_poll_ms(struct db *db)
+{
+	return pg(db)->listening ? 0 : 100;
 }
 
 /* The schema version lives in a table of its own (SQLite keeps it in the file's header). */
@@ -370,7 +416,6 @@ const struct db_ops db_pg = {
     .dialect = DB_PG,
     .name = "postgresql",
     .keeps_files = true,
-    .poll_ms = 100,
     .open = pg_open,
     .close = pg_close,
     .errmsg = pg_errmsg,
@@ -381,6 +426,8 @@ const struct db_ops db_pg = {
     .rollback = pg_rollback,
     .in_tx = pg_in_tx,
     .nest = pg_nest,
+    .changed = pg_changed,
+    .poll_ms = pg_poll_ms,
     .prepare = pg_prepare,
     .finalize = pg_finalize,
     .reset = pg_reset,

@@ -63,9 +63,10 @@ struct db_ops {
 	/* Uploaded files live in the database (the blob table), where every node of a
 	 * many-node set-up reaches them, rather than in a directory beside it. */
 	bool keeps_files;
-	/* How often, at most, a page cache asks data_version: what asking costs (SQLite: two
-	 * fcntl calls; PostgreSQL: a round trip to the server). */
-	unsigned poll_ms;
+	/* How often, at most, a page cache should ask data_version on this connection, in
+	 * milliseconds: what asking costs (SQLite: two fcntl calls; PostgreSQL: nothing where
+	 * the server tells of commits, a round trip where it cannot, on a hot standby). */
+	unsigned (*poll_ms)(struct db *db);
 
 	/* Opens the database at path as mc_store_open promises (flags: enum mc_store_flags).
 	 * On failure *out is NULL, or a connection good only for errmsg (why it failed) and
@@ -87,6 +88,9 @@ struct db_ops {
 	bool (*in_tx)(struct db *db);
 	/* Brackets one store write inside an open transaction (see above). */
 	enum mc_err (*nest)(struct db *db, enum db_nest step);
+	/* A record changed in the open write transaction (audit.c, with each entry): other
+	 * connections' data_version must move when it commits. */
+	void (*changed)(struct db *db);
 
 	/* Statements: *out NULL on failure (MC_ERR_INTERNAL for a text that holds none);
 	 * finalize accepts NULL. reset makes a statement ready to run again, parameters
@@ -207,6 +211,9 @@ struct pg_db {
 	unsigned names;	    /* statements named so far ("mc1", "mc2" ...) */
 	bool tx;	    /* a transaction we began is open (or was, on a connection lost) */
 	bool readonly;	    /* every transaction read-only (the workers') */
+	bool listening;	    /* told of every commit that changed a record (LISTEN) */
+	bool notify;	    /* the open transaction changed a record: tell at commit */
+	long long heard;    /* commits told of, and connections made: data_version */
 	int64_t changes;    /* rows written by the last statement that wrote */
 	long long retry_at; /* no new connection before this (CLOCK_MONOTONIC, ms) */
 	long long retry_ms; /* the wait after the last failed attempt, 0 after a success */

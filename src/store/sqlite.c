@@ -190,6 +190,19 @@ static bool sq_in_tx(struct db *db)
 	return !sqlite3_get_autocommit(sq(db)->db);
 }
 
+/* data_version is a look at shared memory: ask at most every millisecond. */
+static unsigned sq_poll_ms(struct db *db)
+{
+	(void)db;
+	return 1;
+}
+
+/* data_version moves on every commit of another connection by itself. */
+static void sq_changed(struct db *db)
+{
+	(void)db;
+}
+
 /* A failed statement undoes only itself and leaves the transaction open: nothing to add. */
 static enum mc_err sq_nest(struct db *db, enum db_nest step)
 {
@@ -387,7 +400,6 @@ const struct db_ops db_sqlite = {
     .dialect = DB_SQLITE,
     .name = "sqlite",
     .keeps_files = false,
-    .poll_ms = 1,
     .open = sq_open,
     .close = sq_close,
     .errmsg = sq_errmsg,
@@ -398,6 +410,8 @@ const struct db_ops db_sqlite = {
     .rollback = sq_rollback,
     .in_tx = sq_in_tx,
     .nest = sq_nest,
+    .changed = sq_changed,
+    .poll_ms = sq_poll_ms,
     .prepare = sq_prepare,
     .finalize = sq_finalize,
     .reset = sq_reset,

@@ -127,7 +127,7 @@ bool mc_store_keeps_files(const struct mc_store *s)
 
 unsigned mc_store_poll_ms(const struct mc_store *s)
 {
-	return s->db->ops->poll_ms;
+	return s->db->ops->poll_ms(s->db);
 }
 
 void mc_store_destroy(struct mc_store *s)

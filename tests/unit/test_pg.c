@@ -1,6 +1,7 @@
 /* The PostgreSQL driver: every statement prepares; the same writes give the same ids and the
  * same audit text byte for byte as on SQLite; a failed write inside a transaction leaves it
- * usable; write transactions on two connections take turns; a lost connection comes back;
+ * usable; write transactions on two connections take turns; a read-only connection is told
+ * of commits that changed a record; a lost connection comes back;
  * errors map to enum mc_err; file content round-trips; text sorts byte-wise whatever the
  * database's collation; a SQLite database copies over whole, and a backup comes back as one.
  * And the path rules. */
@@ -272,6 +273,33 @@ static void test_lost_connection_comes_back(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* A worker's connection learns of another's commit that changed a record without asking
+ * the server; a commit that changed none (scan counts) tells nothing. */
+static void test_commits_are_told(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_ward w = {.slug = "p1", .name = "P1"};
+	struct mc_store *ro = NULL;
+	long long v0 = 0, v = 0;
+	int waited = 0;
+
+	assert_int_equal(mc_store_open(f->url, MC_STORE_READONLY, &ro), MC_OK);
+	assert_int_equal(mc_store_poll_ms(ro), 0);
+	assert_int_equal(mc_store_data_version(ro, &v0), MC_OK);
+	assert_int_equal(mc_store_ward_upsert(f->s, &w, NULL), MC_OK);
+	while ((assert_int_equal(mc_store_data_version(ro, &v), MC_OK), v == v0) && waited < 1000) {
+		usleep(1000);
+		waited++;
+	}
+	assert_int_not_equal(v, v0);
+	v0 = v;
+	assert_int_equal(mc_store_scan_miss_add(f->s, "2026-01-01", "unknown", 1), MC_OK);
+	usleep(100 * 1000);
+	assert_int_equal(mc_store_data_version(ro, &v), MC_OK);
+	assert_int_equal(v, v0);
+	mc_store_destroy(ro);
+}
+
 static void test_errors(void **state)
 {
 	struct fixture *f = *state;
@@ -440,6 +468,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_failed_write_keeps_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_writers_take_turns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lost_connection_comes_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commits_are_told, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_content, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_text_sorts_bytewise, setup, teardown),

@@ -173,8 +173,9 @@ const char *mc_store_backend(const struct mc_store *s);
  * many-node set-up reaches it; see mc_store_blob_put) rather than in a directory beside it
  * (SQLite). */
 bool mc_store_keeps_files(const struct mc_store *s);
-/* How often, in milliseconds, a cache may usefully ask mc_store_data_version: what asking
- * costs (SQLite: 1, a look at shared memory; PostgreSQL: 100, a round trip). */
+/* How often, in milliseconds, a cache may usefully ask mc_store_data_version on this
+ * connection: what asking costs (SQLite: 1, a look at shared memory; PostgreSQL: 0, a look
+ * at the socket, where the server tells of commits; 100 on a hot standby, a round trip). */
 unsigned mc_store_poll_ms(const struct mc_store *s);
 
 /* Creates or upgrades the schema to the current version (PRAGMA user_version), in one
@@ -186,7 +187,9 @@ int mc_store_schema_version(void);
 enum mc_err mc_store_version(struct mc_store *s, int *version);
 
 /* A number that changes when another connection has committed: SQLite's PRAGMA
- * data_version (anything committed); on PostgreSQL the content version (a record). */
+ * data_version (anything committed); on PostgreSQL the commits that changed a record, as
+ * the server tells a read-only connection of them (LISTEN), or on a hot standby, which
+ * cannot, the content version. */
 enum mc_err mc_store_data_version(struct mc_store *s, long long *v);
 /* A number that changes whenever a record (not a scan count) changes: caches of rendered
  * pages compare it to know when to drop what they hold. */
