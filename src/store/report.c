@@ -17,6 +17,9 @@ enum mc_err report_row(struct db_stmt *st, const struct visit *v)
 	    .reviewed_at = col_text(st, 10),
 	    .review_note = col_text(st, 11),
 	    .ward_id = db_col_int64(st, 12),
+	    .opened_at = col_text(st, 13),
+	    .public_reply = col_text(st, 14),
+	    .replied_at = col_text(st, 15),
 	};
 	return v->fn.report(v->ctx, &r);
 }
@@ -63,6 +66,43 @@ enum mc_err mc_store_report_each(struct mc_store *s, int64_t ward_id, mc_store_r
 	struct visit v = {.fn.report = fn, .ctx = ctx};
 
 	return walk_int(s, ST_REPORT_EACH, ward_id, report_row, &v, false);
+}
+
+enum mc_err mc_store_report_by_ref(struct mc_store *s, const char *ref, mc_store_report_fn fn,
+				   void *ctx)
+{
+	struct visit v = {.fn.report = fn, .ctx = ctx};
+
+	if (!ref || !*ref)
+		return MC_ERR_NOTFOUND;
+	return walk_text(s, ST_REPORT_BY_REF, ref, report_row, &v, true);
+}
+
+enum mc_err mc_store_report_answer(struct mc_store *s, int64_t id, const char *reply,
+				   const char *note, bool done)
+{
+	struct db_stmt *st;
+	bool owned;
+	enum mc_err err;
+
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	if ((err = remember(s, E_REPORT, id)) == MC_OK && !s->before.len)
+		err = MC_ERR_NOTFOUND;
+	if (err == MC_OK)
+		err = stmt(s, ST_REPORT_ANSWER, &st);
+	if (err == MC_OK) {
+		db_bind_int64(st, 1, id);
+		bind_text(st, 2, reply);
+		bind_text(st, 3, note);
+		db_bind_int64(st, 4, done ? 1 : 0);
+		if (s->actor_id)
+			db_bind_int64(st, 5, s->actor_id);
+		err = exec_stmt(st);
+		if (err == MC_OK && db_changes(s->db) == 0)
+			err = MC_ERR_GONE;
+	}
+	return end_write(s, err, owned, E_REPORT, id, done ? "review" : "reply");
 }
 
 enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *note)

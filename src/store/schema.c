@@ -1,7 +1,7 @@
 /* The schema: the tables of each version and the migrations between them. */
 #include "private.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static const char schema_v1[] =
     "CREATE TABLE ward ("
@@ -146,12 +146,19 @@ static const char schema_v3[] = "CREATE TABLE scan_daily ("
 				" count INTEGER NOT NULL,"
 				" PRIMARY KEY (day, reason)) WITHOUT ROWID;";
 
+/* A resident follows a report up at /r/REF: when staff took it up, and the ward's public
+ * reply, kept apart from the internal review note. Both dialects say it the same way. */
+static const char schema_v4[] = "ALTER TABLE report ADD COLUMN opened_at TEXT;"
+				"ALTER TABLE report ADD COLUMN public_reply TEXT;"
+				"ALTER TABLE report ADD COLUMN replied_at TEXT;";
+
 /* Each entry brings a database from version i to i + 1, in each dialect's words (only
  * SQLite's so far; see sql_for). */
 static const char *const migrations[][DB_DIALECTS] = {
     {schema_v1},
     {schema_v2},
     {schema_v3},
+    {schema_v4, schema_v4},
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
 	       "one migration for each schema version");
