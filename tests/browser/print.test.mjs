@@ -9,116 +9,22 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { ARTIFACTS, SLUG, fillField, open, pdfPages, rasterise, run, signIn, submit, day }
+	from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SRC = process.env.MOTCHAM_SRC || path.resolve(HERE, '..', '..');
-const BIN = path.resolve(process.env.MOTCHAM || path.join(SRC, 'build', 'motcham'));
-const ARTIFACTS = process.env.MC_ARTIFACTS ||
-	path.join(process.env.MESON_BUILD_ROOT || os.tmpdir(), 'browser-artifacts');
-const CHROMIUM = process.env.MC_CHROMIUM || '/usr/bin/chromium';
-const SLUG = 'phuong-7-quan-8';
-const USER = 'inan';
-const PASSWORD = 'mat-khau-in-an-2026';
-const STEP_MS = 30000;
-
-const state = { tmp: null, db: null, server: null, base: null, context: null, page: null };
-
-function run(cmd, args, opts = {}) {
-	const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, ...opts });
-	if (r.error) throw r.error;
-	return r;
-}
-
-function motcham(args, input) {
-	const r = run(BIN, args, { cwd: SRC, input: input ?? '' });
-	assert.equal(r.status, 0, `motcham ${args.join(' ')}: ${r.stderr}`);
-	return r.stdout;
-}
-
-function sql(query) {
-	const r = run('sqlite3', ['-batch', state.db, query]);
-	assert.equal(r.status, 0, `sqlite3 ${query}: ${r.stderr}`);
-	return r.stdout.trim();
-}
-
-// `motcham serve --port 0` prints its URL once it listens.
-function startServer(db) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--bind', '127.0.0.1'], {
-			cwd: SRC,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		let out = '';
-		let err = '';
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`server did not start: ${out} ${err}`));
-		}, 20000);
-		child.stderr.on('data', (d) => { err += d; });
-		child.stdout.on('data', (d) => {
-			out += d;
-			const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-			if (m && !child.base) {
-				clearTimeout(timer);
-				child.base = `http://127.0.0.1:${m[1]}`;
-				child.stderrText = () => err;
-				resolve(child);
-			}
-		});
-		child.on('exit', (code) => {
-			clearTimeout(timer);
-			if (!child.base) reject(new Error(`server exited (${code}): ${err}`));
-		});
-	});
-}
-
-function stopServer(child) {
-	return new Promise((resolve) => {
-		if (!child || child.exitCode !== null) return resolve(child?.exitCode ?? null);
-		const kill = setTimeout(() => child.kill('SIGKILL'), 10000);
-		child.once('exit', (code) => {
-			clearTimeout(kill);
-			resolve(code);
-		});
-		child.kill('SIGTERM');
-	});
-}
-
-function pdfPages(file) {
-	const r = run('pdfinfo', [file]);
-	assert.equal(r.status, 0, `pdfinfo: ${r.stderr}`);
-	const m = /^Pages:\s+(\d+)/m.exec(r.stdout);
-	assert.ok(m, `pdfinfo without a page count: ${r.stdout}`);
-	return Number(m[1]);
-}
+let h = null;
 
 // Rasterises page 1 of a PDF and returns every symbol zbarimg reads in it.
 function decodePdf(file, dpi, crop) {
-	const prefix = file.replace(/\.pdf$/, '') + (crop ? '-crop' : '');
-	// crop: [x, y, width, height] in millimetres on the page.
-	const box = crop ? crop.flatMap((mm, i) => [['-x', '-y', '-W', '-H'][i],
-		String(Math.round((mm * dpi) / 25.4))]) : [];
-	const r = run('pdftoppm', ['-r', String(dpi), '-png', '-f', '1', '-l', '1', '-singlefile',
-		...box, file, prefix]);
-	assert.equal(r.status, 0, `pdftoppm: ${r.stderr}`);
-	const png = `${prefix}.png`;
-	assert.ok(fs.existsSync(png), 'pdftoppm wrote no image');
-	const z = run('zbarimg', ['--raw', '-q', png]);
+	const z = run('zbarimg', ['--raw', '-q', rasterise(file, dpi, crop)]);
 	// zbarimg exits 4 when it finds nothing: that is a test failure, reported below.
 	return z.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
 }
 
-// YYYY-MM-DD, offset days from today (so the permit is valid whenever the test runs).
-const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
-
-const codeUrl = (token) => `${state.base}/q/${token}`.toUpperCase();
+const codeUrl = (token) => `${h.base}/q/${token}`.toUpperCase();
 
 function pngSize(file) {
 	const b = fs.readFileSync(file);
@@ -127,59 +33,21 @@ function pngSize(file) {
 	return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
 }
 
-async function submit(page, actionSuffix) {
-	const form = page.locator(`form[action$="${actionSuffix}"]`).first();
-	await Promise.all([
-		page.waitForNavigation({ timeout: STEP_MS }),
-		form.locator('button[type=submit], input[type=submit], button:not([type])').first().click(),
-	]);
-}
-
-async function fillField(page, form, name, value) {
-	const el = form.locator(`[name="${name}"]`).first();
-	const tag = await el.evaluate((e) => e.tagName.toLowerCase());
-	if (tag === 'select') await el.selectOption(value);
-	else await el.fill(value);
-}
-
 before(async () => {
-	state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'motcham-browser-'));
-	state.db = path.join(state.tmp, 'b.db');
-	motcham(['demo', '--db', state.db]);
-	motcham(['user', 'add', '--db', state.db, '--name', USER, '--role', 'staff', '--ward', SLUG],
-		`${PASSWORD}\n`);
-	state.server = await startServer(state.db);
-	state.base = state.server.base;
-	state.context = await chromium.launchPersistentContext(path.join(state.tmp, 'profile'), {
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
-	state.page = state.context.pages()[0] || await state.context.newPage();
-	state.page.setDefaultTimeout(STEP_MS);
+	h = await open('motcham-browser-');
 });
 
 after(async () => {
-	await state.context?.close().catch(() => {});
-	const code = await stopServer(state.server);
-	if (state.tmp) fs.rmSync(state.tmp, { recursive: true, force: true });
-	assert.equal(code, 0, `server did not stop cleanly: ${state.server?.stderrText?.()}`);
+	await h?.close();
 });
 
 let permitId = null;
 
 test('sign in and create a permit through the real forms', { timeout: 120000 }, async () => {
-	const page = state.page;
-	let resp = await page.goto(`${state.base}/staff/login`);
-	assert.equal(resp.status(), 200);
-	const login = page.locator('form[action$="/staff/login"]').first();
-	await fillField(page, login, 'name', USER);
-	await fillField(page, login, 'password', PASSWORD);
-	await submit(page, '/staff/login');
-	assert.equal(new URL(page.url()).pathname, '/staff', `after sign-in: ${page.url()}`);
+	const page = h.page;
+	await signIn(h);
 
-	resp = await page.goto(`${state.base}/staff/permits/new`);
+	const resp = await page.goto(`${h.base}/staff/permits/new`);
 	assert.equal(resp.status(), 200);
 	const form = page.locator('form[action$="/staff/permits"]').first();
 	const fields = {
@@ -202,34 +70,34 @@ test('sign in and create a permit through the real forms', { timeout: 120000 }, 
 	const m = /^\/staff\/permits\/(\d+)$/.exec(new URL(page.url()).pathname);
 	assert.ok(m, `after create: ${page.url()}`);
 	permitId = Number(m[1]);
-	assert.equal(sql(`SELECT number FROM permit WHERE id = ${permitId};`), fields.number);
+	assert.equal(h.sql(`SELECT number FROM permit WHERE id = ${permitId};`), fields.number);
 });
 
 test('permit notice prints on one A4 page with a readable code', { timeout: 120000 }, async () => {
 	assert.ok(permitId, 'needs the permit from the first test');
-	const token = sql(`SELECT token FROM code WHERE target_kind = 'permit' AND target_id = ${permitId} ` +
+	const token = h.sql(`SELECT token FROM code WHERE target_kind = 'permit' AND target_id = ${permitId} ` +
 		'AND revoked_at IS NULL;');
 	assert.match(token, /^[0-9A-HJKMNP-TV-Z]{9}$/);
-	const resp = await state.page.goto(`${state.base}/staff/print/permits/${permitId}`);
+	const resp = await h.page.goto(`${h.base}/staff/print/permits/${permitId}`);
 	assert.equal(resp.status(), 200);
-	const file = path.join(state.tmp, 'notice.pdf');
-	await state.page.pdf({ path: file, format: 'A4', printBackground: true });
+	const file = path.join(h.tmp, 'notice.pdf');
+	await h.page.pdf({ path: file, format: 'A4', printBackground: true });
 	assert.equal(pdfPages(file), 1, 'the notice must fit one page');
 	const symbols = decodePdf(file, 150);
 	assert.deepEqual(symbols.map((s) => s.toUpperCase()), [codeUrl(token)]);
 	// The token is printed under the code so it can be typed.
-	assert.ok((await state.page.textContent('body')).includes(token), 'token printed');
+	assert.ok((await h.page.textContent('body')).includes(token), 'token printed');
 });
 
 test('keychain sheet prints on one A4 page of readable codes', { timeout: 180000 }, async (t) => {
-	const wardId = sql(`SELECT id FROM ward WHERE slug = '${SLUG}';`);
-	const token = sql(`SELECT token FROM code WHERE target_kind = 'ward' AND target_id = ${wardId} ` +
+	const wardId = h.sql(`SELECT id FROM ward WHERE slug = '${SLUG}';`);
+	const token = h.sql(`SELECT token FROM code WHERE target_kind = 'ward' AND target_id = ${wardId} ` +
 		'AND revoked_at IS NULL ORDER BY id DESC LIMIT 1;');
 	assert.match(token, /^[0-9A-HJKMNP-TV-Z]{9}$/);
-	const resp = await state.page.goto(`${state.base}/staff/print/keychain`);
+	const resp = await h.page.goto(`${h.base}/staff/print/keychain`);
 	assert.equal(resp.status(), 200);
-	const file = path.join(state.tmp, 'keychain.pdf');
-	await state.page.pdf({ path: file, format: 'A4', printBackground: true });
+	const file = path.join(h.tmp, 'keychain.pdf');
+	await h.page.pdf({ path: file, format: 'A4', printBackground: true });
 	assert.equal(pdfPages(file), 1, 'the sheet must fit one page');
 	// One label, as a resident's keychain would be cut: the first cell of the 7 x 8 grid of
 	// 27 x 34 mm labels that starts 10.5 mm from the left and 12.5 mm from the top
@@ -246,11 +114,11 @@ test('keychain sheet prints on one A4 page of readable codes', { timeout: 180000
 test('public permit page at phone size: screenshot kept, no sideways scrolling',
 	{ timeout: 120000 }, async () => {
 		// A demo permit: this page needs no account, so it does not depend on the tests above.
-		const id = sql(`SELECT min(id) FROM permit WHERE status = 'in_progress';`);
-		const page = await state.context.newPage();
+		const id = h.sql(`SELECT min(id) FROM permit WHERE status = 'in_progress';`);
+		const page = await h.context.newPage();
 		try {
 			await page.setViewportSize({ width: 390, height: 844 });
-			const resp = await page.goto(`${state.base}/w/${SLUG}/permits/${id}`);
+			const resp = await page.goto(`${h.base}/w/${SLUG}/permits/${id}`);
 			assert.equal(resp.status(), 200);
 			const overflow = await page.evaluate(
 				() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
