@@ -16,11 +16,15 @@
 /* Bytes of a reply or a note. */
 #define TEXT_MAX 2000
 
+/* Reports on one page of the list, open ones first. */
+#define REPORTS_PAGE 30
+
 struct report_list {
 	struct office *c;
 	struct list open, done;
-	int64_t want;	 /* review: the report looked for */
-	int64_t ward_id; /* its ward, once found */
+	long long seen, first; /* reports walked so far; the first one this page shows */
+	int64_t want;	       /* review: the report looked for */
+	int64_t ward_id;       /* its ward, once found */
 	bool found;
 };
 
@@ -53,10 +57,13 @@ static enum mc_err report_item_cb(void *ctx, const struct mc_report *rep)
 {
 	struct report_list *rl = ctx;
 	struct office *c = rl->c;
-	struct mc_tobj *o = page_list_push(rep->reviewed_at ? &rl->done : &rl->open);
+	struct mc_tobj *o;
 	enum mc_err err;
 
-	if (!o)
+	/* The walk counts them all; only this page's become items. */
+	if (rl->seen++ < rl->first || rl->seen > rl->first + REPORTS_PAGE)
+		return MC_OK;
+	if (!(o = page_list_push(rep->reviewed_at ? &rl->done : &rl->open)))
 		return MC_ERR_NOMEM;
 	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)rep->id)) != MC_OK ||
 	    (err = mc_tobj_strf(o, "permit_id", "%lld", (long long)rep->permit_id)) != MC_OK ||
@@ -73,10 +80,13 @@ static enum mc_err report_item_cb(void *ctx, const struct mc_report *rep)
 
 static enum mc_err reports_page(struct office *c)
 {
-	struct report_list rl = {.c = c};
+	long long page = lists_page_asked(c);
+	struct report_list rl = {.c = c, .first = (page - 1) * REPORTS_PAGE};
 	int64_t ward_id = mc_session_all_wards(&c->u) ? 0 : c->u.ward_id;
 	enum mc_err err;
 
+	if (!page)
+		return page_message(c, 400, "Số trang không hợp lệ", "Trang phải là một số từ 1.");
 	if ((err = page_start(c, "Phản ánh của người dân")) != MC_OK)
 		return err;
 	rl.open = (struct list){c->root, "open", NULL};
@@ -84,6 +94,10 @@ static enum mc_err reports_page(struct office *c)
 	if (ward_id == 0 && !mc_session_all_wards(&c->u))
 		return page_show(c, "staff_reports", 200);
 	if ((err = mc_store_report_each(c->wr, ward_id, report_item_cb, &rl)) != MC_OK)
+		return err;
+	if (rl.first >= rl.seen && page > 1)
+		return page_message(c, 404, "Không có trang này", "Danh sách không dài đến vậy.");
+	if ((err = lists_pager(c, page, rl.seen, REPORTS_PAGE)) != MC_OK)
 		return err;
 	return page_show(c, "staff_reports", 200);
 }

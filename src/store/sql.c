@@ -132,6 +132,10 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			"ORDER BY published_on DESC, id DESC"},
     [ST_ANN_EACH] = {"SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
 		     "ORDER BY published_on DESC, id DESC"},
+    /* The staff lists, a page at a time: ?1 ward, ?2 limit, ?3 offset. */
+    [ST_ANN_PAGE] = {"SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
+		     "ORDER BY published_on DESC, id DESC LIMIT ?2 OFFSET ?3"},
+    [ST_ANN_COUNT] = {"SELECT count(*) FROM announcement WHERE ward_id = ?1"},
     [ST_ANN_RETIRE] = {"UPDATE announcement SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
 		       "NULL"},
     /* procedure.c */
@@ -149,6 +153,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_PROC_GET] = {"SELECT " PROC_COLS " FROM procedure WHERE id = ?1"},
     [ST_PROC_EACH] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
 		      "AND (?2 OR retired_at IS NULL) ORDER BY field, title"},
+    [ST_PROC_PAGE] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
+		      "ORDER BY field, title, id LIMIT ?2 OFFSET ?3"},
+    [ST_PROC_COUNT] = {"SELECT count(*) FROM procedure WHERE ward_id = ?1"},
     [ST_PROC_SEARCH] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
 			"AND title_fold LIKE ?2 ESCAPE '\\' AND retired_at IS NULL "
 			"ORDER BY title LIMIT ?3"},
@@ -174,6 +181,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_PERMIT_GET] = {"SELECT " PERMIT_COLS " FROM permit WHERE id = ?1"},
     [ST_PERMIT_EACH] = {"SELECT " PERMIT_COLS " FROM permit WHERE ward_id = ?1 "
 			"ORDER BY issued_on DESC, id DESC"},
+    [ST_PERMIT_PAGE] = {"SELECT " PERMIT_COLS " FROM permit WHERE ward_id = ?1 "
+			"ORDER BY issued_on DESC, id DESC LIMIT ?2 OFFSET ?3"},
+    [ST_PERMIT_COUNT] = {"SELECT count(*) FROM permit WHERE ward_id = ?1"},
     [ST_PERMIT_STATUS] = {"SELECT status FROM permit WHERE id = ?1"},
     [ST_PERMIT_SET_STATUS] = {"UPDATE permit SET status = ?2, status_reason = ?3, "
 			      "updated_at = ?4 WHERE id = ?1"},

@@ -202,5 +202,89 @@ class Residents(unittest.TestCase):
         self.assertIn("ref", forms[0]["names"])
 
 
+class Budget(unittest.TestCase):
+    """A ward with 2,000 permits: every staff page stays under 30 KB, the lists a page at a
+    time with a way to the next."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.t = mc.TempDir()
+        cls.db = cls.t.join("budget.db")
+        cls.srv = None
+        r = mc.run(["demo", "--db", cls.db])
+        assert r.rc == 0, r
+        rows = [mc.permit_row("%04d/GPXD-NGAN" % i,
+                              address="%d Đường Phạm Thế Hiển, Phường 7, Quận 8" % (i + 1),
+                              issued_on="2023-%02d-%02d" % (i % 12 + 1, i % 28 + 1))
+                for i in range(MANY)]
+        path = mc.write_csv(cls.t.join("many.csv"), mc.PERMIT_COLUMNS, rows)
+        r = mc.run(["import", "--db", cls.db, "--ward", SLUG, path], timeout=600)
+        assert r.rc == 0, r
+        mc.add_user(cls.db, "lan", "staff", PASSWORD, SLUG)
+        mc.add_user(cls.db, "giamsat", "supervisor", PASSWORD)
+        cls.srv = mc.start_server_with_base(cls.db)
+        cls.port = cls.srv.port
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.srv:
+                cls.srv.close()
+        finally:
+            cls.t.cleanup()
+
+    def login(self, name):
+        c = mc.Client(self.port)
+        form = mc.find_form(c.get("/staff/login").body, "/staff/login")
+        r = c.post("/staff/login", {"name": name, "password": PASSWORD,
+                                    "csrf": mc.form_value(form, "csrf")})
+        self.assertEqual(r.status, 303, mc.describe(r))
+        return c
+
+    def test_staff_pages_under_budget(self):
+        total = int(mc.sqlite(self.db, "SELECT count(*) FROM permit p JOIN ward w ON w.id = "
+                                       "p.ward_id WHERE w.slug = '%s';" % SLUG))
+        self.assertGreaterEqual(total, MANY)
+        lan = self.login("lan")
+        pages = (total + 49) // 50
+        paths = ["/staff", "/staff/permits", "/staff/permits?page=2",
+                 "/staff/permits?page=%d" % pages, "/staff/procedures",
+                 "/staff/announcements", "/staff/reports"]
+        seen = set()
+        for path in paths:
+            with self.subTest(path=path):
+                r = lan.get(path)
+                self.assertEqual(r.status, 200, mc.describe(r))
+                self.assertLess(len(r.body), BUDGET, "%s is %d bytes" % (path, len(r.body)))
+                seen.update(re.findall(r'href="/staff/permits/(\d+)"', r.text))
+        home = lan.get("/staff").text
+        self.assertIn('href="/staff/permits?ward=%s"' % SLUG, home, "a way to the whole list")
+        self.assertIn("(%d)" % total, home, "the home says how many there are")
+        # Page by page, every permit is reached once.
+        ids = set()
+        for n in range(1, pages + 1):
+            r = lan.get("/staff/permits?page=%d" % n)
+            page_ids = re.findall(r'<li><a href="/staff/permits/(\d+)">', r.text)
+            self.assertLessEqual(len(page_ids), 50)
+            self.assertTrue(ids.isdisjoint(page_ids), "page %d repeats a permit" % n)
+            ids.update(page_ids)
+            if n < pages:
+                self.assertIn("page=%d" % (n + 1), r.text, "a link to the next page")
+        self.assertEqual(len(ids), total)
+        for path, status in (("/staff/permits?page=%d" % (pages + 1), 404),
+                             ("/staff/permits?page=0", 400), ("/staff/permits?page=x", 400)):
+            with self.subTest(path=path):
+                self.assertEqual(lan.get(path).status, status)
+
+    def test_supervisor_pages_under_budget(self):
+        sup = self.login("giamsat")
+        for path in ("/supervise", "/supervise/permits", "/staff?ward=%s" % SLUG,
+                     "/staff/permits?ward=%s" % SLUG):
+            with self.subTest(path=path):
+                r = sup.get(path)
+                self.assertEqual(r.status, 200, mc.describe(r))
+                self.assertLess(len(r.body), BUDGET, "%s is %d bytes" % (path, len(r.body)))
+
+
 if __name__ == "__main__":
     mc.main()

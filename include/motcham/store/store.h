@@ -197,6 +197,11 @@ enum mc_err mc_store_announcement_get(struct mc_store *s, int64_t id, mc_store_a
 /* Every announcement of a ward, retired ones too, newest first. */
 enum mc_err mc_store_announcement_each(struct mc_store *s, int64_t ward_id,
 				       mc_store_announcement_fn fn, void *ctx);
+/* One page of that order for the staff lists: at most limit from offset (MC_ERR_INVALID when
+ * negative); and how many there are. */
+enum mc_err mc_store_announcement_page(struct mc_store *s, int64_t ward_id, long long limit,
+				       long long offset, mc_store_announcement_fn fn, void *ctx);
+enum mc_err mc_store_announcement_count(struct mc_store *s, int64_t ward_id, long long *n);
 /* Announcements of a ward published on or before today, not expired before today and not
  * retired, newest first. */
 enum mc_err mc_store_announcement_each_current(struct mc_store *s, int64_t ward_id,
@@ -220,6 +225,11 @@ enum mc_err mc_store_procedure_each(struct mc_store *s, int64_t ward_id, mc_stor
 				    void *ctx);
 enum mc_err mc_store_procedure_each_all(struct mc_store *s, int64_t ward_id,
 					mc_store_procedure_fn fn, void *ctx);
+/* One page of _all's order for the staff lists: at most limit from offset (MC_ERR_INVALID
+ * when negative); and how many there are, retired ones too. */
+enum mc_err mc_store_procedure_page(struct mc_store *s, int64_t ward_id, long long limit,
+				    long long offset, mc_store_procedure_fn fn, void *ctx);
+enum mc_err mc_store_procedure_count(struct mc_store *s, int64_t ward_id, long long *n);
 /* Procedures of a ward in use whose folded title contains the words of folded_query in order
  * (see mc_utf8_fold), at most limit of them, by title. */
 enum mc_err mc_store_procedure_search(struct mc_store *s, int64_t ward_id, const char *folded_query,
@@ -233,6 +243,11 @@ enum mc_err mc_store_permit_get(struct mc_store *s, int64_t id, mc_store_permit_
 /* Every permit of a ward, newest issue date first. */
 enum mc_err mc_store_permit_each(struct mc_store *s, int64_t ward_id, mc_store_permit_fn fn,
 				 void *ctx);
+/* One page of that order for the staff lists: at most limit from offset (MC_ERR_INVALID when
+ * negative); and how many there are. */
+enum mc_err mc_store_permit_page(struct mc_store *s, int64_t ward_id, long long limit,
+				 long long offset, mc_store_permit_fn fn, void *ctx);
+enum mc_err mc_store_permit_count(struct mc_store *s, int64_t ward_id, long long *n);
 /* Inserts or updates by (permit_id, on_date, inspector). */
 enum mc_err mc_store_inspection_upsert(struct mc_store *s, const struct mc_inspection *i,
 				       int64_t *id, bool *created);
