@@ -107,6 +107,16 @@ static void hour_ago(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Characters, not bytes: "ngắn quá" is 8 of them in 11 bytes (the text is valid UTF-8). */
+static size_t chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 static enum mc_err report_check(struct report_ctx *x, const struct mc_form_field **photo)
 {
 	const char *desc;
@@ -115,7 +125,7 @@ static enum mc_err report_check(struct report_ctx *x, const struct mc_form_field
 	if ((err = mc_fields_read(&x->f, x->rq->form)) != MC_OK)
 		return err;
 	desc = mc_fields_get(&x->f, "description");
-	if (mc_fields_ok(&x->f, "description") && strlen(desc) < 10 &&
+	if (mc_fields_ok(&x->f, "description") && chars(desc) < 10 &&
 	    (err = mc_fields_fail(&x->f, "description", "%s",
 				  "Vui lòng mô tả rõ hơn (ít nhất 10 ký tự).")) != MC_OK)
 		return err;

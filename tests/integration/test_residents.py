@@ -124,6 +124,10 @@ class Residents(unittest.TestCase):
         self.assertIn(">ngắn</textarea>", r.text, "the description is kept")
         self.assertIn('value="0912 000 111"', control(r.body, "f-contact"), "contact kept")
         self.assertNotIn('aria-invalid', control(r.body, "f-contact"))
+        # Ten characters, not ten bytes: "ngắn quá" is 8 characters in 11 bytes.
+        r = self.send(c, description="ngắn quá")
+        self.assertEqual(r.status, 422, mc.describe(r))
+        self.assertIn('id="e-description"', r.text)
 
     # --- following a report up -------------------------------------------------------------
 
