@@ -26,6 +26,7 @@ struct mc_metrics {
 	atomic_ullong bucket[NBOUND + 1]; /* the last one is +Inf */
 	atomic_ullong micros;		  /* sum of latencies */
 	atomic_ullong db_errors;
+	atomic_ullong cache_hits, cache_misses;
 };
 
 struct mc_metrics *mc_metrics_create(const char *const *labels, size_t n)
@@ -63,6 +64,13 @@ void mc_metrics_request(struct mc_metrics *m, size_t label, int status, double s
 	atomic_fetch_add_explicit(&m->bucket[bi], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->micros, (unsigned long long)(seconds * 1e6),
 				  memory_order_relaxed);
+}
+
+void mc_metrics_cache(struct mc_metrics *m, bool hit)
+{
+	if (m)
+		atomic_fetch_add_explicit(hit ? &m->cache_hits : &m->cache_misses, 1,
+					  memory_order_relaxed);
 }
 
 void mc_metrics_db_error(struct mc_metrics *m)
@@ -124,6 +132,15 @@ enum mc_err mc_metrics_render(struct mc_metrics *m, const struct mc_scans_stats 
 	enum mc_err err;
 
 	if ((err = render_requests(m, out)) != MC_OK || (err = render_latency(m, out)) != MC_OK)
+		return err;
+	err = mc_buf_printf(out,
+			    "# HELP motcham_page_cache_total Cacheable answers, from a worker's "
+			    "cache or rendered.\n"
+			    "# TYPE motcham_page_cache_total counter\n"
+			    "motcham_page_cache_total{result=\"hit\"} %llu\n"
+			    "motcham_page_cache_total{result=\"miss\"} %llu\n",
+			    atomic_load(&m->cache_hits), atomic_load(&m->cache_misses));
+	if (err != MC_OK)
 		return err;
 	err =
 	    mc_buf_printf(out,

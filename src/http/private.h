@@ -15,6 +15,7 @@
 #include "motcham/http/routes.h"
 #include "motcham/web/call.h"
 #include "motcham/web/form.h"
+#include "motcham/web/request.h"
 #include "motcham/web/response.h"
 
 #define MAX_ASSETS 64
@@ -27,6 +28,54 @@ struct asset {
 	struct MHD_Response *resp;    /* built once, queued many times */
 	struct MHD_Response *resp_gz; /* the same compressed, or NULL when not worth it */
 	size_t size, size_gz;
+};
+
+#define POOL_MAX 8
+#define POOL_QUEUE_MAX 256
+
+struct request;
+
+/* One office request waiting for, or running on, the write pool (pool.c): everything its
+ * handler needs, copied off the suspended connection. */
+struct job {
+	struct MHD_Connection *conn;
+	const struct mc_route *row;
+	struct mc_request rq;
+	struct mc_response r;
+	struct mc_call call;
+	char key[65];
+	char method[8];
+	char *path;
+	struct mc_buf values; /* headers, cookies, query arguments: key NUL value NUL ... */
+	size_t value_key[128], value_val[128];
+	enum mc_request_kind value_kind[128];
+	size_t nvalues;
+	enum mc_err err;
+	bool queued, done;
+	struct timespec resume_at;
+	struct job *next;
+};
+
+struct pool {
+	pthread_mutex_t lock;
+	pthread_cond_t wake, timer_wake;
+	pthread_t threads[POOL_MAX], timer;
+	size_t nthreads, queued;
+	struct job *head, *tail, *delayed;
+	bool made, timer_made, stopping, workers_gone;
+};
+
+#define LIMIT_SLOTS 4096 /* distinct client addresses with connections open at once */
+
+struct limit_slot {
+	struct mc_addr addr;
+	unsigned count; /* 0: the slot is free */
+};
+
+struct limits {
+	pthread_mutex_t lock;
+	bool made;
+	struct limit_slot slots[LIMIT_SLOTS];
 };
 
 struct mc_http {
@@ -51,6 +100,9 @@ struct mc_http {
 	pthread_mutex_t writer_lock;
 	bool lock_made;
 	char secret[65];	 /* keys client addresses without keeping them */
+	struct pool pool;	 /* the write connection's own threads */
+	struct limits limits;	 /* open connections per client address */
+	unsigned per_client;	 /* the most one address may hold; 0: no limit */
 	size_t page_cache_bytes; /* per worker; 0: no page cache */
 };
 
@@ -71,6 +123,7 @@ struct request {
 	struct mc_addr client; /* who is asking (see client.c) */
 	bool https;	       /* the client reached us over HTTPS (a trusted proxy says so) */
 	bool public_answer;    /* a public row's answer: tagged, compressed (see gzip.c) */
+	struct job job;	       /* a row on the write connection runs as a job of the pool */
 	char path[200];	       /* for the access log; cut when longer */
 };
 
@@ -106,7 +159,7 @@ enum mc_err worker_store(struct mc_http *h, struct mc_store **out);
  * handler (on the worker's connection, in one read transaction) on a miss. On failure
  * returns MHD_NO with *err set and nothing sent. */
 enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
-			      const char *url, struct mc_call *c, enum mc_err *err);
+			      struct mc_call *c, enum mc_err *err);
 void worker_count_scan(struct mc_http *h, long long code_id, int miss);
 
 /* gzip.c: compressed answers for public pages, assets and feeds. */
@@ -122,7 +175,23 @@ void client_key(struct mc_http *h, const struct request *req, char out[65]);
 enum mc_err ops_health(struct mc_call *c);
 enum mc_err ops_metrics(struct mc_call *c);
 
+/* limits.c: open connections per client address (libmicrohttpd's accept policy and
+ * connection notices). */
+enum MHD_Result limits_accept(void *cls, const struct sockaddr *sa, socklen_t len);
+void limits_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		   enum MHD_ConnectionNotificationCode toe);
+
+/* pool.c: the write pool. submit suspends the connection (MC_ERR_BUSY when the queue is full
+ * or the pool stopping: answer 503); the connection is resumed when the job is done. */
+enum mc_err pool_start(struct mc_http *h, unsigned threads);
+void pool_stop(struct mc_http *h);
+void pool_destroy(struct mc_http *h);
+enum mc_err pool_submit(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
+			const char *url, const char *method);
+void pool_job_finish(struct job *j);
+
 /* request.c: libmicrohttpd's callbacks; every request goes through the route table. */
+enum mc_err request_run_writer(struct mc_http *h, struct mc_call *c, const struct mc_route *row);
 enum MHD_Result request_on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				   const char *method, const char *version, const char *upload_data,
 				   size_t *upload_data_size, void **con_cls);

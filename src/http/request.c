@@ -12,8 +12,6 @@
 #include "motcham/web/request.h"
 #include "private.h"
 
-#define MAX_GET_BODY (64 * 1024)
-/* A post to a row that takes no body is read up to this, like any form. */
 #define MAX_FORM_BODY ((size_t)MC_FORM_MAX_TOTAL + 64 * 1024)
 /* Past this a refused body is no longer read: the connection is closed instead. */
 #define MAX_DISCARD (MAX_FORM_BODY + 4 * 1024 * 1024)
@@ -35,34 +33,43 @@ static enum mc_err run(struct mc_call *c, const struct mc_route *row)
 	return mc_office_gate(row->gate, c, row->fn);
 }
 
-/* Rows on the write connection take turns on it. */
-static enum mc_err on_writer(struct mc_http *h, struct mc_call *c, const struct mc_route *row)
+/* Rows on the write connection take turns on it, on the write pool's threads (pool.c). A
+ * failed sign-in's delay (c->r->delay_ms) is the pool's to wait out, after the lock is
+ * released: other staff and the public pages carry on. */
+enum mc_err request_run_writer(struct mc_http *h, struct mc_call *c, const struct mc_route *row)
 {
 	enum mc_err err;
 
-	if (!h->site.staff || !h->writer)
-		return mc_pages_error(h->site.pages, 503, c->r);
 	pthread_mutex_lock(&h->writer_lock);
 	c->s = h->writer;
 	err = run(c, row);
 	pthread_mutex_unlock(&h->writer_lock);
-	/* A failed sign-in is answered late, but without holding the database: other staff
-	 * and the public pages carry on. */
-	if (c->r->delay_ms) {
-		struct timespec ts = {c->r->delay_ms / 1000,
-				      (long)(c->r->delay_ms % 1000) * 1000000L};
-
-		nanosleep(&ts, NULL);
-	}
 	return err;
 }
 
-/* A cacheable row's GET without a query string is the same for everyone until the data or
- * the day changes: the hot path of a scan. */
-static bool cacheable(const struct request *req, struct MHD_Connection *conn, const char *url)
+/* The answer of a job the write pool has done, once libmicrohttpd resumed its connection. */
+static enum MHD_Result job_answer(struct mc_http *h, struct MHD_Connection *conn,
+				  struct request *req)
 {
-	return (req->match.route->flags & MC_ROUTE_CACHE) && !req->post && strlen(url) < 256 &&
-	       MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0;
+	struct job *j = &req->job;
+
+	if (!j->done)
+		return MHD_YES;
+	j->done = false;
+	if (j->err != MC_OK) {
+		fprintf(stderr, "motcham: %s %s: %s\n", j->method, j->path, mc_strerror(j->err));
+		if (j->err == MC_ERR_DB || j->err == MC_ERR_BUSY || j->err == MC_ERR_FULL)
+			mc_metrics_db_error(h->metrics);
+		return send_error(h, conn, req, send_status_of(j->err));
+	}
+	return send_page(conn, req, &j->r);
+}
+
+/* A cacheable row's GET is the same for everyone until the data or the day changes: the hot
+ * path of a scan. Its handler reads no query argument, so one is no reason to render again. */
+static bool cacheable(const struct request *req)
+{
+	return (req->match.route->flags & MC_ROUTE_CACHE) && !req->post;
 }
 
 static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, const char *url,
@@ -83,20 +90,22 @@ static enum MHD_Result answer(struct mc_http *h, struct MHD_Connection *conn, co
 			    .id = req->match.id,
 			    .arg = req->match.has_arg ? req->match.arg : NULL,
 			    .wrong_method = req->match.wrong_method};
-	char key[65];
 	enum MHD_Result ret;
 	enum mc_err err = MC_OK;
 
 	if (!row)
 		return send_error(h, conn, req, req->match.wrong_method ? 405 : 404);
-	mc_response_init(&r);
 	if (row->conn == MC_CONN_WRITE) {
-		client_key(h, req, key);
-		rq.client_key = key;
-		rq.form = req->post ? &req->form : NULL;
-		err = on_writer(h, &c, row);
-	} else if (cacheable(req, conn, url)) {
-		ret = worker_cached(h, conn, req, url, &c, &err);
+		if (!h->site.staff || !h->writer)
+			return send_error(h, conn, req, 503);
+		/* Answered when the pool resumes the connection (job_answer). */
+		if ((err = pool_submit(h, conn, req, url, method)) == MC_OK)
+			return MHD_YES;
+		return send_error(h, conn, req, send_status_of(err));
+	}
+	mc_response_init(&r);
+	if (cacheable(req)) {
+		ret = worker_cached(h, conn, req, &c, &err);
 		if (err == MC_OK) {
 			mc_response_finish(&r);
 			return ret;
@@ -135,6 +144,15 @@ static enum MHD_Result on_post_data(void *cls, enum MHD_ValueKind kind, const ch
 	return req->form_err == MC_OK ? MHD_YES : MHD_NO;
 }
 
+/* True when the request says a body follows: a Content-Length above 0, or chunks. */
+static bool has_body(struct MHD_Connection *conn, const char *len)
+{
+	const char *te =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	return (len && strspn(len, "0") != strlen(len)) || te;
+}
+
 /* The first call for a request: find its row, refuse what we will not read, set up form
  * parsing. */
 static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *conn,
@@ -160,9 +178,15 @@ static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *c
 	req->post = post;
 	if (!post && strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return send_error(h, conn, req, 405);
-	max = req->match.route && req->match.route->body_max ? req->match.route->body_max
-							     : MAX_FORM_BODY;
 	len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	/* A body is read only for a row that takes one: anything else is answered now, before
+	 * a byte of it is read (libmicrohttpd then closes the connection). */
+	if (has_body(conn, len) && !(post && req->match.route && req->match.route->body_max))
+		return send_error(h, conn, req,
+				  !req->match.route ? (req->match.wrong_method ? 405 : 404)
+				  : post	    ? 405
+						    : 400);
+	max = req->match.route ? req->match.route->body_max : 0;
 	if (post && len && strtoull(len, NULL, 10) > max)
 		return send_error(h, conn, req, 413);
 	if (post && !(req->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_data, req)))
@@ -186,9 +210,7 @@ enum MHD_Result request_on_request(void *cls, struct MHD_Connection *conn, const
 		/* libmicrohttpd cannot answer while a body is still arriving: remember what was
 		 * wrong, read on (up to a hard cap) and answer on the last call. */
 		req->body_bytes += *upload_data_size;
-		max = !req->post				       ? MAX_GET_BODY
-		      : req->match.route && req->match.route->body_max ? req->match.route->body_max
-								       : MAX_FORM_BODY;
+		max = req->post && req->match.route ? req->match.route->body_max : 0;
 		if (!req->refused && req->body_bytes > max)
 			req->refused = 413;
 		if (req->post && !req->refused &&
@@ -197,6 +219,8 @@ enum MHD_Result request_on_request(void *cls, struct MHD_Connection *conn, const
 		*upload_data_size = 0;
 		return req->body_bytes > MAX_DISCARD ? MHD_NO : MHD_YES;
 	}
+	if (req->job.queued)
+		return job_answer(h, conn, req);
 	if (req->refused)
 		return send_error(h, conn, req, (int)req->refused);
 	return answer(h, conn, url, method, req);
@@ -238,6 +262,7 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 		if (h->access_log)
 			log_access(h, req, seconds);
 	}
+	pool_job_finish(&req->job);
 	if (req->pp)
 		MHD_destroy_post_processor(req->pp);
 	mc_form_finish(&req->form);

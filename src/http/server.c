@@ -14,6 +14,12 @@
 #include "private.h"
 
 #define PAGE_CACHE_MB 6 /* per worker, unless the operator says otherwise */
+/* Office requests run here; writes take turns on one connection anyway, and a second thread
+ * lets a page that only reads go on while a sign-in hashes its password. */
+#define POOL_THREADS 2
+/* Open connections one client address may hold: more than a browser or a load test opens,
+ * far fewer than the 1,000 the server holds in all. */
+#define PER_CLIENT_DEFAULT 64
 
 /* The request counters, one per metric label of the route table, and each row's label. */
 static enum mc_err make_metrics(struct mc_http *h)
@@ -67,13 +73,15 @@ static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *
 		cores = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
 	}
-	h->daemon = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, request_on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-	    MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 15u,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
-	    request_on_completed, h, MHD_OPTION_END);
+	h->daemon =
+	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
+				 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+			     0, limits_accept, h, request_on_request, h, MHD_OPTION_LISTEN_SOCKET,
+			     cfg->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
+			     MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+			     (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED, request_on_completed,
+			     h, MHD_OPTION_NOTIFY_CONNECTION, limits_notify, h, MHD_OPTION_END);
 	if (!h->daemon) {
 		mc_buf_printf(errs, "cannot start the HTTP server");
 		return MC_ERR_IO;
@@ -157,6 +165,18 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 		goto fail;
 	if ((err = assets_load(h, cfg->assets_dir, errs)) != MC_OK)
 		goto fail;
+	if (pthread_mutex_init(&h->limits.lock, NULL) != 0) {
+		err = MC_ERR_NOMEM;
+		goto fail;
+	}
+	h->limits.made = true;
+	h->per_client = cfg->max_per_client < 0 ? 0
+			: cfg->max_per_client	? (unsigned)cfg->max_per_client
+						: PER_CLIENT_DEFAULT;
+	if ((err = pool_start(h, POOL_THREADS)) != MC_OK) {
+		mc_buf_printf(errs, "cannot start the write pool's threads");
+		goto fail;
+	}
 	if ((err = start_daemon(h, cfg, errs)) != MC_OK)
 		goto fail;
 	*out = h;
@@ -170,6 +190,9 @@ void mc_http_destroy(struct mc_http *h)
 {
 	if (!h)
 		return;
+	/* Office requests in flight are finished first (their connections resumed), so that the
+	 * daemon stops with nothing suspended; later ones are answered 503. */
+	pool_stop(h);
 	/* Worker threads exit here, and the key's destructor closes their connections. */
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
@@ -182,6 +205,9 @@ void mc_http_destroy(struct mc_http *h)
 	if (h->lock_made)
 		pthread_mutex_destroy(&h->writer_lock);
 	assets_free(h);
+	pool_destroy(h);
+	if (h->limits.made)
+		pthread_mutex_destroy(&h->limits.lock);
 	free(h->db_path);
 	free(h);
 }

@@ -5,9 +5,13 @@
 #include <string.h>
 
 #include "motcham/http/cache.h"
+#include "motcham/http/metrics.h"
 #include "motcham/http/scans.h"
 #include "motcham/store/store.h"
+#include "motcham/base/token.h"
 #include "private.h"
+
+#define KEY_MAX (MC_ROUTE_SLUG_MAX + MC_ROUTE_ARG_MAX + 64)
 
 /* A worker thread's own state: its read-only connection and the pages it rendered, valid
  * while the database's content and the ward-local day stay the same. */
@@ -175,21 +179,38 @@ static enum mc_err cache_both(struct cached *c, struct mc_response *r, bool http
 	return err;
 }
 
+/* The cache key of an answer: its row and the path's variables as the page will read them
+ * (a slug lower-cased, a token in its canonical form), so that /Q/ABC, /q/abc and /q/A-B-C
+ * share one entry and no spelling of a path, nor a query string, can push the others out.
+ * An answer over HTTPS carries Strict-Transport-Security: it is kept apart. */
+static void cache_key(const struct request *req, char key[KEY_MAX])
+{
+	const struct mc_route_match *m = &req->match;
+	char token[MC_TOKEN_LEN + 1];
+	const char *arg = m->has_arg ? m->arg : "";
+
+	if (m->has_arg && mc_token_normalize(m->arg, strlen(m->arg), token) == MC_OK)
+		arg = token;
+	snprintf(key, KEY_MAX, "%c%zu|%s|%lld|%s", req->https ? 's' : 'p', m->index,
+		 m->has_slug ? m->slug : "", (long long)m->id, arg);
+}
+
 enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
-			      const char *url, struct mc_call *call, enum mc_err *err)
+			      struct mc_call *call, enum mc_err *err)
 {
 	struct mc_response *r = call->r;
 	struct cached *c;
 	struct worker *w;
-	char key[300];
+	char key[KEY_MAX];
 
 	if ((*err = worker_of(h, &w)) != MC_OK || (*err = keep_fresh(w)) != MC_OK)
 		return MHD_NO;
-	/* An answer over HTTPS carries Strict-Transport-Security: keep the two apart. A cached
-	 * path is under 256 bytes (see request.c). */
-	snprintf(key, sizeof(key), "%s%s", req->https ? "s" : "", url);
-	if (w->pages && (c = mc_cache_get(w->pages, key)))
+	cache_key(req, key);
+	if (w->pages && (c = mc_cache_get(w->pages, key))) {
+		mc_metrics_cache(h->metrics, true);
 		return send_cached(h, conn, req, c);
+	}
+	mc_metrics_cache(h->metrics, false);
 	/* One read transaction for the whole page: its several queries see one snapshot and
 	 * take the file locks once. */
 	if ((*err = mc_store_read_begin(w->s)) != MC_OK)
@@ -199,9 +220,9 @@ enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, st
 	mc_store_read_end(w->s);
 	if (*err != MC_OK)
 		return MHD_NO;
-	if (r->status != 200 && r->status != 404 && r->status != 410)
-		return send_page(conn, req, r);
-	if (!w->pages) {
+	/* Only what is worth keeping: a 404 for a code nobody printed would let random paths
+	 * push the real pages out. */
+	if (!w->pages || (r->status != 200 && r->status != 410)) {
 		worker_count_scan(h, r->code_id, r->scan_miss);
 		return send_page(conn, req, r);
 	}

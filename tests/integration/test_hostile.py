@@ -5,6 +5,7 @@ Every case must end in a clean 4xx (or a closed connection, where noted), never 
 crash, and the server must answer GET /healthz with 200 right after it."""
 
 import html
+import http.client
 import os
 import re
 import socket
@@ -38,16 +39,16 @@ class Hostile(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("hostile.db")
+        cls.db = mc.new_db(cls.t, "hostile.db")
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         if r.rc != 0:
             cls.t.cleanup()
             raise AssertionError("demo failed: %r" % r)
         cls.schema = mc.schema_sql(cls.db)
-        cls.counts = mc.sqlite_counts(cls.db)
-        cls.permit_id = int(mc.sqlite(cls.db, "SELECT min(id) FROM permit;"))
-        cls.proc_id = int(mc.sqlite(cls.db, "SELECT min(id) FROM procedure;"))
+        cls.counts = mc.db_counts(cls.db)
+        cls.permit_id = int(mc.sql(cls.db, "SELECT min(id) FROM permit;"))
+        cls.proc_id = int(mc.sql(cls.db, "SELECT min(id) FROM procedure;"))
         cls.srv = mc.Server(cls.db).start()
         cls.port = cls.srv.port
 
@@ -106,7 +107,7 @@ class Hostile(unittest.TestCase):
 
     def assert_db_intact(self):
         self.assertEqual(mc.schema_sql(self.db), self.schema, "schema changed")
-        now = mc.sqlite_counts(self.db)
+        now = mc.db_counts(self.db)
         for t in ("ward", "procedure", "announcement", "permit", "code", "user"):
             if t in self.counts:
                 self.assertEqual(now.get(t), self.counts[t], "row count of %s changed" % t)
@@ -181,6 +182,70 @@ class Hostile(unittest.TestCase):
         self.assert_4xx_or_closed(self.raw(b"POST /staff/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                            b"Content-Length: -1\r\n\r\n"), case)
         self.assert_alive(case)
+
+    def test_body_refused_where_no_row_takes_one(self):
+        """A body is read only where a route takes one: a POST to / or to any page, or a GET
+        with a body, is answered at once, before the body is sent, and the connection closed."""
+        for method, path, want in ((b"POST", b"/", 405), (b"POST", b"/w/%s" % SLUG.encode(), 405),
+                                   (b"POST", b"/no/such/page", 404), (b"GET", b"/healthz", 400),
+                                   (b"GET", b"/", 400)):
+            case = "%s %s with a 50 MB body" % (method.decode(), path.decode())
+            with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+                s.sendall(method + b" " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          b"Content-Type: application/x-www-form-urlencoded\r\n"
+                          b"Content-Length: 52428800\r\n\r\n")
+                first = s.recv(65536)
+                self.assertEqual(mc.raw_status(first), want, "%s: %r" % (case, first[:200]))
+                sent = 0
+                try:
+                    s.settimeout(5)
+                    while sent < 8 * 1024 * 1024:
+                        s.sendall(b"a" * 65536)
+                        sent += 65536
+                except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                    pass
+                self.assertLess(sent, 8 * 1024 * 1024, case + ": the server kept reading")
+            self.assert_alive(case)
+
+    def page_cache(self):
+        """(hits, misses) of the server's page cache, from /metrics."""
+        text = mc.request(self.port, "/metrics").text
+        got = dict(re.findall(r'motcham_page_cache_total\{result="(hit|miss)"\} (\d+)', text))
+        return int(got.get("hit", 0)), int(got.get("miss", 0))
+
+    def test_cache_not_flushed_by_junk(self):
+        """Thousands of unknown codes, spellings of real paths and query strings neither fill
+        the page cache nor push the hot page out of it: the page is still a hit after them."""
+        srv = mc.Server(self.db, extra=["--metrics-allow", "127.0.0.1", "--page-cache", "1",
+                                        "--threads", "1"]).start()
+        try:
+            port = srv.port
+            token = [t for t, k, _ in mc.code_list(self.db, "permit")][0]
+            pid = self.permit_id
+            self.port, saved = port, self.port
+            try:
+                for _ in range(2):
+                    self.assertEqual(mc.request(port, "/q/" + token).status, 200)
+                hits0, _ = self.page_cache()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                for i in range(3000):
+                    junk = ["/q/%09d" % i, "/Q/" + token.lower(), "/q/%s?utm=%d" % (token, i),
+                            "/W/%s/PERMITS/%d" % (SLUG.upper(), pid),
+                            "/w/%s/permits/%d?x=%d" % (SLUG, pid, i)][i % 5]
+                    conn.request("GET", junk)
+                    conn.getresponse().read()
+                conn.close()
+                hits1, misses1 = self.page_cache()
+                self.assertEqual(mc.request(port, "/q/" + token).status, 200)
+                hits2, misses2 = self.page_cache()
+            finally:
+                self.port = saved
+        finally:
+            srv.close()
+        # Spellings and query strings of the two real pages were hits; each unknown code was
+        # rendered (a miss) and not kept; the hot page is still kept.
+        self.assertGreaterEqual(hits1 - hits0, 3000 * 4 // 5 - 2)
+        self.assertEqual((hits2 - hits1, misses2 - misses1), (1, 0))
 
     def test_chunked_body_without_length(self):
         """A chunked body that never ends: cut off past the 12 MB limit with a 4xx or a close."""
@@ -441,10 +506,13 @@ class Hostile(unittest.TestCase):
             for th in slow_threads:
                 th.start()
             worst = 0.0
+            # The idle and slow clients hold connections from 127.0.0.1; the others come
+            # from another address (each address has its share of connections).
+            other = mc.Client(self.port, "127.0.0.2")
             for i in range(12):
                 for path in ("/healthz", "/", "/w/%s/" % SLUG):
                     t0 = time.monotonic()
-                    r = mc.request(self.port, path, timeout=10)
+                    r = other.get(path, timeout=10)
                     worst = max(worst, time.monotonic() - t0)
                     self.assertEqual(r.status, 200, "%s with 300 idle clients: %r" % (path, r))
                 time.sleep(0.5)
@@ -465,6 +533,112 @@ class Hostile(unittest.TestCase):
             for s in idle:
                 s.close()
         self.assert_alive("idle and slow clients")
+
+    def test_slow_loris_from_one_address(self):
+        """A thousand connections from one address, each trickling a byte a second of a
+        request that never ends: that address gets its share (64) and no more, and every
+        other client is answered as usual."""
+        socks, errors = [], []
+        try:
+            for _ in range(1000):
+                try:
+                    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                    s.bind(("127.0.0.9", 0))
+                    s.settimeout(2)
+                    s.connect(("127.0.0.1", self.port))
+                    s.sendall(b"G")
+                    socks.append(s)
+                except OSError as e:
+                    errors.append(e)
+            other = mc.Client(self.port, "127.0.0.3")
+            worst, deadline = 0.0, time.monotonic() + 12
+            while time.monotonic() < deadline:
+                for s in socks:  # one more byte of each slow request
+                    try:
+                        s.sendall(b"E")
+                    except OSError:
+                        pass
+                t0 = time.monotonic()
+                r = other.get("/w/%s/" % SLUG, timeout=10)
+                worst = max(worst, time.monotonic() - t0)
+                self.assertEqual(r.status, 200, r)
+                time.sleep(1)
+            # What the server kept open of the thousand: their share, the rest closed.
+            open_ = 0
+            for s in socks:
+                s.setblocking(False)
+                try:
+                    open_ += s.recv(1) != b""
+                except BlockingIOError:
+                    open_ += 1
+                except OSError:
+                    pass
+            print("slow-loris: %d of %d connections left open, worst other answer %.3f s"
+                  % (open_, len(socks), worst), file=sys.stderr)
+            self.assertLessEqual(open_, 64 + 8)
+            self.assertLess(worst, 2.5)
+        finally:
+            for s in socks:
+                s.close()
+        self.assert_alive("slow-loris")
+
+    def test_sign_in_attack_does_not_stall_scans(self):
+        """Four streams of wrong passwords, each attempt with a name and from an address of
+        its own so that no throttle spares the server its Argon2id (an unknown name costs a
+        dummy hash): scans of a printed code keep their pace (p99 under 50 ms), since
+        sign-ins run on the write pool's threads, not on the ones that answer scans."""
+        token = [t for t, k, _ in mc.code_list(self.db, "permit")][0]
+        stop, made, errors = threading.Event(), [0], []
+
+        def attack(n):
+            i = 0
+            while not stop.is_set():
+                i += 1
+                c = mc.Client(self.port, "127.0.%d.%d" % (10 + n, 1 + i % 250))
+                try:
+                    r = c.get("/staff/login")
+                    form = mc.find_form(r.body, "/staff/login")
+                    r = c.post("/staff/login", {"name": "khach-%d-%d" % (n, i),
+                                                "password": "sai-mat-khau-%d" % i,
+                                                "csrf": mc.form_value(form, "csrf")})
+                    if r.status >= 500:
+                        errors.append(r.status)
+                    made[0] += 1
+                except OSError:
+                    pass  # a sign-in may wait its turn past the client's timeout: not a failure
+
+        threads = [threading.Thread(target=attack, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            deadline = time.monotonic() + 60
+            while made[0] < 8 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertGreaterEqual(made[0], 8, "the attack streams made no sign-in attempts")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            times, start, before = [], time.monotonic(), made[0]
+            # At least 300 scans over at least 2 s, while the streams make 8 more attempts.
+            while (len(times) < 300 or time.monotonic() - start < 2 or
+                   made[0] - before < 8) and time.monotonic() - start < 60:
+                t0 = time.monotonic()
+                conn.request("GET", "/q/" + token)
+                r = conn.getresponse()
+                r.read()
+                times.append(time.monotonic() - t0)
+                self.assertEqual(r.status, 200)
+            conn.close()
+            attempts_during = made[0] - before
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(60)
+        times.sort()
+        p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
+        print("scans during 4 sign-in attack streams: p50 %.1f ms, p99 %.1f ms, %d attempts"
+              % (p50 * 1000, p99 * 1000, attempts_during), file=sys.stderr)
+        self.assertEqual(errors, [])
+        self.assertLess(p99, 0.050, "p99 %.1f ms" % (p99 * 1000))
+        self.assert_alive("sign-in attack")
 
     def test_many_connections_over_the_limit(self):
         """Past 1000 open connections new ones are refused or queued, never a crash."""

@@ -44,12 +44,12 @@ class Residents(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("residents.db")
+        cls.db = mc.new_db(cls.t, "residents.db")
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         assert r.rc == 0, r
         mc.add_user(cls.db, "lan", "staff", PASSWORD, SLUG)
-        cls.permit = int(mc.sqlite(cls.db, "SELECT min(id) FROM permit WHERE status = "
+        cls.permit = int(mc.sql(cls.db, "SELECT min(id) FROM permit WHERE status = "
                                            "'in_progress';"))
         cls.srv = mc.start_server_with_base(cls.db)
         cls.port = cls.srv.port
@@ -147,7 +147,7 @@ class Residents(unittest.TestCase):
         r = self.follow("/r?ref=" + urllib.parse.quote(ref.lower()), 303)
         self.assertEqual(urllib.parse.urlsplit(r.header("Location")).path, "/r/" + ref)
 
-        rid = int(mc.sqlite(self.db, "SELECT id FROM report WHERE ref = '%s';" % ref))
+        rid = int(mc.sql(self.db, "SELECT id FROM report WHERE ref = '%s';" % ref))
         lan = self.login()
         staff = lan.get("/staff/reports")
         self.assertIn('action="/staff/reports/%d/review"' % rid, staff.text)
@@ -213,7 +213,7 @@ class Budget(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("budget.db")
+        cls.db = mc.new_db(cls.t, "budget.db")
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         assert r.rc == 0, r
@@ -246,7 +246,7 @@ class Budget(unittest.TestCase):
         return c
 
     def test_staff_pages_under_budget(self):
-        total = int(mc.sqlite(self.db, "SELECT count(*) FROM permit p JOIN ward w ON w.id = "
+        total = int(mc.sql(self.db, "SELECT count(*) FROM permit p JOIN ward w ON w.id = "
                                        "p.ward_id WHERE w.slug = '%s';" % SLUG))
         self.assertGreaterEqual(total, MANY)
         lan = self.login("lan")

@@ -25,7 +25,7 @@ class Server(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("server.db")
+        cls.db = mc.new_db(cls.t, "server.db")
         cls.setup_error = None
         cls.srv = None
         cls.imports = {}
@@ -121,7 +121,7 @@ class Server(unittest.TestCase):
         rid = (j.get("record") or {}).get("id")
         if rid is None:
             try:
-                rid = mc.sqlite(self.db, "SELECT target_id FROM code WHERE token='%s';" % token)
+                rid = mc.sql(self.db, "SELECT target_id FROM code WHERE token='%s';" % token)
             except AssertionError:
                 rid = None
         self.assertTrue(rid, "cannot tell the record id of %s (no record.id in the API)" % token)

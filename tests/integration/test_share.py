@@ -46,7 +46,7 @@ class Share(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("share.db")
+        cls.db = mc.new_db(cls.t, "share.db")
         r = mc.run(["demo", "--db", cls.db])
         assert r.rc == 0, r
         cls.srv = mc.start_server_with_base(cls.db)

@@ -31,6 +31,8 @@ struct mc_http_config {
 				    * X-Forwarded-For / Forwarded / X-Forwarded-Proto count */
 	int page_cache_mb;	   /* rendered public pages kept per worker: 0 the default (6 MiB),
 				    * negative none (every page rendered from the database) */
+	int max_per_client;	   /* open connections one client address may hold: 0 the default
+				    * (64), negative no limit; --trust-proxy peers are not counted */
 };
 
 /* Opens a listening TCP socket on the IPv4 address host and port (0: a free port, so the

@@ -4,6 +4,7 @@
 /* Request counters by route and status, a latency histogram and database error counts,
  * updated lock-free by the workers and rendered in Prometheus text format. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "motcham/base/buf.h"
@@ -21,6 +22,8 @@ void mc_metrics_destroy(struct mc_metrics *m);
 /* Counts one answered request under label (an index into the labels given at create;
  * others are ignored). Safe from any thread. */
 void mc_metrics_request(struct mc_metrics *m, size_t label, int status, double seconds);
+/* Counts one cacheable answer: hit when it came from a worker's page cache. */
+void mc_metrics_cache(struct mc_metrics *m, bool hit);
 /* Counts one database error met while answering. */
 void mc_metrics_db_error(struct mc_metrics *m);
 /* Appends the Prometheus text exposition; scans may be NULL. */

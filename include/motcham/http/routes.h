@@ -36,7 +36,8 @@ enum mc_route_conn {
 };
 
 enum mc_route_flags {
-	MC_ROUTE_CACHE = 1 << 0, /* a public GET answer each worker may keep until data changes */
+	MC_ROUTE_CACHE = 1 << 0, /* a public GET answer each worker may keep until data changes;
+				  * its handler reads no query argument (the cache ignores them) */
 };
 
 struct mc_route {
