@@ -279,7 +279,7 @@ enum stmt_id {
 };
 
 /* Each statement's text per dialect: the SQLite text, and another dialect's where it must
- * differ (none is filled yet). */
+ * differ (PostgreSQL's is filled where a statement is known to need it). */
 extern const char *const stmt_sql[ST_COUNT_][DB_DIALECTS];
 /* The text of text[] for dialect d: its own, or SQLite's when it has none. */
 const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d);

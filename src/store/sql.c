@@ -19,8 +19,9 @@
 	"r.id, r.ref, r.permit_id, r.category, r.description, r.contact, r.photo_sha256, "         \
 	"r.photo_mime, r.client_key, r.created_at, r.reviewed_at, r.review_note, p.ward_id, "      \
 	"r.opened_at, r.public_reply, r.replied_at"
-/* The UTC time now, as the store writes timestamps. */
+/* The UTC time now, as the store writes timestamps, in each dialect's words. */
 #define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+#define PG_NOW "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* A code with its target's title and ward, whatever the target's kind. */
 #define CODE_SELECT                                                                                \
 	"SELECT c.id, c.token, c.target_kind, c.target_id, c.created_at, c.revoked_at, r.token, "  \
@@ -270,6 +271,12 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 	 "replied_at = CASE WHEN ?2 IS NULL THEN NULL WHEN public_reply IS ?2 THEN replied_at "
 	 "ELSE " NOW " END, public_reply = ?2, review_note = ?3, "
 	 "reviewed_at = CASE WHEN ?4 = 1 THEN " NOW " ELSE reviewed_at END, "
+	 "reviewed_by = CASE WHEN ?4 = 1 THEN ?5 ELSE reviewed_by END "
+	 "WHERE id = ?1 AND (?4 = 0 OR reviewed_at IS NULL)",
+	 "UPDATE report SET opened_at = coalesce(opened_at, reviewed_at, " PG_NOW "), "
+	 "replied_at = CASE WHEN ?2 IS NULL THEN NULL WHEN public_reply IS NOT DISTINCT FROM ?2 "
+	 "THEN replied_at ELSE " PG_NOW " END, public_reply = ?2, review_note = ?3, "
+	 "reviewed_at = CASE WHEN ?4 = 1 THEN " PG_NOW " ELSE reviewed_at END, "
 	 "reviewed_by = CASE WHEN ?4 = 1 THEN ?5 ELSE reviewed_by END "
 	 "WHERE id = ?1 AND (?4 = 0 OR reviewed_at IS NULL)"},
     [ST_REPORT_BY_REF] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = "
