@@ -84,6 +84,9 @@ struct kv {
 enum mc_err add_qr(struct page *pg, const char *kind, int64_t id);
 enum mc_err page_error(struct mc_pages *p, int status, const char *heading, const char *detail,
 		       const char *replacement, struct mc_response *r);
+/* page_error with the report lookup form (ref_form) instead of the code form. */
+enum mc_err page_error_form(struct mc_pages *p, int status, const char *heading, const char *detail,
+			    const char *replacement, bool ref_form, struct mc_response *r);
 enum mc_err load_ward_slug(struct page *pg, const char *slug);
 enum mc_err page_finish(struct page *pg, enum mc_err err, struct mc_response *r);
 enum mc_err page_init(struct page *pg, struct mc_pages *p, struct mc_store *s);

@@ -121,26 +121,10 @@ static enum mc_err permit_cb(void *ctx, const struct mc_permit *p)
 /* The error page, with the lookup form again rather than the code form. */
 static enum mc_err not_found(struct mc_pages *p, struct mc_response *r)
 {
-	struct mc_tdata *d = mc_tdata_create();
-	struct mc_tobj *o;
-	enum mc_err err = MC_ERR_NOMEM;
-
-	if (!d)
-		return err;
-	o = mc_tdata_root(d);
-	if ((err = mc_tobj_str(o, "title", "Không tìm thấy phản ánh")) == MC_OK &&
-	    (err = mc_tobj_str(o, "heading", "Không tìm thấy phản ánh")) == MC_OK &&
-	    (err = mc_tobj_str(o, "detail",
-			       "Hãy kiểm tra lại số tham chiếu trên trang biên nhận, "
-			       "dạng PA-XXXXXXXX.")) == MC_OK &&
-	    (err = mc_tobj_bool(o, "ref_form", true)) == MC_OK &&
-	    (err = mc_tobj_bool(o, "noindex", true)) == MC_OK &&
-	    (err = mc_tobj_str(o, "status", "404")) == MC_OK)
-		err = page_render(p, o, "error", 404, r);
-	mc_tdata_destroy(d);
-	if (err != MC_OK)
-		mc_buf_reset(&r->body);
-	return err;
+	return page_error_form(
+	    p, 404, "Không tìm thấy phản ánh",
+	    "Hãy kiểm tra lại số tham chiếu trên trang biên nhận, dạng PA-XXXXXXXX.", NULL, true,
+	    r);
 }
 
 static enum mc_err reference_answer(struct mc_pages *p, struct mc_store *s, const char *typed,

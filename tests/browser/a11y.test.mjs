@@ -211,12 +211,7 @@ test('supervisor pages: no axe violation, usable on a phone', { timeout: 600000 
 		// the staff session out first and back in at the end).
 		await page.goto(`${h.base}/staff`);
 		await submit(page, '/staff/logout');
-		const resp = await page.goto(`${h.base}/staff/login`);
-		assert.equal(resp.status(), 200);
-		const login = page.locator('form[action$="/staff/login"]').first();
-		await fillField(page, login, 'name', SUPERVISOR);
-		await fillField(page, login, 'password', SUPERVISOR_PASSWORD);
-		await submit(page, '/staff/login');
+		await signIn(h, page, SUPERVISOR, SUPERVISOR_PASSWORD);
 		for (const url of ['/supervise', '/supervise/permits', '/supervise/permits?list=overdue',
 			`/supervise/permits/${i.permit}`]) {
 			const p = await check(page, `${h.base}${url}`, { status: 200 });

@@ -129,13 +129,13 @@ export async function fillField(page, form, name, value) {
 	else await el.fill(value);
 }
 
-// Signs the staff account in on page through the real form.
-export async function signIn(h, page = h.page) {
+// Signs an account (the staff one by default) in on page through the real form.
+export async function signIn(h, page = h.page, name = USER, password = PASSWORD) {
 	const resp = await page.goto(`${h.base}/staff/login`);
 	assert.equal(resp.status(), 200);
 	const login = page.locator('form[action$="/staff/login"]').first();
-	await fillField(page, login, 'name', USER);
-	await fillField(page, login, 'password', PASSWORD);
+	await fillField(page, login, 'name', name);
+	await fillField(page, login, 'password', password);
 	await submit(page, '/staff/login');
 	assert.equal(new URL(page.url()).pathname, '/staff', `after sign-in: ${page.url()}`);
 }

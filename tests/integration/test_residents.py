@@ -40,17 +40,37 @@ def control(body, ident):
     return m.group(0)
 
 
-class Residents(unittest.TestCase):
+def login(t, name):
+    """Signs name in through the form; the client keeps the CSRF token of its pages."""
+    c = mc.Client(t.port)
+    form = mc.find_form(c.get("/staff/login").body, "/staff/login")
+    r = c.post("/staff/login", {"name": name, "password": PASSWORD,
+                                "csrf": mc.form_value(form, "csrf")})
+    t.assertEqual(r.status, 303, mc.describe(r))
+    for f in mc.forms(c.get("/staff").body):
+        if mc.form_value(f, "csrf"):
+            c.csrf = mc.form_value(f, "csrf")
+            return c
+    t.fail("no csrf token on /staff")
+
+
+class DemoWard(unittest.TestCase):
+    """The demo ward with the staff account "lan", a class's own server; prepare(cls) adds
+    what a class needs before the server starts."""
+
+    @classmethod
+    def prepare(cls):
+        pass
+
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = mc.new_db(cls.t, "residents.db")
+        cls.db = mc.new_db(cls.t, cls.__name__.lower() + ".db")
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         assert r.rc == 0, r
         mc.add_user(cls.db, "lan", "staff", PASSWORD, SLUG)
-        cls.permit = int(mc.sql(cls.db, "SELECT min(id) FROM permit WHERE status = "
-                                           "'in_progress';"))
+        cls.prepare()
         cls.srv = mc.start_server_with_base(cls.db)
         cls.port = cls.srv.port
 
@@ -62,17 +82,15 @@ class Residents(unittest.TestCase):
         finally:
             cls.t.cleanup()
 
-    def login(self):
-        c = mc.Client(self.port)
-        form = mc.find_form(c.get("/staff/login").body, "/staff/login")
-        r = c.post("/staff/login", {"name": "lan", "password": PASSWORD,
-                                    "csrf": mc.form_value(form, "csrf")})
-        self.assertEqual(r.status, 303, mc.describe(r))
-        for f in mc.forms(c.get("/staff").body):
-            if mc.form_value(f, "csrf"):
-                c.csrf = mc.form_value(f, "csrf")
-                return c
-        self.fail("no csrf token on /staff")
+    def login(self, name="lan"):
+        return login(self, name)
+
+
+class Residents(DemoWard):
+    @classmethod
+    def prepare(cls):
+        cls.permit = int(mc.sql(cls.db, "SELECT min(id) FROM permit WHERE status = "
+                                           "'in_progress';"))
 
     def permit_page(self, c):
         r = c.get("/w/%s/permits/%d" % (SLUG, self.permit))
@@ -206,17 +224,12 @@ class Residents(unittest.TestCase):
         self.assertIn("ref", forms[0]["names"])
 
 
-class Budget(unittest.TestCase):
+class Budget(DemoWard):
     """A ward with 2,000 permits: every staff page stays under 30 KB, the lists a page at a
     time with a way to the next."""
 
     @classmethod
-    def setUpClass(cls):
-        cls.t = mc.TempDir()
-        cls.db = mc.new_db(cls.t, "budget.db")
-        cls.srv = None
-        r = mc.run(["demo", "--db", cls.db])
-        assert r.rc == 0, r
+    def prepare(cls):
         rows = [mc.permit_row("%04d/GPXD-NGAN" % i,
                               address="%d Đường Phạm Thế Hiển, Phường 7, Quận 8" % (i + 1),
                               issued_on="2023-%02d-%02d" % (i % 12 + 1, i % 28 + 1))
@@ -224,26 +237,7 @@ class Budget(unittest.TestCase):
         path = mc.write_csv(cls.t.join("many.csv"), mc.PERMIT_COLUMNS, rows)
         r = mc.run(["import", "--db", cls.db, "--ward", SLUG, path], timeout=600)
         assert r.rc == 0, r
-        mc.add_user(cls.db, "lan", "staff", PASSWORD, SLUG)
         mc.add_user(cls.db, "giamsat", "supervisor", PASSWORD)
-        cls.srv = mc.start_server_with_base(cls.db)
-        cls.port = cls.srv.port
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            if cls.srv:
-                cls.srv.close()
-        finally:
-            cls.t.cleanup()
-
-    def login(self, name):
-        c = mc.Client(self.port)
-        form = mc.find_form(c.get("/staff/login").body, "/staff/login")
-        r = c.post("/staff/login", {"name": name, "password": PASSWORD,
-                                    "csrf": mc.form_value(form, "csrf")})
-        self.assertEqual(r.status, 303, mc.describe(r))
-        return c
 
     def test_staff_pages_under_budget(self):
         total = int(mc.sql(self.db, "SELECT count(*) FROM permit p JOIN ward w ON w.id = "
