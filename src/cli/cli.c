@@ -174,7 +174,7 @@ int mc_cli_main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
-		printf("motcham %s\n", MC_VERSION);
+		printf("motcham %s\n", cli_version);
 		return 0;
 	}
 	c = bsearch(argv[1], commands, NCOMMANDS, sizeof(commands[0]), by_name);

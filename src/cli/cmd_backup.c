@@ -21,7 +21,10 @@ static int check_copy(const char *cmd, const char *path)
 	enum mc_err err;
 	bool ok = false;
 
-	err = mc_store_open(path, MC_STORE_READONLY, &copy);
+	/* Read-write, though it only reads: the copy is a WAL database like its source, and
+	 * only a read-write connection removes the -wal and -shm files again when it closes,
+	 * leaving the backup one self-contained file. */
+	err = mc_store_open(path, 0, &copy);
 	if (err == MC_OK)
 		err = mc_store_integrity(copy, &ok);
 	if (err == MC_OK && ok)

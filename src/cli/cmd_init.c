@@ -6,9 +6,12 @@
 
 #include "motcham/store/store.h"
 
-const char cmd_init_usage[] = "usage: motcham init [--db PATH]\n"
-			      "Creates the database, or brings its schema up to date.\n"
-			      "  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db)\n";
+const char cmd_init_usage[] =
+    "usage: motcham init [--db PATH]\n"
+    "Creates the database, or brings its schema up to date: a database of an older schema\n"
+    "is first copied beside itself (PATH.schemaN-TIME.bak); one of a newer schema is\n"
+    "refused, untouched.\n"
+    "  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db)\n";
 
 int cmd_init(struct args *a, int argc, char **argv)
 {

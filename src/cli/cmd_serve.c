@@ -1,7 +1,10 @@
-/* motcham serve: run the web server until SIGINT or SIGTERM. */
+/* motcham serve: run the web server until SIGINT or SIGTERM; SIGHUP reopens the access
+ * log. */
 
 #include "private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -18,18 +21,25 @@
 
 const char cmd_serve_usage[] =
     "usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
-    "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on\n"
-    "SIGINT or SIGTERM.\n"
-    "  --db PATH        database file (default $MOTCHAM_DB or ./motcham.db)\n"
-    "  --port N         TCP port (default 8080; 0 picks a free one)\n"
-    "  --bind ADDR      IPv4 address to listen on (default 127.0.0.1)\n"
-    "  --base-url URL   public URL of this server (default http://ADDR:PORT)\n"
-    "  --threads N      worker threads (default: one per core)\n"
-    "  --access-log F   one line per request (Common Log Format, client as a keyed hash)\n"
-    "                   appended to file F, or to standard error for '-'\n"
-    "  --metrics-allow A,B  IPv4 addresses that may read /metrics (default: none)\n"
-    "  --page-cache MB  rendered public pages kept in memory per worker thread\n"
-    "                   (default 6; 0 renders every page from the database)\n";
+    "                     [--access-log FILE] [--metrics-allow ADDRS] [--trust-proxy ADDRS]\n"
+    "                     [--page-cache MB]\n"
+    "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on SIGINT or\n"
+    "SIGTERM; SIGHUP reopens the access log. A database of an older schema is first copied\n"
+    "beside itself (PATH.schemaN-TIME.bak), then migrated; a newer one is refused, untouched.\n"
+    "  --db PATH             database file (default $MOTCHAM_DB or ./motcham.db)\n"
+    "  --port N              TCP port (default 8080; 0 picks a free one)\n"
+    "  --bind ADDR           IPv4 address to listen on (default 127.0.0.1)\n"
+    "  --base-url URL        public URL of this server (default http://ADDR:PORT)\n"
+    "  --threads N           worker threads (default: one per core)\n"
+    "  --access-log FILE     one line per request (Common Log Format, client as a keyed\n"
+    "                        hash) appended to FILE, reopened on SIGHUP; '-': standard error\n"
+    "  --metrics-allow ADDRS clients that may read /metrics: IPv4 or IPv6 addresses or\n"
+    "                        ADDR/BITS ranges, comma-separated (default: none)\n"
+    "  --trust-proxy ADDRS   reverse proxies (addresses or ranges, comma-separated) whose\n"
+    "                        X-Forwarded-For or Forwarded, and X-Forwarded-Proto, tell the\n"
+    "                        client's address and scheme; from others they are ignored\n"
+    "  --page-cache MB       rendered public pages kept in memory per worker thread\n"
+    "                        (default 6; 0 renders every page from the database)\n";
 
 static enum mc_err first_ward_code(void *ctx, const struct mc_code *c)
 {
@@ -54,14 +64,45 @@ static void announce(struct mc_store *s, const char *base)
 	mc_buf_finish(&tok);
 }
 
-/* Blocks until SIGINT or SIGTERM. The signals were blocked in every thread before the
- * workers started, so they queue here instead of killing the process mid-request. */
-static void wait_for_stop(const sigset_t *set)
+/* Points the access log at a new file of the same name (logrotate has moved the old one
+ * away): the stream stays the one the workers hold, only its descriptor changes, under the
+ * stream's lock so no line is split between the two files. On failure the old file is kept. */
+static void reopen_log(FILE *log, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	int saved;
+
+	if (fd < 0) {
+		fprintf(stderr,
+			"motcham: cannot reopen access log %s (%s); still writing the old one\n",
+			path, strerror(errno));
+		return;
+	}
+	flockfile(log);
+	fflush(log);
+	saved = dup2(fd, fileno(log));
+	funlockfile(log);
+	if (saved < 0)
+		fprintf(stderr, "motcham: cannot reopen access log %s (%s)\n", path,
+			strerror(errno));
+	close(fd);
+}
+
+/* Blocks until SIGINT or SIGTERM; on SIGHUP reopens the access log (when it is a file) and
+ * waits on. The signals were blocked in every thread before the workers started, so they
+ * queue here instead of killing the process mid-request. */
+static void wait_for_stop(const sigset_t *set, FILE *log, const char *log_path)
 {
 	int sig;
 
-	while (sigwait(set, &sig) != 0)
-		;
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		if (log && log != stderr)
+			reopen_log(log, log_path);
+	}
 	fprintf(stderr, "motcham: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
@@ -71,6 +112,7 @@ struct serve_opts {
 	const char *base_url;
 	const char *access_log;
 	const char *metrics_allow;
+	const char *trust_proxy;
 	long port;
 	long threads;
 	long page_cache_mb;
@@ -92,10 +134,11 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	int rc = 1, fd = -1;
 
 	/* Blocked before any thread starts (the scan writer, the workers): threads inherit the
-	 * mask, so SIGINT and SIGTERM can only reach sigwait below. */
+	 * mask, so SIGINT, SIGTERM and SIGHUP can only reach sigwait below. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	mc_buf_init(&tdir);
 	mc_buf_init(&adir);
@@ -127,7 +170,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	if ((err = mc_scans_create(o->db, &scans)) != MC_OK)
 		goto out;
 	if (o->access_log &&
-	    !(log = strcmp(o->access_log, "-") ? fopen(o->access_log, "a") : stderr)) {
+	    !(log = strcmp(o->access_log, "-") ? fopen(o->access_log, "ae") : stderr)) {
 		err = MC_ERR_IO;
 		mc_buf_printf(&errs, "cannot open access log %s", o->access_log);
 		goto out;
@@ -140,6 +183,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	hc.scans = scans;
 	hc.access_log = log;
 	hc.metrics_allow = o->metrics_allow;
+	hc.trust_proxy = o->trust_proxy;
 	hc.page_cache_mb = o->page_cache_mb == 0 ? -1 : (int)o->page_cache_mb;
 	hc.https = !strncmp(base.data, "https://", 8);
 	hc.listen_fd = fd;
@@ -147,7 +191,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	if ((err = mc_http_start(&hc, &http, &errs)) != MC_OK)
 		goto out;
 	announce(s, base.data);
-	wait_for_stop(&set);
+	wait_for_stop(&set, log, o->access_log);
 	rc = 0;
 out:
 	if (rc)
@@ -178,6 +222,7 @@ int cmd_serve(struct args *a, int argc, char **argv)
 				   {"threads", OPT_INT, &o.threads, 1, 64},
 				   {"access-log", OPT_STR, &o.access_log, 0, 0},
 				   {"metrics-allow", OPT_STR, &o.metrics_allow, 0, 0},
+				   {"trust-proxy", OPT_STR, &o.trust_proxy, 0, 0},
 				   {"page-cache", OPT_INT, &o.page_cache_mb, 0, 1024},
 				   {0}};
 	struct mc_store *s = NULL;

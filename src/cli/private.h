@@ -42,11 +42,15 @@ int cli_parse(struct args *a, int argc, char **argv, const struct opt *opts);
 /* Like cli_parse, for a subcommand that takes no positional argument. */
 int cli_parse_no_args(struct args *a, int argc, char **argv, const struct opt *opts);
 
+/* version.c (made by meson's vcs_tag from version.c.in): what --version prints. */
+extern const char cli_version[];
+
 /* common.c: what the subcommands share. */
 
 /* The database file: --db, else $MOTCHAM_DB, else ./motcham.db. */
 const char *cli_db_path(const struct args *a);
-/* Where templates/, assets/ and data/ live: $MOTCHAM_HOME or the source tree. */
+/* Where templates/, assets/ and data/ live: $MOTCHAM_HOME; else the source tree for a
+ * binary run from its build directory; else the installed datadir/motcham. */
 const char *cli_home_dir(void);
 /* Prints "motcham CMD: what: error" (with SQLite's message for a database error when s is
  * given) to stderr; returns 1. */

@@ -24,23 +24,32 @@ struct hop {
 	size_t proto_len;
 };
 
+/* One forwarding header's values joined, and whether some were left out. */
+struct chain {
+	struct mc_buf b;
+	bool cut; /* longer than CHAIN_MAX: its right-most part, the proxy's own, is missing */
+};
+
 struct gather {
-	struct mc_buf xff, fwd, proto;
+	struct chain xff, fwd, proto;
 };
 
 static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
 			       const char *value)
 {
 	struct gather *g = cls;
-	struct mc_buf *b = !strcasecmp(key, "X-Forwarded-For")	   ? &g->xff
-			   : !strcasecmp(key, "Forwarded")	   ? &g->fwd
-			   : !strcasecmp(key, "X-Forwarded-Proto") ? &g->proto
-								   : NULL;
+	struct chain *c = !strcasecmp(key, "X-Forwarded-For")	  ? &g->xff
+			  : !strcasecmp(key, "Forwarded")	  ? &g->fwd
+			  : !strcasecmp(key, "X-Forwarded-Proto") ? &g->proto
+								  : NULL;
 
 	(void)kind;
+	if (!c || !value)
+		return MHD_YES;
 	/* Several headers of one name are one list, in order (RFC 9110, 5.3). */
-	if (b && value && b->len + strlen(value) + 1 < CHAIN_MAX)
-		mc_buf_printf(b, "%s%s", b->len ? "," : "", value);
+	if (c->cut || c->b.len + strlen(value) + 1 >= CHAIN_MAX ||
+	    mc_buf_printf(&c->b, "%s%s", c->b.len ? "," : "", value) != MC_OK)
+		c->cut = true;
 	return MHD_YES;
 }
 
@@ -54,22 +63,32 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
-/* Splits at commas outside quoted strings. */
+/* Splits at commas outside quoted strings, keeping the right-most max items in order: the
+ * hops nearest to us are the ones a trusted proxy wrote, whatever a client put before them. */
 static size_t split_list(const char *s, size_t len, const char **item, size_t *ilen, size_t max)
 {
-	size_t n = 0, start = 0;
+	const char *ring[HOPS_MAX];
+	size_t ring_len[HOPS_MAX], total = 0, start = 0, n, first;
 	bool quoted = false;
 
-	for (size_t i = 0; i <= len && n < max; i++) {
+	if (max > HOPS_MAX)
+		max = HOPS_MAX;
+	for (size_t i = 0; i <= len; i++) {
 		if (i < len && s[i] == '"')
 			quoted = !quoted;
 		if (i == len || (s[i] == ',' && !quoted)) {
-			item[n] = s + start;
-			ilen[n] = i - start;
-			trim(&item[n], &ilen[n]);
-			n++;
+			ring[total % max] = s + start;
+			ring_len[total % max] = i - start;
+			trim(&ring[total % max], &ring_len[total % max]);
+			total++;
 			start = i + 1;
 		}
+	}
+	n = total < max ? total : max;
+	first = total < max ? 0 : total % max;
+	for (size_t k = 0; k < n; k++) {
+		item[k] = ring[(first + k) % max];
+		ilen[k] = ring_len[(first + k) % max];
 	}
 	return n;
 }
@@ -175,32 +194,37 @@ void client_resolve(struct mc_http *h, struct MHD_Connection *conn, struct reque
 	req->https = false;
 	if (!h->trusted.n || !mc_addr_list_has(&h->trusted, &req->client))
 		return;
-	mc_buf_init(&g.xff);
-	mc_buf_init(&g.fwd);
-	mc_buf_init(&g.proto);
+	g = (struct gather){0};
+	mc_buf_init(&g.xff.b);
+	mc_buf_init(&g.fwd.b);
+	mc_buf_init(&g.proto.b);
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect, &g);
-	if (g.fwd.len) {
-		n = split_list(g.fwd.data, g.fwd.len, item, ilen, HOPS_MAX);
-		for (size_t i = 0; i < n; i++)
-			forwarded_element(item[i], ilen[i], &hops[i]);
-		taken = walk(&h->trusted, hops, n, &req->client);
-		if (taken >= 0 && hops[taken].proto)
-			req->https = says_https(hops[taken].proto, hops[taken].proto_len);
-	} else if (g.xff.len) {
-		n = split_list(g.xff.data, g.xff.len, item, ilen, HOPS_MAX);
+	/* A chain cut short has lost its right end, the hops our proxy wrote: what is left was
+	 * chosen by the client, so the proxy itself stays the client. */
+	if (g.fwd.b.len || g.fwd.cut) {
+		if (!g.fwd.cut) {
+			n = split_list(g.fwd.b.data, g.fwd.b.len, item, ilen, HOPS_MAX);
+			for (size_t i = 0; i < n; i++)
+				forwarded_element(item[i], ilen[i], &hops[i]);
+			taken = walk(&h->trusted, hops, n, &req->client);
+			if (taken >= 0 && hops[taken].proto)
+				req->https = says_https(hops[taken].proto, hops[taken].proto_len);
+		}
+	} else if (g.xff.b.len && !g.xff.cut) {
+		n = split_list(g.xff.b.data, g.xff.b.len, item, ilen, HOPS_MAX);
 		for (size_t i = 0; i < n; i++)
 			hops[i] = (struct hop){.addr = item[i], .addr_len = ilen[i]};
 		walk(&h->trusted, hops, n, &req->client);
 	}
 	/* The proxy in front of us says how the client reached it; the last value is the one it
 	 * set itself. */
-	if (!req->https && g.proto.len) {
-		n = split_list(g.proto.data, g.proto.len, item, ilen, HOPS_MAX);
+	if (!req->https && g.proto.b.len && !g.proto.cut) {
+		n = split_list(g.proto.b.data, g.proto.b.len, item, ilen, HOPS_MAX);
 		req->https = n && says_https(item[n - 1], ilen[n - 1]);
 	}
-	mc_buf_finish(&g.xff);
-	mc_buf_finish(&g.fwd);
-	mc_buf_finish(&g.proto);
+	mc_buf_finish(&g.xff.b);
+	mc_buf_finish(&g.fwd.b);
+	mc_buf_finish(&g.proto.b);
 }
 
 /* A keyed hash of the client's address: enough to rate-limit a client, useless to anyone

@@ -187,8 +187,14 @@ static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *c
 				  : post	    ? 405
 						    : 400);
 	max = req->match.route ? req->match.route->body_max : 0;
-	if (post && len && strtoull(len, NULL, 10) > max)
-		return send_error(h, conn, req, 413);
+	/* Over the row's limit: refused. A body far over it is not read at all; one within
+	 * reach is read and dropped first, because a reverse proxy that already holds it and
+	 * meets a closed connection shows the user 502 instead of this 413. */
+	if (post && len && strtoull(len, NULL, 10) > max) {
+		if (strtoull(len, NULL, 10) > MAX_DISCARD)
+			return send_error(h, conn, req, 413);
+		req->refused = 413;
+	}
 	if (post && !(req->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_data, req)))
 		return send_error(h, conn, req, 415);
 	return MHD_YES;
