@@ -187,6 +187,8 @@ enum stmt_id {
 	ST_ANN_GET,
 	ST_ANN_CURRENT,
 	ST_ANN_EACH,
+	ST_ANN_PAGE,
+	ST_ANN_COUNT,
 	ST_ANN_RETIRE,
 	/* procedure.c */
 	ST_PROC_ID,
@@ -194,6 +196,8 @@ enum stmt_id {
 	ST_PROC_UPDATE,
 	ST_PROC_GET,
 	ST_PROC_EACH,
+	ST_PROC_PAGE,
+	ST_PROC_COUNT,
 	ST_PROC_SEARCH,
 	ST_PROC_RETIRE,
 	ST_DOC_DELETE,
@@ -205,6 +209,8 @@ enum stmt_id {
 	ST_PERMIT_UPDATE,
 	ST_PERMIT_GET,
 	ST_PERMIT_EACH,
+	ST_PERMIT_PAGE,
+	ST_PERMIT_COUNT,
 	ST_PERMIT_STATUS,
 	ST_PERMIT_SET_STATUS,
 	ST_INSP_ID,
@@ -245,6 +251,8 @@ enum stmt_id {
 	ST_REPORT_COUNT,
 	ST_REPORT_EACH,
 	ST_REPORT_REVIEW,
+	ST_REPORT_ANSWER,
+	ST_REPORT_BY_REF,
 	/* scan.c */
 	ST_SCAN_ADD,
 	ST_SCAN_MISS_ADD,
@@ -379,6 +387,12 @@ enum mc_err scalar(struct mc_store *s, enum stmt_id id, long long *out);
 /* walk() over a statement whose ?1 is bound to an integer key (unused ?1 is harmless). */
 enum mc_err walk_int(struct mc_store *s, enum stmt_id id, int64_t key, row_fn row,
 		     const struct visit *v, bool one);
+/* walk() over one page of a list: ?1 the integer key, ?2 at most limit rows, ?3 skipping
+ * offset (MC_ERR_INVALID when either is negative). */
+enum mc_err walk_page(struct mc_store *s, enum stmt_id id, int64_t key, long long limit,
+		      long long offset, row_fn row, const struct visit *v);
+/* The count a statement whose ?1 is bound to an integer key returns. */
+enum mc_err count_int(struct mc_store *s, enum stmt_id id, int64_t key, long long *n);
 /* walk() over a statement whose ?1 is bound to a text key. */
 enum mc_err walk_text(struct mc_store *s, enum stmt_id id, const char *key, row_fn row,
 		      const struct visit *v, bool one);

@@ -17,7 +17,11 @@
 #define FILE_COLS "id, permit_id, sha256, mime, size, name, public, created_at"
 #define REPORT_COLS                                                                                \
 	"r.id, r.ref, r.permit_id, r.category, r.description, r.contact, r.photo_sha256, "         \
-	"r.photo_mime, r.client_key, r.created_at, r.reviewed_at, r.review_note, p.ward_id"
+	"r.photo_mime, r.client_key, r.created_at, r.reviewed_at, r.review_note, p.ward_id, "      \
+	"r.opened_at, r.public_reply, r.replied_at"
+/* The UTC time now, as the store writes timestamps, in each dialect's words. */
+#define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+#define PG_NOW "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* A code with its target's title and ward, whatever the target's kind. */
 #define CODE_SELECT                                                                                \
 	"SELECT c.id, c.token, c.target_kind, c.target_id, c.created_at, c.revoked_at, r.token, "  \
@@ -118,7 +122,8 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 	{"SELECT json_object('ref', ref, 'permit_id', permit_id, 'category', category, "
 	 "'description', description, 'contact', contact, 'photo_sha256', "
 	 "photo_sha256, 'reviewed_at', reviewed_at, 'reviewed_by', reviewed_by, "
-	 "'review_note', review_note) FROM report WHERE id = ?1"},
+	 "'review_note', review_note, 'opened_at', opened_at, 'public_reply', public_reply, "
+	 "'replied_at', replied_at) FROM report WHERE id = ?1"},
     /* ward.c */
     [ST_WARD_ID] = {"SELECT id FROM ward WHERE slug = ?1"},
     [ST_WARD_INSERT] =
@@ -144,6 +149,10 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			"ORDER BY published_on DESC, id DESC"},
     [ST_ANN_EACH] = {"SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
 		     "ORDER BY published_on DESC, id DESC"},
+    /* The staff lists, a page at a time: ?1 ward, ?2 limit, ?3 offset. */
+    [ST_ANN_PAGE] = {"SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
+		     "ORDER BY published_on DESC, id DESC LIMIT ?2 OFFSET ?3"},
+    [ST_ANN_COUNT] = {"SELECT count(*) FROM announcement WHERE ward_id = ?1"},
     [ST_ANN_RETIRE] = {"UPDATE announcement SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
 		       "NULL"},
     /* procedure.c */
@@ -161,6 +170,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_PROC_GET] = {"SELECT " PROC_COLS " FROM procedure WHERE id = ?1"},
     [ST_PROC_EACH] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
 		      "AND (?2 OR retired_at IS NULL) ORDER BY field, title"},
+    [ST_PROC_PAGE] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
+		      "ORDER BY field, title, id LIMIT ?2 OFFSET ?3"},
+    [ST_PROC_COUNT] = {"SELECT count(*) FROM procedure WHERE ward_id = ?1"},
     [ST_PROC_SEARCH] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
 			"AND title_fold LIKE ?2 ESCAPE '\\' AND retired_at IS NULL "
 			"ORDER BY title LIMIT ?3"},
@@ -186,6 +198,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_PERMIT_GET] = {"SELECT " PERMIT_COLS " FROM permit WHERE id = ?1"},
     [ST_PERMIT_EACH] = {"SELECT " PERMIT_COLS " FROM permit WHERE ward_id = ?1 "
 			"ORDER BY issued_on DESC, id DESC"},
+    [ST_PERMIT_PAGE] = {"SELECT " PERMIT_COLS " FROM permit WHERE ward_id = ?1 "
+			"ORDER BY issued_on DESC, id DESC LIMIT ?2 OFFSET ?3"},
+    [ST_PERMIT_COUNT] = {"SELECT count(*) FROM permit WHERE ward_id = ?1"},
     [ST_PERMIT_STATUS] = {"SELECT status FROM permit WHERE id = ?1"},
     [ST_PERMIT_SET_STATUS] = {"UPDATE permit SET status = ?2, status_reason = ?3, "
 			      "updated_at = ?4 WHERE id = ?1"},
@@ -265,6 +280,23 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_REPORT_REVIEW] =
 	{"UPDATE report SET reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
 	 "reviewed_by = ?2, review_note = ?3 WHERE id = ?1 AND reviewed_at IS NULL"},
+    /* ?1 id, ?2 reply, ?3 note, ?4 done, ?5 the user. The SET expressions all read the row as
+     * it was, so replied_at moves only when the reply text changes. */
+    [ST_REPORT_ANSWER] =
+	{"UPDATE report SET opened_at = coalesce(opened_at, reviewed_at, " NOW "), "
+	 "replied_at = CASE WHEN ?2 IS NULL THEN NULL WHEN public_reply IS ?2 THEN replied_at "
+	 "ELSE " NOW " END, public_reply = ?2, review_note = ?3, "
+	 "reviewed_at = CASE WHEN ?4 = 1 THEN " NOW " ELSE reviewed_at END, "
+	 "reviewed_by = CASE WHEN ?4 = 1 THEN ?5 ELSE reviewed_by END "
+	 "WHERE id = ?1 AND (?4 = 0 OR reviewed_at IS NULL)",
+	 "UPDATE report SET opened_at = coalesce(opened_at, reviewed_at, " PG_NOW "), "
+	 "replied_at = CASE WHEN ?2 IS NULL THEN NULL WHEN public_reply IS NOT DISTINCT FROM ?2 "
+	 "THEN replied_at ELSE " PG_NOW " END, public_reply = ?2, review_note = ?3, "
+	 "reviewed_at = CASE WHEN ?4 = 1 THEN " PG_NOW " ELSE reviewed_at END, "
+	 "reviewed_by = CASE WHEN ?4 = 1 THEN ?5 ELSE reviewed_by END "
+	 "WHERE id = ?1 AND (?4 = 0 OR reviewed_at IS NULL)"},
+    [ST_REPORT_BY_REF] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = "
+			  "r.permit_id WHERE r.ref = ?1"},
     /* scan.c */
     [ST_SCAN_ADD] = {"INSERT INTO scan_daily (code_id, day, count) VALUES (?1, ?2, ?3) "
 		     "ON CONFLICT (code_id, day) DO UPDATE SET count = count + excluded.count"},

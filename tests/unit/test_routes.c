@@ -13,7 +13,7 @@
 static const char *const known_labels[] = {
     "home", "ward",    "procedure", "announcement", "permit",  "search",  "code",  "qr",
     "api",  "files",   "report",    "assets",	    "healthz", "metrics", "staff", "supervise",
-    "feed", "preview", "site",	    "kiosk",	    "other",   NULL,
+    "feed", "preview", "site", "kiosk", "reference", "other", NULL,
 };
 
 static bool known(const char *label)
@@ -193,8 +193,10 @@ static void test_methods(void **state)
 	assert_string_equal(match("POST", "/staff/login"), "/staff/login");
 	assert_string_equal(m.route->method, "POST");
 	/* Inside the office a wrong method goes to the office (after sign-in it is a 405). */
-	assert_string_equal(match("GET", "/staff/permits"), "/staff/**");
+	assert_string_equal(match("GET", "/staff/permits/5/status"), "/staff/**");
 	assert_true(m.wrong_method);
+	assert_string_equal(match("GET", "/staff/permits"), "/staff/permits");
+	assert_string_equal(m.route->method, "GET");
 	assert_string_equal(match("POST", "/staff/logout"), "/staff/logout");
 	assert_string_equal(match("GET", "/staff/logout"), "/staff/**");
 	assert_true(m.wrong_method);

@@ -56,6 +56,12 @@ enum mc_err mc_pages_api_code(struct mc_call *c);
 /* POST /w/SLUG/permits/ID/report: a resident's concern about a permit (no account; on the
  * write connection). */
 enum mc_err mc_pages_report(struct mc_call *c);
+/* GET /r/REF (the reference number on a report's receipt, as typed) and GET /r?ref=REF
+ * (which sends a well-formed number on to /r/REF with 303): the report's status, its dates
+ * and the ward's public reply, nothing the resident wrote; a 404 page for an unknown
+ * number. */
+enum mc_err mc_pages_reference(struct mc_call *c);
+enum mc_err mc_pages_reference_query(struct mc_call *c);
 /* GET /files/SHA256: a dossier file marked public. */
 enum mc_err mc_pages_file(struct mc_call *c);
 /* GET /w/SLUG/feed.atom: the ward's current announcements as an Atom feed (RFC 4287). */
