@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "motcham/base/buf.h"
+#include "motcham/store/log.h"
 #include "motcham/store/store.h"
 
 /* ---- the database interface: the store talks to its database through nothing else ----
@@ -267,6 +268,19 @@ enum stmt_id {
 	ST_SUP_WARDS,
 	ST_SUP_AUDIT,
 	ST_SUP_REPORTS,
+	/* tree.c */
+	ST_LOG_NODE_INSERT,
+	ST_LOG_NODE,
+	ST_LOG_NODES,
+	ST_LOG_SIZE,
+	/* checkpoint.c */
+	ST_CKPT_NOTE,
+	ST_CKPT_PUT,
+	ST_CKPT_GET,
+	ST_CKPT_LATEST,
+	ST_COSIG_CLEAR,
+	ST_COSIG_PUT,
+	ST_COSIG_EACH,
 	ST_COUNT_
 };
 
@@ -302,6 +316,8 @@ struct visit {
 		mc_store_file_fn file;
 		mc_store_report_fn report;
 		mc_store_scan_fn scan;
+		mc_store_checkpoint_fn checkpoint;
+		mc_store_cosignature_fn cosignature;
 	} fn;
 	void *ctx;
 };
@@ -447,5 +463,19 @@ enum mc_err report_row(struct db_stmt *st, const struct visit *v);
 /* ---- backup.c: online backup, integrity check ---- */
 
 /* ---- supervise.c: the supervision queries ---- */
+
+/* ---- the public log (store/log.h) ---- */
+
+/* ---- tree.c: the Merkle tree over the audit trail ---- */
+
+/* Appends the leaf of entry id (its canonical bytes) and every subtree it completes. Called
+ * by audit_insert in the entry's transaction; MC_ERR_INTERNAL when the tree does not end
+ * at entry id - 1. */
+enum mc_err tree_append(struct mc_store *s, int64_t id, const void *canon, size_t len);
+/* Appends the leaves of the entries the tree does not have yet (a database migrated from
+ * before the tree). Inside the migration's transaction. */
+enum mc_err tree_backfill(struct mc_store *s);
+
+/* ---- checkpoint.c: the signed checkpoints and their cosignatures ---- */
 
 #endif

@@ -1,7 +1,7 @@
 /* The schema: the tables of each version and the migrations between them. */
 #include "private.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static const char schema_v1[] =
     "CREATE TABLE ward ("
@@ -146,12 +146,53 @@ static const char schema_v3[] = "CREATE TABLE scan_daily ("
 				" count INTEGER NOT NULL,"
 				" PRIMARY KEY (day, reason)) WITHOUT ROWID;";
 
+/* The public log (store/log.h): the hash of every complete subtree of the Merkle tree over
+ * the audit trail, append-only like the trail; the signed checkpoints; the cosignatures
+ * witnesses sent for them. Hashes are 64 hex characters. */
+#define SCHEMA_V4_TABLES                                                                           \
+	"CREATE TABLE log_checkpoint ("                                                            \
+	" size BIGINT NOT NULL PRIMARY KEY,"                                                       \
+	" root TEXT NOT NULL,"                                                                     \
+	" note TEXT NOT NULL,"                                                                     \
+	" signed_at TEXT NOT NULL);"                                                               \
+	"CREATE TABLE log_cosignature ("                                                           \
+	" size BIGINT NOT NULL REFERENCES log_checkpoint(size),"                                   \
+	" name TEXT NOT NULL,"                                                                     \
+	" key_id TEXT NOT NULL,"                                                                   \
+	" cosigned_at BIGINT NOT NULL,"                                                            \
+	" line TEXT NOT NULL,"                                                                     \
+	" received_at TEXT NOT NULL,"                                                              \
+	" PRIMARY KEY (size, name, key_id));"
+#define SCHEMA_V4_NODE                                                                             \
+	"CREATE TABLE log_node ("                                                                  \
+	" level INTEGER NOT NULL,"                                                                 \
+	" idx BIGINT NOT NULL,"                                                                    \
+	" hash TEXT NOT NULL,"                                                                     \
+	" PRIMARY KEY (level, idx))"
+
+static const char schema_v4[] = SCHEMA_V4_NODE
+    " WITHOUT ROWID;"
+    "CREATE TRIGGER log_node_no_update BEFORE UPDATE ON log_node"
+    " BEGIN SELECT RAISE(ABORT, 'log hashes are never changed'); END;"
+    "CREATE TRIGGER log_node_no_delete BEFORE DELETE ON log_node"
+    " BEGIN SELECT RAISE(ABORT, 'log hashes are never deleted'); END;" SCHEMA_V4_TABLES;
+/* PostgreSQL has no WITHOUT ROWID, and its append-only triggers come with the driver's
+ * own for the audit table. */
+static const char schema_v4_pg[] = SCHEMA_V4_NODE ";" SCHEMA_V4_TABLES;
+
 /* Each entry brings a database from version i to i + 1, in each dialect's words (only
  * SQLite's so far; see sql_for). */
 static const char *const migrations[][DB_DIALECTS] = {
     {schema_v1},
     {schema_v2},
     {schema_v3},
+    {schema_v4, schema_v4_pg},
+};
+
+/* What a migration computes that SQL cannot: after version 4, the leaves of the entries
+ * written before the tree existed. */
+static enum mc_err (*const after_migration[])(struct mc_store *s) = {
+    [3] = tree_backfill,
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
 	       "one migration for each schema version");
@@ -182,6 +223,10 @@ enum mc_err mc_store_migrate(struct mc_store *s)
 	}
 	for (; version < SCHEMA_VERSION; version++) {
 		err = db->ops->exec(db, sql_for(migrations[version], db->ops->dialect));
+		if (err == MC_OK &&
+		    (size_t)version < sizeof(after_migration) / sizeof(after_migration[0]) &&
+		    after_migration[version])
+			err = after_migration[version](s);
 		if (err == MC_OK)
 			err = db->ops->set_user_version(db, version + 1);
 		if (err != MC_OK)

@@ -1,0 +1,144 @@
+/* The Merkle tree over the audit trail (store/log.h). audit_insert appends each entry's leaf
+ * in the entry's own transaction; the hash of every complete subtree is stored as it
+ * completes, so a root or a proof never rehashes more than O(log n) stored hashes. */
+#include "private.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "motcham/store/log.h"
+
+static enum mc_err put_node(struct mc_store *s, int level, int64_t index,
+			    const unsigned char h[MC_MERKLE_HASH])
+{
+	char hex[2 * MC_MERKLE_HASH + 1];
+	struct db_stmt *st;
+
+	sodium_bin2hex(hex, sizeof(hex), h, MC_MERKLE_HASH);
+	PREPARE(s, ST_LOG_NODE_INSERT, st);
+	db_bind_int64(st, 1, level);
+	db_bind_int64(st, 2, index);
+	bind_text(st, 3, hex);
+	return exec_stmt(st);
+}
+
+/* A stored hash back to bytes; anything else in the column is a damaged database. */
+static enum mc_err unhex(const char *hex, unsigned char out[MC_MERKLE_HASH])
+{
+	size_t n = 0;
+
+	if (!hex || strlen(hex) != 2 * MC_MERKLE_HASH ||
+	    sodium_hex2bin(out, MC_MERKLE_HASH, hex, 2 * MC_MERKLE_HASH, NULL, &n, NULL) != 0 ||
+	    n != MC_MERKLE_HASH)
+		return MC_ERR_DB;
+	return MC_OK;
+}
+
+enum mc_err mc_store_log_node(struct mc_store *s, int level, int64_t index,
+			      unsigned char out[MC_MERKLE_HASH])
+{
+	struct db_stmt *st;
+	bool row;
+	enum mc_err err;
+
+	PREPARE(s, ST_LOG_NODE, st);
+	db_bind_int64(st, 1, level);
+	db_bind_int64(st, 2, index);
+	err = db_step(st, &row);
+	if (err == MC_OK)
+		err = row ? unhex(db_col_text(st, 0), out) : MC_ERR_NOTFOUND;
+	done(st);
+	return err;
+}
+
+enum mc_err mc_store_log_nodes(struct mc_store *s, int level, int64_t first, int count,
+			       unsigned char *out, int *got)
+{
+	struct db_stmt *st;
+	bool row;
+	enum mc_err err;
+
+	*got = 0;
+	PREPARE(s, ST_LOG_NODES, st);
+	db_bind_int64(st, 1, level);
+	db_bind_int64(st, 2, first);
+	db_bind_int64(st, 3, first + count);
+	while ((err = db_step(st, &row)) == MC_OK && row) {
+		/* The rows come in index order; a gap would be a damaged tree. */
+		if (db_col_int64(st, 0) != first + *got) {
+			err = MC_ERR_DB;
+			break;
+		}
+		if ((err = unhex(db_col_text(st, 1), out + (size_t)*got * MC_MERKLE_HASH)) != MC_OK)
+			break;
+		(*got)++;
+	}
+	done(st);
+	return err;
+}
+
+enum mc_err mc_store_log_size(struct mc_store *s, int64_t *size)
+{
+	long long n = 0;
+	enum mc_err err = scalar(s, ST_LOG_SIZE, &n);
+
+	*size = n;
+	return err;
+}
+
+enum mc_err tree_append(struct mc_store *s, int64_t id, const void *canon, size_t len)
+{
+	unsigned char h[MC_MERKLE_HASH], left[MC_MERKLE_HASH];
+	int64_t index = id - 1, size;
+	enum mc_err err;
+
+	/* Entry N must be leaf N - 1: a tree that lags or leads its trail is a bug, and
+	 * appending anyway would sign a tree that is not the trail's. */
+	if ((err = mc_store_log_size(s, &size)) != MC_OK)
+		return err;
+	if (size != index)
+		return MC_ERR_INTERNAL;
+	mc_merkle_leaf(canon, len, h);
+	if ((err = put_node(s, 0, index, h)) != MC_OK)
+		return err;
+	/* Each time the new node is a right child, its parent's subtree is complete. */
+	for (int level = 0; index & 1; level++) {
+		if ((err = mc_store_log_node(s, level, index - 1, left)) != MC_OK)
+			return err == MC_ERR_NOTFOUND ? MC_ERR_INTERNAL : err;
+		mc_merkle_node(left, h, h);
+		index >>= 1;
+		if ((err = put_node(s, level + 1, index, h)) != MC_OK)
+			return err;
+	}
+	return MC_OK;
+}
+
+struct backfill {
+	struct mc_store *s;
+	struct mc_buf canon;
+};
+
+static enum mc_err backfill_entry(void *ctx, const struct mc_audit *a)
+{
+	struct backfill *b = ctx;
+	enum mc_err err;
+
+	mc_buf_reset(&b->canon);
+	if ((err = mc_store_audit_canonical(a, &b->canon)) != MC_OK)
+		return err;
+	return tree_append(b->s, a->id, b->canon.data, b->canon.len);
+}
+
+enum mc_err tree_backfill(struct mc_store *s)
+{
+	struct backfill b = {.s = s};
+	int64_t size;
+	enum mc_err err;
+
+	if ((err = mc_store_log_size(s, &size)) != MC_OK)
+		return err;
+	mc_buf_init(&b.canon);
+	err = mc_store_audit_each(s, size, NULL, 0, backfill_entry, &b);
+	mc_buf_finish(&b.canon);
+	return err;
+}
