@@ -57,18 +57,33 @@ static bool slurp(const char *path, struct mc_buf *out)
 	return ok;
 }
 
-int cli_read_key(const char *cmd, const char *path, struct mc_note_signer **out)
+/* Reads the private key file at path; says why not in errs. */
+static enum mc_err load_key(const char *path, struct mc_note_signer **out, struct mc_buf *errs)
 {
 	struct mc_buf text;
 	enum mc_err err = MC_ERR_IO;
 
+	*out = NULL;
 	mc_buf_init(&text);
 	if (slurp(path, &text))
 		err = mc_note_signer_parse(text.data ? text.data : "", out);
+	else
+		mc_buf_printf(errs, "%s: %s", path, strerror(errno));
+	if (err == MC_ERR_INVALID)
+		mc_buf_printf(errs, "%s: not a private key (log keygen)", path);
 	mc_buf_finish(&text);
-	if (err != MC_OK)
-		fprintf(stderr, "motcham %s: %s: %s\n", cmd, path,
-			err == MC_ERR_IO ? strerror(errno) : "not a private key (log keygen)");
+	return err;
+}
+
+int cli_read_key(const char *cmd, const char *path, struct mc_note_signer **out)
+{
+	struct mc_buf why;
+	enum mc_err err;
+
+	mc_buf_init(&why);
+	if ((err = load_key(path, out, &why)) != MC_OK)
+		fprintf(stderr, "motcham %s: %s\n", cmd, why.len ? why.data : mc_strerror(err));
+	mc_buf_finish(&why);
 	return err == MC_OK ? 0 : 1;
 }
 
@@ -87,6 +102,39 @@ int cli_read_vkey(const char *cmd, const char *vkey, struct mc_note_verifier **o
 		fprintf(stderr, "motcham %s: %s is neither a verifier key nor a file holding one\n",
 			cmd, vkey);
 	return err == MC_OK ? 0 : 1;
+}
+
+enum mc_err cli_log_start(const char *db, const char *keyfile, const char *witnesses,
+			  struct cli_log *out, struct mc_buf *errs)
+{
+	struct mc_note_signer *key = NULL;
+	struct mc_buf why;
+	enum mc_err err = MC_OK;
+
+	memset(out, 0, sizeof(*out));
+	mc_buf_init(&why);
+	if (witnesses && (err = mc_note_keyring_parse(witnesses, &out->witnesses, &why)) != MC_OK)
+		mc_buf_printf(errs, "--log-witness: %s", why.len ? why.data : mc_strerror(err));
+	if (err == MC_OK && keyfile && (err = load_key(keyfile, &key, errs)) == MC_OK &&
+	    mc_note_signer_type(key) != MC_NOTE_ED25519) {
+		mc_buf_printf(errs, "--log-key %s is a witness's key, not a log's", keyfile);
+		mc_note_signer_destroy(key);
+		err = MC_ERR_INVALID;
+	} else if (err == MC_OK && key &&
+		   (err = mc_log_signer_start(db, key, &out->signer)) != MC_OK) {
+		mc_buf_puts(errs, "cannot start the log's signer");
+	}
+	mc_buf_finish(&why);
+	if (err != MC_OK)
+		cli_log_stop(out);
+	return err;
+}
+
+void cli_log_stop(struct cli_log *l)
+{
+	mc_log_signer_stop(l->signer);
+	mc_note_keyring_destroy(l->witnesses);
+	memset(l, 0, sizeof(*l));
 }
 
 static int keygen(struct args *a, const char *origin, const char *witness, const char *out)

@@ -9,6 +9,9 @@
 
 #include "motcham/base/err.h"
 
+struct mc_buf;
+struct mc_log_signer;
+struct mc_note_keyring;
 struct mc_note_signer;
 struct mc_note_verifier;
 struct mc_store;
@@ -64,6 +67,18 @@ int cli_open_db(const struct args *a, bool create, struct mc_store **s);
 int cli_read_key(const char *cmd, const char *path, struct mc_note_signer **out);
 /* Reads a verifier key given as itself or as a file holding it; as cli_read_key. */
 int cli_read_vkey(const char *cmd, const char *vkey, struct mc_note_verifier **out);
+
+/* What serve runs of the log: the signer (--log-key) and the known witnesses
+ * (--log-witness). */
+struct cli_log {
+	struct mc_log_signer *signer;
+	struct mc_note_keyring *witnesses;
+};
+/* Starts them for database db (either option may be NULL); says what failed in errs. */
+enum mc_err cli_log_start(const char *db, const char *keyfile, const char *witnesses,
+			  struct cli_log *out, struct mc_buf *errs);
+/* Signs what is left, stops and frees; the server must have stopped first. */
+void cli_log_stop(struct cli_log *l);
 
 /* cmd_NAME.c: one subcommand each. A handler parses its options with cli_parse, returns at
  * once when a->help is set (cli.c then prints its usage), and returns the exit status. */

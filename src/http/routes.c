@@ -27,6 +27,8 @@
 #define LOGIN_BODY (16 * 1024)
 #define FORM_BODY (1024 * 1024)
 #define UPLOAD_BODY ((size_t)MC_FORM_MAX_TOTAL + 64 * 1024)
+/* A cosigned checkpoint, urlencoded. */
+#define COSIG_BODY (16 * 1024)
 
 static const struct mc_route table[] = {
     /* The residents' pages: the hot path of every scan. */
@@ -43,6 +45,11 @@ static const struct mc_route table[] = {
     {GET, "/w/{slug}/search", "search", R, PUB, 0, 0, mc_pages_search},
     {GET, "/api/v1/codes/{token}", "api", R, PUB, CACHE, 0, mc_pages_api_code},
     {GET, "/files/{sha}", "files", R, PUB, 0, 0, mc_pages_file},
+
+    /* The public log (c2sp.org/tlog-tiles): hashes only, plain text and binary. */
+    {GET, "/log/checkpoint", "log", R, PUB, 0, 0, mc_pages_log_checkpoint},
+    {POST, "/log/add-cosignature", "log", W, PUB, 0, COSIG_BODY, mc_pages_log_add_cosignature},
+    {GET, "/log/tile/**", "log", R, PUB, CACHE, 0, mc_pages_log_tile},
 
     /* The server's own. */
     {GET, "/assets/{name}", "assets", NONE, PUB, 0, 0, assets_page},

@@ -474,3 +474,77 @@ enum mc_err mc_note_sig_time(const struct mc_note_sig *sig, uint64_t *t)
 	*t = get_be(raw + 4, 8);
 	return *t > INT64_MAX ? MC_ERR_INVALID : MC_OK;
 }
+
+struct mc_note_keyring {
+	struct mc_note_verifier **keys;
+	size_t n;
+};
+
+enum mc_err mc_note_keyring_parse(const char *list, struct mc_note_keyring **out,
+				  struct mc_buf *why)
+{
+	struct mc_note_keyring *r;
+	const char *p = list, *end;
+	char one[1024];
+	enum mc_err err = MC_OK;
+
+	*out = NULL;
+	if (!(r = calloc(1, sizeof(*r))))
+		return MC_ERR_NOMEM;
+	while (err == MC_OK && *p) {
+		struct mc_note_verifier **grown;
+
+		if (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			p++;
+			continue;
+		}
+		end = p + strcspn(p, ", \t\r\n");
+		if ((size_t)(end - p) >= sizeof(one)) {
+			err = MC_ERR_INVALID;
+			mc_buf_printf(why, "a key of %zu bytes", (size_t)(end - p));
+			break;
+		}
+		memcpy(one, p, (size_t)(end - p));
+		one[end - p] = '\0';
+		p = end;
+		if (!(grown = realloc(r->keys, (r->n + 1) * sizeof(*grown)))) {
+			err = MC_ERR_NOMEM;
+			break;
+		}
+		r->keys = grown;
+		if ((err = mc_note_verifier_parse(one, &r->keys[r->n])) != MC_OK)
+			mc_buf_printf(why, "not a verifier key: %s", one);
+		else
+			r->n++;
+	}
+	if (err == MC_OK && r->n == 0) {
+		err = MC_ERR_INVALID;
+		mc_buf_puts(why, "no key");
+	}
+	if (err != MC_OK) {
+		mc_note_keyring_destroy(r);
+		return err;
+	}
+	*out = r;
+	return MC_OK;
+}
+
+void mc_note_keyring_destroy(struct mc_note_keyring *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		mc_note_verifier_destroy(r->keys[i]);
+	free(r->keys);
+	free(r);
+}
+
+size_t mc_note_keyring_count(const struct mc_note_keyring *r)
+{
+	return r ? r->n : 0;
+}
+
+const struct mc_note_verifier *mc_note_keyring_key(const struct mc_note_keyring *r, size_t i)
+{
+	return r->keys[i];
+}

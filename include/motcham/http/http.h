@@ -12,8 +12,9 @@
 #include "motcham/base/buf.h"
 #include "motcham/base/err.h"
 
-struct mc_pages;
 struct mc_http;
+struct mc_note_keyring;
+struct mc_pages;
 
 struct mc_http_config {
 	const char *db_path;	   /* opened read-only by each worker */
@@ -31,6 +32,9 @@ struct mc_http_config {
 				    * X-Forwarded-For / Forwarded / X-Forwarded-Proto count */
 	int page_cache_mb;	   /* rendered public pages kept per worker: 0 the default (6 MiB),
 				    * negative none (every page rendered from the database) */
+	const struct mc_note_keyring *log_witnesses; /* borrowed; the witnesses whose
+						      * cosignatures POST /log/add-cosignature
+						      * keeps (NULL: none) */
 };
 
 /* Opens a listening TCP socket on the IPv4 address host and port (0: a free port, so the

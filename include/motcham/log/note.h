@@ -56,6 +56,17 @@ const char *mc_note_verifier_name(const struct mc_note_verifier *v);
 uint32_t mc_note_verifier_id(const struct mc_note_verifier *v);
 enum mc_note_type mc_note_verifier_type(const struct mc_note_verifier *v);
 
+/* A list of verifier keys (a log's known witnesses). Parsed from vkeys separated by commas
+ * or white space; MC_ERR_INVALID names none or a malformed one (its text in why). *out owned
+ * by the caller (mc_note_keyring_destroy, which accepts NULL). */
+struct mc_note_keyring;
+enum mc_err mc_note_keyring_parse(const char *list, struct mc_note_keyring **out,
+				  struct mc_buf *why);
+void mc_note_keyring_destroy(struct mc_note_keyring *r);
+size_t mc_note_keyring_count(const struct mc_note_keyring *r);
+/* Key i (0 .. count - 1); borrowed from r. */
+const struct mc_note_verifier *mc_note_keyring_key(const struct mc_note_keyring *r, size_t i);
+
 /* Appends the signature line "— NAME base64(...)\n" of text[0 .. len) by k. For a
  * cosignature, timestamp is the time it states (POSIX seconds); otherwise unused.
  * MC_ERR_INVALID when text is not a note text (UTF-8, no control character but newline,
