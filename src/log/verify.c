@@ -74,6 +74,16 @@ enum mc_err mc_log_verify(struct mc_store *s, const char *note, size_t len,
 		return err;
 	out->entries = w.b.size;
 	if (w.b.size < w.size) {
+		/* Fewer entries than were signed. When the stored leaves are still the signed ones,
+		 * the first entry that differs from them is where the trail was cut or changed. */
+		if (stored_signed(s, &out->cp) && w.first_off) {
+			out->first_bad = w.first_off;
+			snprintf(out->why, sizeof(out->why),
+				 "it is not the entry the checkpoint at size %lld signed, and the "
+				 "trail has %lld entries",
+				 (long long)w.size, (long long)w.b.size);
+			return MC_OK;
+		}
 		out->truncated = true;
 		snprintf(out->why, sizeof(out->why),
 			 "tree truncated at %lld: the checkpoint signed %lld entries",
