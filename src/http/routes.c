@@ -97,6 +97,7 @@ static const struct mc_route table[] = {
     {GET, "/supervise", "supervise", W, SUP, 0, 0, mc_supervise_home},
     {GET, "/supervise/permits", "supervise", W, SUP, 0, 0, mc_supervise_list},
     {GET, "/supervise/permits/{id}", "supervise", W, SUP, 0, 0, mc_supervise_permit},
+    {GET, "/supervise/proofs/{id}", "supervise", W, SUP, 0, 0, mc_supervise_proof},
     {ANY, "/supervise/**", "supervise", W, SUP, 0, 0, mc_supervise_not_found},
 };
 

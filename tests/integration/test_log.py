@@ -10,6 +10,7 @@ chain scheme (and, for the worst case, the tree's) would do it, with the sqlite3
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -582,6 +583,57 @@ class TwoServers(unittest.TestCase):
             self.assertEqual(tlog.cosigners(checkpoint(sa.port),
                                             [tlog.Verifier(self.bwvkey)]),
                              {"witness.ward-b.example": ts})
+
+
+class Office(unittest.TestCase):
+    """The supervisors' board shows the checkpoint and its cosigners; a permit's timeline
+    offers each entry's tlog-proof."""
+
+    def test_board_and_proofs(self):
+        tmp = mc.TempDir()
+        try:
+            db = tmp.join("o.db")
+            self.assertEqual(mc.run(["demo", "--db", db]).rc, 0)
+            mc.add_user(db, "giamsat", "supervisor", "mat-khau-giam-sat-3")
+            key, vkey = keygen(tmp, "log.example/office")
+            wkey, wvkey = keygen(tmp, "witness.example/quan-8", witness=True)
+            os.mkdir(tmp.join("st"))
+            with mc.Server(db, extra=["--log-key", key, "--log-witness", wvkey]) as srv:
+                n = int(mc.sqlite(db, "SELECT count(*) FROM audit"))
+                wait_for(lambda: served_size(srv.port) == n)
+                r = mc.run(["log", "witness", "--log", "http://127.0.0.1:%d" % srv.port, "--vkey",
+                            vkey, "--state", tmp.join("st"), "--key", wkey])
+                self.assertEqual(r.rc, 0, r)
+                c = mc.Client(srv.port)
+                form = mc.find_form(c.get("/staff/login").body, "/staff/login")
+                r = c.post("/staff/login", {"name": "giamsat", "password": "mat-khau-giam-sat-3",
+                                            "csrf": mc.form_value(form, "csrf")})
+                self.assertEqual(r.status, 303, mc.describe(r))
+                board = c.get("/supervise")
+                self.assertEqual(board.status, 200, mc.describe(board))
+                self.assertIn('<strong id="log-size">%d</strong>' % n, board.text)
+                self.assertIn('data-witness="witness.example/quan-8"', board.text)
+                permit = int(mc.sqlite(db, "SELECT min(id) FROM permit"))
+                page = c.get("/supervise/permits/%d" % permit)
+                self.assertEqual(page.status, 200, mc.describe(page))
+                ids = [int(x) for x in re.findall(r'href="/supervise/proofs/(\d+)"', page.text)]
+                self.assertTrue(ids)
+                rows = entries(db)
+                for entry in ids:
+                    r = c.get("/supervise/proofs/%d" % entry)
+                    self.assertEqual(r.status, 200, mc.describe(r))
+                    self.assertIn("attachment", r.header("Content-Disposition"))
+                    index, extra, origin, size = tlog.check_tlog_proof(
+                        r.text, tlog.Verifier(vkey))
+                    self.assertEqual((index, size), (entry - 1, n))
+                    self.assertEqual(extra, canonical(rows[entry - 1]))
+                    self.assertIn("witness.example/quan-8",
+                                  tlog.cosigners(r.text.partition("\n\n")[2],
+                                                 [tlog.Verifier(wvkey)]))
+                self.assertEqual(c.get("/supervise/proofs/%d" % (n + 5)).status, 404)
+                self.assertEqual(mc.Client(srv.port).get("/supervise/proofs/1").status, 303)
+        finally:
+            tmp.cleanup()
 
 
 if __name__ == "__main__":
