@@ -292,12 +292,20 @@ const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d);
 
 /* ---- store.c: the connection, transactions, statements and the typed row walk ---- */
 
+/* The tree's right edge as the current write transaction sees it (tree.c). */
+struct tree_edge {
+	bool known; /* false: read it from the database at the next append */
+	int64_t size;
+	unsigned char edge[63][MC_MERKLE_HASH]; /* the subtree for each set bit of size */
+};
+
 struct mc_store {
 	struct db *db;
 	struct db_stmt *st[ST_COUNT_]; /* prepared on first use */
 	int depth;		       /* open transactions: 0 or 1 */
 	int64_t actor_id;	       /* who the writes are made by (0: system) */
 	struct mc_buf before;	       /* the record as it was before the current write */
+	struct tree_edge tree;	       /* forgotten when a write transaction begins */
 	char actor[128];
 };
 
@@ -470,7 +478,7 @@ enum mc_err report_row(struct db_stmt *st, const struct visit *v);
 
 /* Appends the leaf of entry id (its canonical bytes) and every subtree it completes. Called
  * by audit_insert in the entry's transaction; MC_ERR_INTERNAL when the tree does not end
- * at entry id - 1. */
+ * at entry id - 1. Relies on s->tree being forgotten when a write transaction begins. */
 enum mc_err tree_append(struct mc_store *s, int64_t id, const void *canon, size_t len);
 /* Appends the leaves of the entries the tree does not have yet (a database migrated from
  * before the tree). Inside the migration's transaction. */

@@ -1,6 +1,8 @@
 /* The Merkle tree over the audit trail (store/log.h). audit_insert appends each entry's leaf
  * in the entry's own transaction; the hash of every complete subtree is stored as it
- * completes, so a root or a proof never rehashes more than O(log n) stored hashes. */
+ * completes, so a root or a proof never rehashes more than O(log n) stored hashes. Appending
+ * needs the tree's right edge: read once a write transaction (nobody else writes while it
+ * lasts), then kept by the connection, so an import of many rows only inserts. */
 #include "private.h"
 
 #include <sodium.h>
@@ -86,30 +88,50 @@ enum mc_err mc_store_log_size(struct mc_store *s, int64_t *size)
 	return err;
 }
 
-enum mc_err tree_append(struct mc_store *s, int64_t id, const void *canon, size_t len)
+/* The right edge of the tree (the complete subtree for each set bit of its size), read from
+ * the stored hashes at the transaction's first append. */
+static enum mc_err load_edge(struct mc_store *s)
 {
-	unsigned char h[MC_MERKLE_HASH], left[MC_MERKLE_HASH];
-	int64_t index = id - 1, size;
+	struct tree_edge *t = &s->tree;
 	enum mc_err err;
 
+	if ((err = mc_store_log_size(s, &t->size)) != MC_OK)
+		return err;
+	for (int level = 0; level < 63; level++)
+		if (t->size >> level & 1 &&
+		    (err = mc_store_log_node(s, level, (t->size >> level) - 1, t->edge[level])) !=
+			MC_OK)
+			return err == MC_ERR_NOTFOUND ? MC_ERR_INTERNAL : err;
+	t->known = true;
+	return MC_OK;
+}
+
+enum mc_err tree_append(struct mc_store *s, int64_t id, const void *canon, size_t len)
+{
+	struct tree_edge *t = &s->tree;
+	unsigned char h[MC_MERKLE_HASH];
+	int level = 0;
+	enum mc_err err;
+
+	if (!t->known && (err = load_edge(s)) != MC_OK)
+		return err;
 	/* Entry N must be leaf N - 1: a tree that lags or leads its trail is a bug, and
 	 * appending anyway would sign a tree that is not the trail's. */
-	if ((err = mc_store_log_size(s, &size)) != MC_OK)
-		return err;
-	if (size != index)
+	if (t->size != id - 1)
 		return MC_ERR_INTERNAL;
 	mc_merkle_leaf(canon, len, h);
-	if ((err = put_node(s, 0, index, h)) != MC_OK)
-		return err;
-	/* Each time the new node is a right child, its parent's subtree is complete. */
-	for (int level = 0; index & 1; level++) {
-		if ((err = mc_store_log_node(s, level, index - 1, left)) != MC_OK)
-			return err == MC_ERR_NOTFOUND ? MC_ERR_INTERNAL : err;
-		mc_merkle_node(left, h, h);
-		index >>= 1;
-		if ((err = put_node(s, level + 1, index, h)) != MC_OK)
-			return err;
+	err = put_node(s, 0, t->size, h);
+	/* Each set low bit of the size is a left sibling: its parent's subtree is complete. */
+	for (; err == MC_OK && t->size >> level & 1; level++) {
+		mc_merkle_node(t->edge[level], h, h);
+		err = put_node(s, level + 1, t->size >> (level + 1), h);
 	}
+	if (err != MC_OK) {
+		t->known = false; /* read it again from what the database kept */
+		return err;
+	}
+	memcpy(t->edge[level], h, MC_MERKLE_HASH);
+	t->size++;
 	return MC_OK;
 }
 
