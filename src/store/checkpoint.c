@@ -90,16 +90,16 @@ enum mc_err mc_store_log_checkpoint(struct mc_store *s, int64_t size, mc_store_c
 enum mc_err mc_store_log_cosignature_put(struct mc_store *s, const struct mc_store_cosignature *c)
 {
 	struct db_stmt *st;
+	int64_t size;
 	char now[21];
-	bool same, found;
 	enum mc_err err;
 
 	if (!c->name || !c->key_id || !c->line)
 		return MC_ERR_INVALID;
-	if ((err = same_text(s, c->size, "", &same, &found)) != MC_OK)
+	PREPARE(s, ST_CKPT_SIZE, st);
+	db_bind_int64(st, 1, c->size);
+	if ((err = query_id(st, &size)) != MC_OK)
 		return err;
-	if (!found)
-		return MC_ERR_NOTFOUND;
 	PREPARE(s, ST_COSIG_PUT, st);
 	db_bind_int64(st, 1, c->size);
 	bind_text(st, 2, c->name);

@@ -275,6 +275,7 @@ enum stmt_id {
 	ST_LOG_SIZE,
 	/* checkpoint.c */
 	ST_CKPT_NOTE,
+	ST_CKPT_SIZE,
 	ST_CKPT_PUT,
 	ST_CKPT_GET,
 	ST_CKPT_LATEST,

@@ -176,8 +176,8 @@ static const char schema_v4[] = SCHEMA_V4_NODE
     " BEGIN SELECT RAISE(ABORT, 'log hashes are never changed'); END;"
     "CREATE TRIGGER log_node_no_delete BEFORE DELETE ON log_node"
     " BEGIN SELECT RAISE(ABORT, 'log hashes are never deleted'); END;" SCHEMA_V4_TABLES;
-/* PostgreSQL has no WITHOUT ROWID, and its append-only triggers come with the driver's
- * own for the audit table. */
+/* PostgreSQL has no WITHOUT ROWID and no RAISE: its slot has the tables only, and the
+ * append-only rule for log_node is its driver's to add as it adds the audit table's. */
 static const char schema_v4_pg[] = SCHEMA_V4_NODE ";" SCHEMA_V4_TABLES;
 
 /* Each entry brings a database from version i to i + 1, in each dialect's words (only

@@ -330,6 +330,7 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_LOG_SIZE] = {"SELECT coalesce(max(idx) + 1, 0) FROM log_node WHERE level = 0"},
     /* checkpoint.c */
     [ST_CKPT_NOTE] = {"SELECT note FROM log_checkpoint WHERE size = ?1"},
+    [ST_CKPT_SIZE] = {"SELECT size FROM log_checkpoint WHERE size = ?1"},
     [ST_CKPT_PUT] = {"INSERT INTO log_checkpoint (size, root, note, signed_at) VALUES (?1, ?2, "
 		     "?3, ?4) ON CONFLICT (size) DO UPDATE SET root = excluded.root, note = "
 		     "excluded.note, signed_at = excluded.signed_at"},
