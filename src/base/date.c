@@ -85,3 +85,56 @@ bool mc_date_vn(const char *iso, char out[MC_DATE_LEN + 1])
 	snprintf(out, MC_DATE_LEN + 1, "%.2s/%.2s/%.4s", day + 8, day + 5, day);
 	return true;
 }
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static long days_from_civil(long y, long m, long d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, long *m, long *d)
+{
+	long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp + (mp < 10 ? 3 : -9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+bool mc_date_days(const char *iso, long *days)
+{
+	if (!mc_date_valid(iso))
+		return false;
+	*days = days_from_civil(digits(iso, 4), digits(iso + 5, 2), digits(iso + 8, 2));
+	return true;
+}
+
+bool mc_date_add(const char *iso, long days, char out[MC_DATE_LEN + 1])
+{
+	long z, y, m, d;
+
+	if (!mc_date_days(iso, &z))
+		return false;
+	out[0] = '\0';
+	if (days < -1000000 || days > 1000000)
+		return false;
+	civil_from_days(z + days, &y, &m, &d);
+	if (y < 1900 || y > 2199)
+		return false;
+	snprintf(out, MC_DATE_LEN + 1, "%04u-%02u-%02u", (unsigned)y % 10000, (unsigned)m % 100,
+		 (unsigned)d % 100);
+	return true;
+}

@@ -61,6 +61,40 @@ static enum mc_err read_file(const char *path, struct mc_buf *out)
 	return err;
 }
 
+static void add_headers(struct MHD_Response *resp, const struct asset *a, const char *etag,
+			bool gzip)
+{
+	send_headers(resp, a->type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, ASSET_CACHE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	if (gzip_worth(a->type, a->size))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (gzip)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+}
+
+static enum mc_err load_gzip(struct asset *a, const char *data, size_t len)
+{
+	struct mc_buf gz;
+	char etag[48];
+	enum mc_err err;
+
+	mc_buf_init(&gz);
+	if ((err = gzip_body(data, len, &gz)) == MC_OK) {
+		a->size_gz = gz.len;
+		a->resp_gz =
+		    MHD_create_response_from_buffer(gz.len, gz.data, MHD_RESPMEM_MUST_COPY);
+		if (!a->resp_gz) {
+			err = MC_ERR_NOMEM;
+		} else {
+			send_gzip_etag(a->etag, etag);
+			add_headers(a->resp_gz, a, etag, true);
+		}
+	}
+	mc_buf_finish(&gz);
+	return err;
+}
+
 static enum mc_err load_one(struct mc_http *h, const char *dir, const char *name,
 			    struct mc_buf *errs)
 {
@@ -86,9 +120,9 @@ static enum mc_err load_one(struct mc_http *h, const char *dir, const char *name
 		err = MC_ERR_NOMEM;
 		goto out;
 	}
-	send_headers(a->resp, a->type);
-	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_CACHE_CONTROL, ASSET_CACHE);
-	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_ETAG, a->etag);
+	add_headers(a->resp, a, a->etag, false);
+	if (gzip_worth(a->type, data.len) && (err = load_gzip(a, data.data, data.len)) != MC_OK)
+		goto out;
 	h->nassets++;
 out:
 	mc_buf_finish(&path);
@@ -144,8 +178,11 @@ static const struct asset *find_asset(const struct mc_http *h, const char *name)
 
 void assets_free(struct mc_http *h)
 {
-	for (size_t i = 0; i < h->nassets; i++)
+	for (size_t i = 0; i < h->nassets; i++) {
 		MHD_destroy_response(h->assets[i].resp);
+		if (h->assets[i].resp_gz)
+			MHD_destroy_response(h->assets[i].resp_gz);
+	}
 	h->nassets = 0;
 }
 
@@ -166,6 +203,10 @@ static enum MHD_Result send_one(struct MHD_Connection *conn, struct request *req
 	enum MHD_Result ret;
 
 	if (!send_etag_matches(conn, a->etag)) {
+		if (a->resp_gz && gzip_accepted(conn)) {
+			send_note(req, MHD_HTTP_OK, a->size_gz);
+			return MHD_queue_response(conn, MHD_HTTP_OK, a->resp_gz);
+		}
 		send_note(req, MHD_HTTP_OK, a->size);
 		return MHD_queue_response(conn, MHD_HTTP_OK, a->resp);
 	}
@@ -174,10 +215,23 @@ static enum MHD_Result send_one(struct MHD_Connection *conn, struct request *req
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, ASSET_CACHE);
+	if (a->resp_gz)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 	send_note(req, MHD_HTTP_NOT_MODIFIED, 0);
 	ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* Browsers ask for /favicon.ico whatever the page says. */
+enum mc_err assets_favicon(struct mc_call *c)
+{
+	const struct asset *a = find_asset(c->site->http, "favicon.ico");
+
+	if (!a)
+		return mc_pages_error(c->site->pages, 404, c->r);
+	c->r->prebuilt = a;
+	return MC_OK;
 }
 
 bool assets_send(struct MHD_Connection *conn, struct request *req, const struct mc_response *r,

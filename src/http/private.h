@@ -24,8 +24,9 @@ struct asset {
 	char name[64];
 	const char *type;
 	char etag[40];
-	struct MHD_Response *resp; /* built once, queued many times */
-	size_t size;
+	struct MHD_Response *resp;    /* built once, queued many times */
+	struct MHD_Response *resp_gz; /* the same compressed, or NULL when not worth it */
+	size_t size, size_gz;
 };
 
 struct mc_http {
@@ -69,6 +70,7 @@ struct request {
 	size_t label;	       /* the metric label */
 	struct mc_addr client; /* who is asking (see client.c) */
 	bool https;	       /* the client reached us over HTTPS (a trusted proxy says so) */
+	bool public_answer;    /* a public row's answer: tagged, compressed (see gzip.c) */
 	char path[200];	       /* for the access log; cut when longer */
 };
 
@@ -76,6 +78,7 @@ struct request {
 enum mc_err assets_load(struct mc_http *h, const char *dir, struct mc_buf *errs);
 void assets_free(struct mc_http *h);
 enum mc_err assets_page(struct mc_call *c);
+enum mc_err assets_favicon(struct mc_call *c);
 /* Queues the asset a handler picked (r->prebuilt); false when it picked none. */
 bool assets_send(struct MHD_Connection *conn, struct request *req, const struct mc_response *r,
 		 enum MHD_Result *ret);
@@ -83,6 +86,12 @@ bool assets_send(struct MHD_Connection *conn, struct request *req, const struct 
 /* send.c: turning a mc_response into an HTTP response. */
 void send_headers(struct MHD_Response *r, const char *type);
 struct MHD_Response *send_build(struct mc_response *r, bool https);
+/* The compressed representation of r (gz: its body compressed, taken). */
+struct MHD_Response *send_build_gzip(const struct mc_response *r, struct mc_buf *gz, bool https);
+/* The tag of the compressed representation of an answer tagged etag, into out[48]. */
+void send_gzip_etag(const char *etag, char out[48]);
+/* Tags a 200 answer that has no ETag yet by a hash of its body. */
+void send_auto_etag(struct mc_response *r);
 bool send_etag_matches(struct MHD_Connection *conn, const char *etag);
 void send_note(struct request *req, unsigned status, size_t bytes);
 enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req, struct mc_response *r);
@@ -99,6 +108,11 @@ enum mc_err worker_store(struct mc_http *h, struct mc_store **out);
 enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
 			      const char *url, struct mc_call *c, enum mc_err *err);
 void worker_count_scan(struct mc_http *h, long long code_id, int miss);
+
+/* gzip.c: compressed answers for public pages, assets and feeds. */
+bool gzip_accepted(struct MHD_Connection *conn);
+bool gzip_worth(const char *type, size_t len);
+enum mc_err gzip_body(const void *data, size_t len, struct mc_buf *out);
 
 /* client.c: who is asking. */
 void client_resolve(struct mc_http *h, struct MHD_Connection *conn, struct request *req);

@@ -152,6 +152,7 @@ static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *c
 	strncpy(req->method, method, sizeof(req->method) - 1);
 	mc_routes_match(method, url, &req->match);
 	client_resolve(h, conn, req);
+	req->public_answer = req->match.route && req->match.route->gate == MC_GATE_PUBLIC && !post;
 	req->label = req->match.route ? h->label_of_row[req->match.index] : h->label_other;
 	if (h->access_log)
 		snprintf(req->path, sizeof(req->path), "%s", url);

@@ -45,6 +45,12 @@ static const struct mc_route table[] = {
     {GET, "/w/{slug}/search", "search", R, PUB, 0, 0, mc_pages_search},
     {GET, "/api/v1/codes/{token}", "api", R, PUB, CACHE, 0, mc_pages_api_code},
     {GET, "/files/{sha}", "files", R, PUB, 0, 0, mc_pages_file},
+    {GET, "/w/{slug}/feed.atom", "feed", R, PUB, CACHE, 0, mc_pages_feed},
+    {GET, "/w/{slug}/preview.png", "preview", R, PUB, CACHE, 0, mc_pages_preview},
+    {GET, "/preview.png", "preview", R, PUB, CACHE, 0, mc_pages_preview},
+    {GET, "/robots.txt", "site", R, PUB, CACHE, 0, mc_pages_robots},
+    {GET, "/sitemap.xml", "site", R, PUB, CACHE, 0, mc_pages_sitemap},
+    {GET, "/w/{slug}/sitemap.xml", "site", R, PUB, CACHE, 0, mc_pages_sitemap_ward},
 
     /* The public log (c2sp.org/tlog-tiles): hashes only, plain text and binary. */
     {GET, "/log/checkpoint", "log", R, PUB, 0, 0, mc_pages_log_checkpoint},
@@ -53,6 +59,7 @@ static const struct mc_route table[] = {
 
     /* The server's own. */
     {GET, "/assets/{name}", "assets", NONE, PUB, 0, 0, assets_page},
+    {GET, "/favicon.ico", "assets", NONE, PUB, 0, 0, assets_favicon},
     {GET, "/healthz", "healthz", R, PUB, 0, 0, ops_health},
     {GET, "/metrics", "metrics", NONE, PUB, 0, 0, ops_metrics},
 

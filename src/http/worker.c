@@ -23,8 +23,10 @@ struct worker {
 /* A rendered answer kept by a worker: the response object is queued again as it is. */
 struct cached {
 	struct MHD_Response *resp;
+	struct MHD_Response *resp_gz; /* compressed once, when cached; NULL if not worth it */
+	bool vary;
 	unsigned status;
-	size_t len;
+	size_t len, len_gz;
 	long long code_id;
 	int scan_miss;
 	char etag[40];
@@ -35,7 +37,10 @@ static void free_cached(void *p)
 	struct cached *c = p;
 
 	if (c) {
-		MHD_destroy_response(c->resp);
+		if (c->resp)
+			MHD_destroy_response(c->resp);
+		if (c->resp_gz)
+			MHD_destroy_response(c->resp_gz);
 		free(c);
 	}
 }
@@ -137,13 +142,37 @@ static enum MHD_Result send_cached(struct mc_http *h, struct MHD_Connection *con
 
 		mc_response_init(&r);
 		r.status = 200;
+		r.vary = c->vary;
 		snprintf(r.etag, sizeof(r.etag), "%s", c->etag);
 		ret = send_page(conn, req, &r);
 		mc_response_finish(&r);
 		return ret;
 	}
+	if (c->resp_gz && gzip_accepted(conn)) {
+		send_note(req, c->status, c->len_gz);
+		return MHD_queue_response(conn, c->status, c->resp_gz);
+	}
 	send_note(req, c->status, c->len);
 	return MHD_queue_response(conn, c->status, c->resp);
+}
+
+/* Builds the plain answer and, when it is worth it, the compressed one: compressed once here,
+ * not on every request. */
+static enum mc_err cache_both(struct cached *c, struct mc_response *r, bool https)
+{
+	struct mc_buf gz;
+	enum mc_err err = MC_OK;
+
+	mc_buf_init(&gz);
+	if (c->vary && gzip_body(r->body.data, r->body.len, &gz) == MC_OK) {
+		c->len_gz = gz.len;
+		if (!(c->resp_gz = send_build_gzip(r, &gz, https)))
+			err = MC_ERR_NOMEM;
+	}
+	mc_buf_finish(&gz);
+	if (err == MC_OK && !(c->resp = send_build(r, https)))
+		err = MC_ERR_NOMEM;
+	return err;
 }
 
 enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
@@ -180,16 +209,18 @@ enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, st
 		*err = MC_ERR_NOMEM;
 		return MHD_NO;
 	}
+	send_auto_etag(r);
+	r->vary = gzip_worth(r->content_type, r->body.len);
 	*c = (struct cached){.status = (unsigned)r->status,
 			     .len = r->body.len,
 			     .code_id = r->code_id,
-			     .scan_miss = r->scan_miss};
+			     .scan_miss = r->scan_miss,
+			     .vary = r->vary};
 	snprintf(c->etag, sizeof(c->etag), "%s", r->etag);
-	if (!(c->resp = send_build(r, req->https)) ||
-	    mc_cache_put(w->pages, key, c, c->len + 512) != MC_OK) {
-		if (!c->resp)
-			free(c);
-		*err = MC_ERR_NOMEM;
+	*err = cache_both(c, r, req->https);
+	if (*err != MC_OK ||
+	    (*err = mc_cache_put(w->pages, key, c, c->len + c->len_gz + 512)) != MC_OK) {
+		free_cached(c);
 		return MHD_NO;
 	}
 	return send_cached(h, conn, req, c);

@@ -143,7 +143,17 @@ static enum mc_err check(struct imp *im, int c, bool (*ok)(const char *), const 
 
 enum mc_err cell_date(struct imp *im, int c)
 {
-	return check(im, c, mc_date_valid, "a valid date (YYYY-MM-DD)");
+	char moved[MC_DATE_LEN + 1];
+	enum mc_err err = check(im, c, mc_date_valid, "a valid date (YYYY-MM-DD)");
+
+	if (err != MC_OK || !im->shift_days || !im->v[c])
+		return err;
+	if (!mc_date_add(im->v[c], im->shift_days, moved))
+		return import_reject(im, "column %s: %s moved by %ld days is out of range",
+				     colname(im, c), im->v[c], im->shift_days);
+	/* A date is always MC_DATE_LEN bytes, so the cell's buffer holds the moved one. */
+	memcpy(im->v[c], moved, MC_DATE_LEN + 1);
+	return MC_OK;
 }
 
 enum mc_err cell_tthc(struct imp *im, int c)

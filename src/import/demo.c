@@ -6,7 +6,12 @@
 #include <stdint.h>
 
 #include "motcham/base/buf.h"
+#include "motcham/base/date.h"
 #include "motcham/store/store.h"
+
+/* The day data/ is written around: every date in it moves by the days from this to today, so
+ * the sample always shows permits not started, under way, ending soon and expired. */
+#define ANCHOR "2026-11-25"
 
 /* The ward first, since the other files belong to it; permits before their inspections. */
 static const char *const files[] = {
@@ -28,7 +33,8 @@ static enum mc_err copy_ward(void *ctx, const struct mc_ward *w)
 }
 
 /* Imports ward.csv, which must hold the one sample ward, and writes its slug to d. */
-static enum mc_err load_ward(struct mc_store *s, const char *path, struct demo_ward *d, FILE *errs)
+static enum mc_err load_ward(struct mc_store *s, const char *path, long shift, struct demo_ward *d,
+			     FILE *errs)
 {
 	struct mc_import_stats st;
 	char token[MC_TOKEN_LEN + 1];
@@ -36,7 +42,7 @@ static enum mc_err load_ward(struct mc_store *s, const char *path, struct demo_w
 	bool made;
 	enum mc_err err;
 
-	if ((err = mc_csvimport_in_tx(s, path, NULL, &st, errs, &id)) != MC_OK)
+	if ((err = mc_csvimport_shifted(s, path, NULL, shift, &st, errs, &id)) != MC_OK)
 		return err;
 	if (st.rows != 1 || !id) {
 		fprintf(errs, "%s: the demo needs exactly one ward, found %ld\n", path, st.rows);
@@ -52,10 +58,20 @@ static enum mc_err load_ward(struct mc_store *s, const char *path, struct demo_w
 	return mc_store_code_ensure(s, MC_KIND_WARD, id, token, &made);
 }
 
+static long days_since_anchor(void)
+{
+	char today[MC_DATE_LEN + 1];
+	long a, t;
+
+	mc_date_today(today);
+	return mc_date_days(ANCHOR, &a) && mc_date_days(today, &t) ? t - a : 0;
+}
+
 static enum mc_err load_files(struct mc_store *s, const char *data_dir, FILE *errs)
 {
 	struct demo_ward d = {{NULL, 0, 0}, false};
 	struct mc_buf path;
+	long shift = days_since_anchor();
 	size_t i;
 	enum mc_err err = MC_OK;
 
@@ -66,9 +82,10 @@ static enum mc_err load_files(struct mc_store *s, const char *data_dir, FILE *er
 		if ((err = mc_buf_printf(&path, "%s/%s", data_dir, files[i])) != MC_OK)
 			break;
 		if (i == 0)
-			err = load_ward(s, path.data, &d, errs);
+			err = load_ward(s, path.data, shift, &d, errs);
 		else
-			err = mc_csvimport_in_tx(s, path.data, d.slug.data, NULL, errs, NULL);
+			err = mc_csvimport_shifted(s, path.data, d.slug.data, shift, NULL, errs,
+						   NULL);
 	}
 	mc_buf_finish(&path);
 	mc_buf_finish(&d.slug);

@@ -270,6 +270,13 @@ static struct imp *imp_new(struct mc_store *s, const char *path, const char *war
 enum mc_err mc_csvimport_in_tx(struct mc_store *s, const char *path, const char *ward_slug,
 			       struct mc_import_stats *stats, FILE *errs, int64_t *last_ward)
 {
+	return mc_csvimport_shifted(s, path, ward_slug, 0, stats, errs, last_ward);
+}
+
+enum mc_err mc_csvimport_shifted(struct mc_store *s, const char *path, const char *ward_slug,
+				 long shift_days, struct mc_import_stats *stats, FILE *errs,
+				 int64_t *last_ward)
+{
 	struct imp *im = NULL;
 	enum mc_err err;
 
@@ -279,6 +286,7 @@ enum mc_err mc_csvimport_in_tx(struct mc_store *s, const char *path, const char 
 		err = MC_ERR_NOMEM;
 		goto fail;
 	}
+	im->shift_days = shift_days;
 	if ((err = csv_read(im)) != MC_OK)
 		goto fail;
 	if (!im->kind) {

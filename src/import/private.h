@@ -96,6 +96,7 @@ struct imp {
 	int64_t last_ward;
 
 	struct seen seen;
+	long shift_days; /* added to every date read (the demo's dates follow today) */
 };
 
 /* Blank space in a cell or a header name. */

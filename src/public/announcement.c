@@ -22,7 +22,8 @@ static enum mc_err ann_cb(void *ctx, const struct mc_announcement *a)
 	    (err = mc_tobj_date(o, "retired", a->retired_at)) != MC_OK ||
 	    (err = mc_tobj_bool(o, "expired",
 				!a->retired_at && a->expires_on &&
-				    strcmp(a->expires_on, pg->today) < 0)) != MC_OK)
+				    strcmp(a->expires_on, pg->today) < 0)) != MC_OK ||
+	    (err = share_text(pg, "%s", or_empty(a->body))) != MC_OK)
 		return err;
 	return set_paragraphs(o, "paragraphs", a->body);
 }
@@ -35,7 +36,8 @@ enum mc_err announcement_render(struct page *pg, int64_t id, struct mc_response 
 		return err;
 	if (pg->record_ward != pg->ward_id)
 		return MC_ERR_NOTFOUND;
-	if ((err = add_qr(pg, MC_KIND_ANNOUNCEMENT, id)) != MC_OK)
+	if ((err = add_qr(pg, MC_KIND_ANNOUNCEMENT, id)) != MC_OK ||
+	    (err = share_meta(pg, "/w/%s/announcements/%" PRId64, pg->slug, id)) != MC_OK)
 		return err;
 	return page_render(pg->p, pg->root, "announcement", 200, r);
 }

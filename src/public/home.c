@@ -39,7 +39,10 @@ static enum mc_err home_page(struct page *pg, struct mc_response *r)
 			return err;
 		return ward_render(pg, r);
 	}
-	if ((err = mc_tobj_str(pg->root, "title", "Tra cứu một chạm")) != MC_OK)
+	if ((err = mc_tobj_str(pg->root, "title", "Tra cứu một chạm")) != MC_OK ||
+	    (err = share_text(pg, "Tra cứu thủ tục hành chính, thông báo và giấy phép xây dựng "
+				  "của các phường, xã bằng mã QR một chạm.")) != MC_OK ||
+	    (err = share_meta(pg, "/")) != MC_OK)
 		return err;
 	return page_render(pg->p, pg->root, "home", 200, r);
 }

@@ -59,6 +59,7 @@ enum mc_err page_init(struct page *pg, struct mc_pages *p, struct mc_store *s)
 	pg->p = p;
 	pg->s = s;
 	mc_buf_init(&pg->scratch);
+	mc_buf_init(&pg->share);
 	mc_date_today(pg->today);
 	if (!(pg->d = mc_tdata_create()))
 		return MC_ERR_NOMEM;
@@ -94,6 +95,7 @@ enum mc_err page_finish(struct page *pg, enum mc_err err, struct mc_response *r)
 {
 	mc_tdata_destroy(pg->d);
 	mc_buf_finish(&pg->scratch);
+	mc_buf_finish(&pg->share);
 	pg->d = NULL;
 	if (err == MC_ERR_NOTFOUND)
 		return mc_pages_error(pg->p, 404, r);
@@ -116,6 +118,10 @@ enum mc_err page_ward_cb(void *ctx, const struct mc_ward *w)
 		return MC_ERR_NOMEM;
 	pg->ward_id = w->id;
 	pg->merged_into = w->merged_into;
+	snprintf(pg->slug, sizeof(pg->slug), "%s", or_empty(w->slug));
+	if ((err = share_text(pg, "%s. %s", or_empty(w->name),
+			      w->intro ? w->intro : or_empty(w->address))) != MC_OK)
+		return err;
 	if ((err = set_all(o, v, sizeof(v) / sizeof(v[0]))) != MC_OK ||
 	    (err = mc_tobj_bool(o, "sample", w->sample)) != MC_OK ||
 	    (err = set_tel(o, w->phone)) != MC_OK ||

@@ -87,7 +87,10 @@ static enum mc_err permit_cb(void *ctx, const struct mc_permit *p)
 	    (err = mc_tobj_date(o, "starts", p->starts_on)) != MC_OK ||
 	    (err = mc_tobj_date(o, "ends", p->ends_on)) != MC_OK ||
 	    (err = mc_tobj_date(o, "updated", p->updated_at)) != MC_OK ||
-	    (err = set_owner(pg, o, p->owner_name)) != MC_OK)
+	    (err = set_owner(pg, o, p->owner_name)) != MC_OK ||
+	    (err = share_text(pg, "Giấy phép %s (%s): %s. Địa chỉ: %s.", or_empty(p->number),
+			      mc_label_of(mc_permit_kinds, or_empty(p->kind)), or_empty(p->scope),
+			      or_empty(p->address))) != MC_OK)
 		return err;
 	return set_verdict(pg, p);
 }
@@ -189,7 +192,9 @@ enum mc_err permit_render(struct page *pg, int64_t id, struct mc_response *r)
 		return MC_ERR_NOTFOUND;
 	if ((err = mc_store_permit_inspections(pg->s, id, insp_cb, pg)) != MC_OK ||
 	    (err = mc_store_file_each(pg->s, id, true, file_cb, pg)) != MC_OK ||
-	    (err = set_report(pg, id)) != MC_OK || (err = add_qr(pg, MC_KIND_PERMIT, id)) != MC_OK)
+	    (err = set_report(pg, id)) != MC_OK ||
+	    (err = add_qr(pg, MC_KIND_PERMIT, id)) != MC_OK ||
+	    (err = share_meta(pg, "/w/%s/permits/%" PRId64, pg->slug, id)) != MC_OK)
 		return err;
 	return page_render(pg->p, pg->root, "permit", 200, r);
 }

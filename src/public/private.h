@@ -4,6 +4,7 @@
 #ifndef MOTCHAM_PUBLIC_PRIVATE_H
 #define MOTCHAM_PUBLIC_PRIVATE_H
 
+#include "motcham/domain/check.h"
 #include "motcham/domain/permit.h"
 #include "motcham/public/pages.h"
 #include <inttypes.h>
@@ -57,7 +58,9 @@ struct page {
 	int count;
 	struct mc_buf scratch;
 	char today[MC_DATE_LEN + 1];
-	const struct code_info *via; /* the active code this page was reached by, or NULL */
+	const struct code_info *via;	  /* the active code this page was reached by, or NULL */
+	char slug[MC_CHECK_SLUG_MAX + 1]; /* the ward's, once page_ward_cb has run */
+	struct mc_buf share;		  /* what a shared link says of the page (share.c) */
 };
 
 /* A resolved code, copied out of the store callback. */
@@ -86,6 +89,17 @@ enum mc_err page_init(struct page *pg, struct mc_pages *p, struct mc_store *s);
 enum mc_err page_render(struct mc_pages *p, const struct mc_tobj *root, const char *name,
 			int status, struct mc_response *r);
 enum mc_err page_ward_cb(void *ctx, const struct mc_ward *w);
+
+/* A string for printf: "" for NULL. */
+static inline const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* share.c: what a link to the page shows when shared (meta description, canonical URL, Open
+ * Graph and Twitter tags, the preview image). */
+enum mc_err share_text(struct page *pg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum mc_err share_meta(struct page *pg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* data.c: record fields as template values. */
 bool next_line(const char **cur, const char **line, size_t *len);

@@ -33,7 +33,10 @@ static enum mc_err proc_cb(void *ctx, const struct mc_procedure *p)
 	    (err = mc_tobj_date(o, "updated", p->updated_at)) != MC_OK ||
 	    (err = mc_tobj_date(o, "retired", p->retired_at)) != MC_OK ||
 	    (err = mc_tobj_str(pg->root, "title", p->title)) != MC_OK ||
-	    (err = set_lines(pg->root, "steps", p->steps, true)) != MC_OK)
+	    (err = set_lines(pg->root, "steps", p->steps, true)) != MC_OK ||
+	    (err = share_text(pg, "%s. Lĩnh vực: %s. Thời hạn giải quyết: %s. Phí, lệ phí: %s.",
+			      or_empty(p->title), or_empty(p->field), or_empty(p->duration),
+			      p->fees ? p->fees : "không có")) != MC_OK)
 		return err;
 	return set_lines(pg->root, "legal", p->legal_basis, false);
 }
@@ -65,7 +68,8 @@ enum mc_err procedure_render(struct page *pg, int64_t id, struct mc_response *r)
 	if (pg->record_ward != pg->ward_id)
 		return MC_ERR_NOTFOUND;
 	if ((err = mc_store_procedure_documents(pg->s, id, doc_cb, pg)) != MC_OK ||
-	    (err = add_qr(pg, MC_KIND_PROCEDURE, id)) != MC_OK)
+	    (err = add_qr(pg, MC_KIND_PROCEDURE, id)) != MC_OK ||
+	    (err = share_meta(pg, "/w/%s/procedures/%" PRId64, pg->slug, id)) != MC_OK)
 		return err;
 	return page_render(pg->p, pg->root, "procedure", 200, r);
 }

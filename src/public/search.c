@@ -40,6 +40,10 @@ static enum mc_err search_page(struct page *pg, const char *q, struct mc_respons
 		    (err = mc_tobj_strf(pg->root, "count", "%d", pg->count)) != MC_OK)
 			return err;
 	}
+	if ((err = share_text(pg, "Tìm thủ tục hành chính theo tên, có dấu hay không dấu.")) !=
+		MC_OK ||
+	    (err = share_meta(pg, "/w/%s/search", pg->slug)) != MC_OK)
+		return err;
 	return page_render(pg->p, pg->root, "search", 200, r);
 }
 

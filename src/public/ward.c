@@ -76,6 +76,8 @@ enum mc_err ward_render(struct page *pg, struct mc_response *r)
 	    (err = mc_store_procedure_each(pg->s, pg->ward_id, proc_item_cb, pg)) != MC_OK ||
 	    (err = add_qr(pg, MC_KIND_WARD, pg->ward_id)) != MC_OK)
 		return err;
+	if ((err = share_meta(pg, "/w/%s", pg->slug)) != MC_OK)
+		return err;
 	return page_render(pg->p, pg->root, "ward", 200, r);
 }
 

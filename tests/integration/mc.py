@@ -26,6 +26,13 @@ import urllib.parse
 import unittest
 import zlib
 
+# The database helpers (new_db, sql, db_counts, db_tables, db_dump, integrity_check, schema_sql
+# and the rest) live in backend.py, one module for SQLite and PostgreSQL; tests use them as mc.*.
+from backend import (BACKEND, db_counts, db_dump, db_tables, db_touched, drop_db,  # noqa: F401
+                     files_dir, integrity_check, is_pg, new_db, pg_database_size,
+                     pg_move_to_tablespace, pg_read_only, pg_read_only_role, pg_server_owner,
+                     schema_sql, schema_version, sql, try_sql, unlock_audit_sql, unusable_db)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("MOTCHAM_SRC") or os.path.dirname(os.path.dirname(HERE))
 BIN = os.path.abspath(os.environ.get("MOTCHAM") or os.path.join(SRC, "build", "motcham"))
@@ -71,46 +78,26 @@ def run(args, cwd=None, env=None, timeout=CMD_TIMEOUT):
     return Result(args, proc)
 
 
-def sqlite(db, sql, timeout=30):
-    """Runs sql with the sqlite3 CLI and returns its stdout (stripped)."""
-    proc = subprocess.run(["sqlite3", "-batch", db, sql], capture_output=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
-    if proc.returncode != 0:
-        raise AssertionError("sqlite3 %r failed: %s" % (sql, proc.stderr.decode(errors="replace")))
-    return proc.stdout.decode("utf-8").strip()
-
-
-def sqlite_tables(db):
-    out = sqlite(db, "SELECT name FROM sqlite_master WHERE type='table' "
-                     "AND name NOT LIKE 'sqlite_%' ORDER BY name;")
-    return [t for t in out.splitlines() if t]
-
-
-def sqlite_counts(db):
-    """Row count of every user table: a schema-agnostic picture of what a command wrote."""
-    return {t: int(sqlite(db, 'SELECT count(*) FROM "%s";' % t.replace('"', '""')))
-            for t in sqlite_tables(db)}
-
-
-def sqlite_dump(db):
-    proc = subprocess.run(["sqlite3", "-batch", db, ".dump"], capture_output=True, timeout=60,
-                          stdin=subprocess.DEVNULL)
-    if proc.returncode != 0:
-        raise AssertionError("sqlite3 .dump failed: %s" % proc.stderr.decode(errors="replace"))
-    return proc.stdout
-
-
 class TempDir:
-    """A temporary directory removed on cleanup()."""
+    """A temporary directory removed on cleanup(), with what on_cleanup() was given (the
+    PostgreSQL databases of new_db) undone first, last given first."""
 
     def __init__(self, prefix="motcham-test-"):
         self.path = tempfile.mkdtemp(prefix=prefix)
+        self._undo = []
 
     def join(self, *parts):
         return os.path.join(self.path, *parts)
 
+    def on_cleanup(self, fn):
+        self._undo.append(fn)
+
     def cleanup(self):
-        shutil.rmtree(self.path, ignore_errors=True)
+        try:
+            while self._undo:
+                self._undo.pop()()
+        finally:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 # --- CSV fixtures ------------------------------------------------------------------------------
@@ -848,10 +835,14 @@ def text_nodes(fragment):
 
 def audit_rows(db, after_id=0):
     """Audit entries with id > after_id as dicts (before/after decoded from JSON)."""
-    out = sqlite(db, "SELECT json_group_array(json_object('id', id, 'actor_id', actor_id, "
-                     "'actor', actor, 'entity', entity, 'entity_id', entity_id, 'action', "
-                     "action, 'before', before, 'after', after)) FROM (SELECT * FROM audit "
-                     "WHERE id > %d ORDER BY id);" % int(after_id))
+    out = sql(db, "SELECT json_group_array(json_object('id', id, 'actor_id', actor_id, "
+                  "'actor', actor, 'entity', entity, 'entity_id', entity_id, 'action', "
+                  "action, 'before', before, 'after', after)) FROM (SELECT * FROM audit "
+                  "WHERE id > %d ORDER BY id);" % int(after_id),
+              pg="SELECT json_agg(json_build_object('id', id, 'actor_id', actor_id, "
+                 "'actor', actor, 'entity', entity, 'entity_id', entity_id, 'action', "
+                 "action, 'before', \"before\"::text, 'after', \"after\"::text) ORDER BY id) "
+                 "FROM audit WHERE id > %d;" % int(after_id))
     rows = json.loads(out or "[]")
     for r in rows:
         for k in ("before", "after"):
@@ -860,7 +851,7 @@ def audit_rows(db, after_id=0):
 
 
 def audit_last_id(db):
-    return int(sqlite(db, "SELECT coalesce(max(id), 0) FROM audit;"))
+    return int(sql(db, "SELECT coalesce(max(id), 0) FROM audit;"))
 
 
 def sha256_hex(data):
@@ -996,14 +987,6 @@ def healthz_status(port, timeout=5):
         return request(port, "/healthz", timeout=timeout).status
     except (OSError, http.client.HTTPException):
         return None
-
-
-def integrity_check(db):
-    return sqlite(db, "PRAGMA integrity_check;")
-
-
-def schema_sql(db):
-    return sqlite(db, "SELECT type, name, sql FROM sqlite_master ORDER BY type, name;")
 
 
 def start_motcham(args, env=None, user=None):

@@ -1,5 +1,6 @@
 """The command line: help, usage errors, init, demo, code list/revoke, serve start and stop."""
 
+import datetime
 import os
 import signal
 import socket
@@ -41,17 +42,18 @@ class Usage(unittest.TestCase):
     def test_unknown_flag(self):
         t = mc.TempDir()
         self.addCleanup(t.cleanup)
+        db = mc.new_db(t, "x.db")
         for cmd in [["init"], ["demo"], ["gen"], ["code", "list"], ["serve"], ["import"]]:
             with self.subTest(cmd=cmd):
-                r = mc.run(cmd + ["--db", t.join("x.db"), "--no-such-flag"])
+                r = mc.run(cmd + ["--db", db, "--no-such-flag"])
                 self.assert_usage_error(r)
                 self.assertIn("--no-such-flag", r.err, r)
-        self.assertFalse(os.path.exists(t.join("x.db")), "a usage error must not create the db")
+        self.assertFalse(mc.db_touched(db), "a usage error must not create the db")
 
     def test_missing_value(self):
         t = mc.TempDir()
         self.addCleanup(t.cleanup)
-        db = t.join("x.db")
+        db = mc.new_db(t, "x.db")
         cases = [["init", "--db"],
                  ["code", "list", "--db", db, "--kind"],
                  ["serve", "--db", db, "--port"],
@@ -69,36 +71,44 @@ class Init(unittest.TestCase):
         self.addCleanup(self.t.cleanup)
 
     def test_init_creates_schema(self):
-        db = self.t.join("m.db")
+        db = mc.new_db(self.t, "m.db")
         r = mc.run(["init", "--db", db])
         self.assertEqual(r.rc, 0, r)
-        version = int(mc.sqlite(db, "PRAGMA user_version;"))
+        version = mc.schema_version(db)
         self.assertGreater(version, 0)
-        self.assertEqual(mc.sqlite(db, "PRAGMA journal_mode;").lower(), "wal")
-        tables = mc.sqlite_tables(db)
+        # SQLite: the file is in WAL mode. PostgreSQL always writes ahead to its log, except
+        # for UNLOGGED and TEMP tables: no table may be either.
+        self.assertEqual(mc.sql(db, "PRAGMA journal_mode;",
+                                pg="SELECT CASE WHEN count(*) = 0 THEN 'wal' ELSE "
+                                   "string_agg(c.relname, ' ') END FROM pg_class c JOIN "
+                                   "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind "
+                                   "IN ('r', 'p') AND c.relpersistence <> 'p' AND n.nspname "
+                                   "NOT IN ('pg_catalog', 'information_schema');").lower(),
+                         "wal")
+        tables = mc.db_tables(db)
         self.assertGreaterEqual(len(tables), 5, tables)
         # Running it again is harmless and keeps the version.
         r = mc.run(["init", "--db", db])
         self.assertEqual(r.rc, 0, r)
-        self.assertEqual(int(mc.sqlite(db, "PRAGMA user_version;")), version)
-        self.assertEqual(mc.sqlite_tables(db), tables)
+        self.assertEqual(mc.schema_version(db), version)
+        self.assertEqual(mc.db_tables(db), tables)
 
     def test_db_from_env_and_default(self):
-        env_db = self.t.join("env.db")
+        env_db = mc.new_db(self.t, "env.db")
         r = mc.run(["init"], cwd=self.t.path, env={"MOTCHAM_DB": env_db})
         self.assertEqual(r.rc, 0, r)
-        self.assertTrue(os.path.exists(env_db))
+        self.assertTrue(mc.db_touched(env_db))
         self.assertFalse(os.path.exists(self.t.join("motcham.db")))
-        flag_db = self.t.join("flag.db")
+        flag_db = mc.new_db(self.t, "flag.db")
         r = mc.run(["init", "--db", flag_db], cwd=self.t.path, env={"MOTCHAM_DB": env_db})
         self.assertEqual(r.rc, 0, r)
-        self.assertTrue(os.path.exists(flag_db), "--db wins over MOTCHAM_DB")
+        self.assertTrue(mc.db_touched(flag_db), "--db wins over MOTCHAM_DB")
         r = mc.run(["init"], cwd=self.t.path)
         self.assertEqual(r.rc, 0, r)
         self.assertTrue(os.path.exists(self.t.join("motcham.db")), "default is ./motcham.db")
 
     def test_init_unwritable_path_fails(self):
-        r = mc.run(["init", "--db", self.t.join("no", "such", "dir", "m.db")])
+        r = mc.run(["init", "--db", mc.unusable_db(self.t)])
         self.assertEqual(r.rc, 1, r)
         self.assertTrue(r.err.strip(), r)
 
@@ -107,7 +117,7 @@ class DemoAndCodes(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("demo.db")
+        cls.db = mc.new_db(cls.t, "demo.db")
         cls.demo = mc.run(["demo", "--db", cls.db])
 
     @classmethod
@@ -139,10 +149,34 @@ class DemoAndCodes(unittest.TestCase):
         r = mc.run(["code", "list", "--db", self.db, "--kind", "spaceship"])
         self.assertIn(r.rc, (1, 2), r)
 
+    def test_demo_follows_today(self):
+        """data/ is written around 2026-11-25; the demo moves its dates to today, so the
+        sample always has permits not started, under way, ending within a week and expired."""
+        today = (datetime.datetime.now(datetime.timezone.utc) +
+                 datetime.timedelta(hours=7)).date()
+        with mc.Server(self.db) as srv:
+            verdicts, ending_soon, dates = {}, 0, set()
+            for tok, _, _ in mc.code_list(self.db, "permit"):
+                r, j = mc.api(srv.port, tok)
+                self.assertEqual(r.status, 200, r)
+                rec = j["record"]
+                verdicts[rec["verdict"]] = verdicts.get(rec["verdict"], 0) + 1
+                ends = datetime.date.fromisoformat(rec["ends_on"])
+                if rec["status"] in ("issued", "in_progress") and 0 <= (ends - today).days <= 7:
+                    ending_soon += 1
+                dates.add(rec["issued_on"])
+        for v in ("allowed", "not_started", "expired", "suspended", "revoked", "completed"):
+            self.assertGreater(verdicts.get(v, 0), 0, "no %s permit in the demo: %r" % (v, verdicts))
+        self.assertGreater(ending_soon, 0, "no permit ending within 7 days")
+        # Every date moved by the same number of days: the latest issue date in data/ is
+        # 2026-11-24, the day before the anchor.
+        latest = max(datetime.date.fromisoformat(d) for d in dates)
+        self.assertEqual(today - latest, datetime.date(2026, 11, 25) - datetime.date(2026, 11, 24))
+
     def test_demo_again_keeps_codes(self):
         t = mc.TempDir()
         self.addCleanup(t.cleanup)
-        db = t.join("d.db")
+        db = mc.new_db(t, "d.db")
         self.assertEqual(mc.run(["demo", "--db", db]).rc, 0)
         before = sorted(mc.code_list(db))
         r = mc.run(["demo", "--db", db])
@@ -152,7 +186,7 @@ class DemoAndCodes(unittest.TestCase):
     def test_revoke(self):
         t = mc.TempDir()
         self.addCleanup(t.cleanup)
-        db = t.join("r.db")
+        db = mc.new_db(t, "r.db")
         self.assertEqual(mc.run(["demo", "--db", db]).rc, 0)
         procs = mc.code_list(db, "procedure")
         a, b, c = procs[0][0], procs[1][0], procs[2][0]
@@ -179,7 +213,7 @@ class Serve(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("s.db")
+        cls.db = mc.new_db(cls.t, "s.db")
         cls.init = mc.run(["demo", "--db", cls.db])
 
     @classmethod

@@ -1,10 +1,13 @@
 """Faults around the database: read-only files, a full disk, `motcham import` and the server
 killed with SIGKILL in the middle of writing. Nothing may crash, every failure must be clean
-(exit 1 with a message, or a 4xx/503 page), and the database must stay whole: PRAGMA
-integrity_check is ok and a write is there entirely or not at all.
+(exit 1 with a message, or a 4xx/503 page), and the database must stay whole: its integrity
+check is ok (SQLite: PRAGMA integrity_check; PostgreSQL: amcheck) and a write is there entirely
+or not at all.
 
-Needs root for mounts and for running the server as another user; a case that cannot get what
-it needs is skipped with the reason."""
+On PostgreSQL each fault is its own kind: a read-only mount is a database whose new sessions are
+read-only, a read-only file a role that may only read, a full disk a full tablespace, the WAL
+file's growth the database's. Needs root for mounts and for running the server as another user;
+a case that cannot get what it needs is skipped with the reason."""
 
 import os
 import select
@@ -27,7 +30,7 @@ STAFF_PASSWORD = "mat-khau-that-dai-2026"
 
 
 def permits_in(db):
-    return int(mc.sqlite(db, "SELECT count(*) FROM permit;"))
+    return int(mc.sql(db, "SELECT count(*) FROM permit;"))
 
 
 def assert_clean_failure(tc, r, cmd):
@@ -85,12 +88,15 @@ class Base(unittest.TestCase):
         self.mounts = []
         self.dir = self.t.join("db")
         os.mkdir(self.dir)
-        self.db = os.path.join(self.dir, "d.db")
+        self.db = mc.new_db(self.t, "db", "d.db")
         r = mc.run(["demo", "--db", self.db])
         self.assertEqual(r.rc, 0, r)
-        self.counts = mc.sqlite_counts(self.db)
+        self.counts = mc.db_counts(self.db)
 
     def tearDown(self):
+        # A PostgreSQL database (and a tablespace on a mount) goes first: the server holds
+        # its files open until then.
+        mc.drop_db(self.db)
         for m in reversed(self.mounts):
             mc.umount(m)
         for root, dirs, files in os.walk(self.t.path):
@@ -116,7 +122,7 @@ class Base(unittest.TestCase):
         csrf = mc.form_value(form, "csrf") if form else "x"
         r = c.post("/staff/login", {"name": "canbo", "password": STAFF_PASSWORD, "csrf": csrf})
         self.assertIn(r.status, allow, "POST /staff/login: %r" % r)
-        pid = int(mc.sqlite(self.db, "SELECT min(id) FROM permit;"))
+        pid = int(mc.sql(self.db, "SELECT min(id) FROM permit;"))
         r = c.post_multipart("/w/%s/permits/%d/report" % (SLUG, pid),
                              {"category": "unsafe", "description": "Giàn giáo sát lề đường",
                               "contact": "", "token": "x"})
@@ -126,30 +132,43 @@ class Base(unittest.TestCase):
         db = db or self.db
         self.assertEqual(mc.integrity_check(db), "ok")
         if same:
-            now = mc.sqlite_counts(db)
+            now = mc.db_counts(db)
             for t in ("ward", "procedure", "announcement", "permit", "code", "report", "user"):
                 if t in self.counts:
                     self.assertEqual(now.get(t), self.counts[t], "rows of %s changed" % t)
 
 
 class ReadOnly(Base):
-    def test_import_on_readonly_mount(self):
+    def readonly_view(self):
+        """(db, undo): the database as a read-only mount shows it, and how to end that.
+        SQLite: a read-only bind mount of its directory. PostgreSQL: the database itself, whose
+        sessions opened from now on are read-only (default_transaction_read_only)."""
+        if mc.is_pg(self.db):
+            mc.pg_read_only(self.db, True)
+            return self.db, lambda: mc.pg_read_only(self.db, False)
         view = self.t.join("view")
         os.mkdir(view)
         why = mc.readonly_bind(self.dir, view)
         if why:
             self.skipTest("cannot make a read-only bind mount: %s" % why)
         self.mounts.append(view)
-        before = mc.sqlite_dump(self.db)
+
+        def undo():
+            mc.umount(view)
+            self.mounts.remove(view)
+        return os.path.join(view, "d.db"), undo
+
+    def test_import_on_readonly_mount(self):
+        db, undo = self.readonly_view()
+        before = mc.db_dump(self.db)
         csv = mc.permits_csv(self.t.join("p.csv"), 20)
-        r = mc.run(["import", "--db", os.path.join(view, "d.db"), "--ward", SLUG, csv])
+        r = mc.run(["import", "--db", db, "--ward", SLUG, csv])
         assert_clean_failure(self, r, "import")
         # The file is there: the message must not send the user looking for it.
         self.assertNotRegex(r.err, r"not found|run 'motcham init'",
                             "misleading message for a read-only database: %r" % r.err)
-        mc.umount(view)
-        self.mounts.remove(view)
-        self.assertEqual(mc.sqlite_dump(self.db), before)
+        undo()
+        self.assertEqual(mc.db_dump(self.db), before)
         self.assert_db_whole()
 
     def need_nobody(self):
@@ -157,35 +176,52 @@ class ReadOnly(Base):
         if why:
             self.skipTest("cannot run motcham as nobody here: " + why)
 
-    def test_import_on_readonly_file(self):
+    def readonly_file(self):
+        """(db, run): the database and a way to run motcham that may read it but not write it.
+        SQLite: its files owned by nobody, mode 0444, and motcham run as nobody. PostgreSQL: the
+        URL of a role that may SELECT from every table and nothing more."""
+        if mc.is_pg(self.db):
+            return mc.pg_read_only_role(self.db), mc.run
         self.need_nobody()
         shutil.chown(self.dir, NOBODY, NOBODY)
         for n in os.listdir(self.dir):
             shutil.chown(os.path.join(self.dir, n), NOBODY, NOBODY)
             os.chmod(os.path.join(self.dir, n), 0o444)
-        before = mc.sqlite_dump(self.db)
+        return self.db, lambda args: mc.run_as(NOBODY, args)
+
+    def test_import_on_readonly_file(self):
+        db, run = self.readonly_file()
+        before = mc.db_dump(self.db)
         csv = mc.permits_csv(self.t.join("p.csv"), 20)
         os.chmod(csv, 0o644)
-        r = mc.run_as(NOBODY, ["import", "--db", self.db, "--ward", SLUG, csv])
+        r = run(["import", "--db", db, "--ward", SLUG, csv])
         assert_clean_failure(self, r, "import")
         self.assertRegex(r.err, r"(?i)read-only|readonly|permission|write",
                          "the message does not say why: %r" % r.err)
-        self.assertEqual(mc.sqlite_dump(self.db), before)
+        self.assertEqual(mc.db_dump(self.db), before)
         self.assert_db_whole()
 
     def test_server_when_db_turns_readonly(self):
-        """chmod 0444 on the files (0555 on the directory) while a server run by nobody serves:
-        the writer already has its descriptor, readers opened later do not."""
-        self.need_nobody()
-        shutil.chown(self.dir, NOBODY, NOBODY)
-        for n in os.listdir(self.dir):
-            shutil.chown(os.path.join(self.dir, n), NOBODY, NOBODY)
-        srv = mc.ServerAs(self.db, NOBODY, extra=["--threads", "8"]).start()
+        """SQLite: chmod 0444 on the files (0555 on the directory) while a server run by nobody
+        serves: the writer already has its descriptor, readers opened later do not. PostgreSQL:
+        the database turns read-only for the sessions opened from then on, the same split."""
+        pg = mc.is_pg(self.db)
+        if pg:
+            srv = mc.Server(self.db, extra=["--threads", "8"]).start()
+        else:
+            self.need_nobody()
+            shutil.chown(self.dir, NOBODY, NOBODY)
+            for n in os.listdir(self.dir):
+                shutil.chown(os.path.join(self.dir, n), NOBODY, NOBODY)
+            srv = mc.ServerAs(self.db, NOBODY, extra=["--threads", "8"]).start()
         try:
             self.assertEqual(mc.request(srv.port, "/healthz").status, 200)
-            for n in os.listdir(self.dir):
-                os.chmod(os.path.join(self.dir, n), 0o444)
-            os.chmod(self.dir, 0o555)
+            if pg:
+                mc.pg_read_only(self.db, True)
+            else:
+                for n in os.listdir(self.dir):
+                    os.chmod(os.path.join(self.dir, n), 0o444)
+                os.chmod(self.dir, 0o555)
             # Many requests, so that workers which had no connection yet open one now.
             self.assert_public_pages(srv.port, rounds=10)
             self.try_writes(srv.port, allow=(303, 400, 401, 403, 404, 422, 429, 503))
@@ -193,17 +229,15 @@ class ReadOnly(Base):
             self.assertIn(mc.healthz_status(srv.port), (200, 503))
         finally:
             srv.close()  # a crash, a bad exit or a sanitizer report fails here
-        os.chmod(self.dir, 0o755)
+        if pg:
+            mc.pg_read_only(self.db, False)
+        else:
+            os.chmod(self.dir, 0o755)
         self.assert_db_whole(same=False)
 
     def test_server_on_readonly_mount(self):
-        view = self.t.join("view")
-        os.mkdir(view)
-        why = mc.readonly_bind(self.dir, view)
-        if why:
-            self.skipTest("cannot make a read-only bind mount: %s" % why)
-        self.mounts.append(view)
-        p, port = serve_or_refuse(os.path.join(view, "d.db"))
+        db, undo = self.readonly_view()
+        p, port = serve_or_refuse(db)
         if port is None:
             rc, err = stop_proc(p)
             self.assertEqual(rc, 1, "serve on a read-only database: rc=%s %s" % (rc, err))
@@ -220,29 +254,44 @@ class ReadOnly(Base):
                 rc, err = stop_proc(p)
             self.assertEqual(rc, 0, err)
             self.assertIsNone(mc.SANITIZER_RE.search(err), err)
-        mc.umount(view)
-        self.mounts.remove(view)
+        undo()
         self.assert_db_whole()
 
 
 class DiskFull(Base):
-    def test_disk_full(self):
+    def small_disk(self, options):
         small = self.t.join("small")
         os.mkdir(small)
-        why = mc.mount(["-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", small])
+        why = mc.mount(["-t", "tmpfs", "-o", options, "tmpfs", small])
         if why:
             self.skipTest("cannot mount a small tmpfs: %s" % why)
         self.mounts.append(small)
+        return small
+
+    def db_on_small_disk(self):
+        """(db, mount point): the database on a small tmpfs. SQLite: a copy of the file there.
+        PostgreSQL: its tables and indexes moved to a tablespace there (the catalogs and the
+        server's WAL stay where they are: a full disk for the tables is what is tested)."""
+        if mc.is_pg(self.db):
+            uid, gid = mc.pg_server_owner(self.db)
+            small = self.small_disk("size=16m,mode=0700,uid=%d,gid=%d" % (uid, gid))
+            mc.pg_move_to_tablespace(self.db, small)
+            return self.db, small
+        small = self.small_disk("size=1m,mode=0755")
         db = os.path.join(small, "d.db")
-        mc.sqlite(self.db, "PRAGMA wal_checkpoint(TRUNCATE);")
+        mc.sql(self.db, "PRAGMA wal_checkpoint(TRUNCATE);")
         shutil.copyfile(self.db, db)
+        return db, small
+
+    def test_disk_full(self):
+        db, small = self.db_on_small_disk()
         srv = mc.Server(db).start()
         filler = os.path.join(small, "filler")
         try:
             self.assert_public_pages(srv.port, rounds=1, allow=(200,))
             with open(filler, "wb", buffering=0) as f:
                 try:
-                    for _ in range(4096):  # 4096 × 4 KB: more than the whole mount
+                    for _ in range(65536):  # 4 KB at a time, 256 MB: more than the mount
                         f.write(b"\0" * 4096)
                 except OSError:
                     pass
@@ -277,15 +326,25 @@ class Kill(Base):
         cls.ct.cleanup()
 
     def kill_import_at(self, wal_bytes):
-        """Starts a 50,000-row import, SIGKILLs it once its WAL holds wal_bytes; returns whether
-        it was still running then."""
-        wal = self.db + "-wal"
+        """Starts a 50,000-row import, SIGKILLs it once it has written wal_bytes (SQLite: its
+        WAL file holds that much; PostgreSQL: the database has grown by that much on disk);
+        returns whether it was still running then."""
+        if mc.is_pg(self.db):
+            start = mc.pg_database_size(self.db)
+
+            def written():
+                return mc.pg_database_size(self.db) - start
+        else:
+            wal = self.db + "-wal"
+
+            def written():
+                return os.path.getsize(wal)
         p = mc.start_motcham(["import", "--db", self.db, "--ward", SLUG, self.big])
         deadline = time.monotonic() + 120
         try:
             while p.poll() is None and time.monotonic() < deadline:
                 try:
-                    if os.path.getsize(wal) >= wal_bytes:
+                    if written() >= wal_bytes:
                         break
                 except OSError:
                     pass
@@ -374,7 +433,7 @@ class Kill(Base):
             else:
                 srv.close()
         self.assertEqual(mc.integrity_check(self.db), "ok")
-        present = set(mc.sqlite(self.db, "SELECT number FROM permit;").splitlines())
+        present = set(mc.sql(self.db, "SELECT number FROM permit;").splitlines())
         missing = [n for n in acked if n not in present]
         self.assertFalse(missing, "acknowledged (303) but lost after kill -9: %s" % missing[:10])
 

@@ -18,7 +18,7 @@ class Gen(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("demo.db")
+        cls.db = mc.new_db(cls.t, "demo.db")
         cls.demo = mc.run(["demo", "--db", cls.db])
         cls.server = None
         if cls.demo.rc == 0:

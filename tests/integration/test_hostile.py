@@ -38,16 +38,16 @@ class Hostile(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("hostile.db")
+        cls.db = mc.new_db(cls.t, "hostile.db")
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         if r.rc != 0:
             cls.t.cleanup()
             raise AssertionError("demo failed: %r" % r)
         cls.schema = mc.schema_sql(cls.db)
-        cls.counts = mc.sqlite_counts(cls.db)
-        cls.permit_id = int(mc.sqlite(cls.db, "SELECT min(id) FROM permit;"))
-        cls.proc_id = int(mc.sqlite(cls.db, "SELECT min(id) FROM procedure;"))
+        cls.counts = mc.db_counts(cls.db)
+        cls.permit_id = int(mc.sql(cls.db, "SELECT min(id) FROM permit;"))
+        cls.proc_id = int(mc.sql(cls.db, "SELECT min(id) FROM procedure;"))
         cls.srv = mc.Server(cls.db).start()
         cls.port = cls.srv.port
 
@@ -106,7 +106,7 @@ class Hostile(unittest.TestCase):
 
     def assert_db_intact(self):
         self.assertEqual(mc.schema_sql(self.db), self.schema, "schema changed")
-        now = mc.sqlite_counts(self.db)
+        now = mc.db_counts(self.db)
         for t in ("ward", "procedure", "announcement", "permit", "code", "user"):
             if t in self.counts:
                 self.assertEqual(now.get(t), self.counts[t], "row count of %s changed" % t)

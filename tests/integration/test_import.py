@@ -20,7 +20,7 @@ class Import(unittest.TestCase):
     def setUp(self):
         self.t = mc.TempDir()
         self.addCleanup(self.t.cleanup)
-        self.db = self.t.join("i.db")
+        self.db = mc.new_db(self.t, "i.db")
         r = mc.run(["init", "--db", self.db])
         self.assertEqual(r.rc, 0, r)
         r = self.imp(fixture("ward.csv"), ward=None)
@@ -31,14 +31,14 @@ class Import(unittest.TestCase):
 
     def assert_rejected(self, path, lines, ward=WARD, mention=None):
         """Import fails with FILE:LINE for each line in lines and the database is untouched."""
-        before = mc.sqlite_dump(self.db)
+        before = mc.db_dump(self.db)
         r = self.imp(path, ward=ward)
         self.assertEqual(r.rc, 1, r)
         for line in lines:
             self.assertIn("%s:%d:" % (path, line), r.err, r)
         if mention:
             self.assertIn(mention, r.err, r)
-        self.assertEqual(mc.sqlite_dump(self.db), before, "a rejected import wrote something")
+        self.assertEqual(mc.db_dump(self.db), before, "a rejected import wrote something")
         return r
 
     def csv(self, name, header, rows, **kw):
@@ -58,11 +58,11 @@ class Import(unittest.TestCase):
 
     def test_bad_row_reports_line_and_writes_nothing(self):
         path = fixture("procedures_bad_row.csv")
-        counts = mc.sqlite_counts(self.db)
+        counts = mc.db_counts(self.db)
         r = self.assert_rejected(path, [5])
         self.assertNotIn("%s:2:" % path, r.err, "the good rows must not be reported")
         self.assertNotIn("%s:6:" % path, r.err, "the good rows must not be reported")
-        self.assertEqual(mc.sqlite_counts(self.db), counts)
+        self.assertEqual(mc.db_counts(self.db), counts)
         self.assertEqual(self.codes("procedure"), {})
 
     def test_every_bad_row_is_reported(self):
@@ -97,7 +97,7 @@ class Import(unittest.TestCase):
     def test_reimport_keeps_tokens(self):
         self.assertEqual(self.imp(fixture("procedures.csv")).rc, 0)
         first = self.codes("procedure")
-        counts = mc.sqlite_counts(self.db)
+        counts = mc.db_counts(self.db)
         r = self.imp(fixture("procedures.csv"))
         self.assertEqual(r.rc, 0, r)
         self.assertEqual(self.codes("procedure"), first)
@@ -113,7 +113,7 @@ class Import(unittest.TestCase):
         self.assertEqual(set(after), set(first))
         self.assertIn("Đăng ký khai sinh (mới)", after.values())
         self.assertNotIn("Đăng ký khai sinh", after.values())
-        self.assertEqual({k: v for k, v in mc.sqlite_counts(self.db).items() if "code" in k},
+        self.assertEqual({k: v for k, v in mc.db_counts(self.db).items() if "code" in k},
                          {k: v for k, v in counts.items() if "code" in k})
 
     def test_nfc(self):
@@ -126,7 +126,7 @@ class Import(unittest.TestCase):
         r = self.imp(path)
         self.assertEqual(r.rc, 0, r)
         self.assertEqual(list(self.codes("procedure").values()), [nfc])
-        dump = mc.sqlite_dump(self.db)
+        dump = mc.db_dump(self.db)
         self.assertIn(nfc.encode(), dump)
         self.assertNotIn(nfd.encode(), dump)
         self.assertNotIn(unicodedata.normalize("NFD", "Bước").encode(), dump)

@@ -163,7 +163,7 @@ class Agreement(unittest.TestCase):
         cls.db = cls.tmp.join("a.db")
         assert mc.run(["demo", "--db", cls.db]).rc == 0
         grow(cls.db, 100)
-        cls.n = int(mc.sqlite(cls.db, "SELECT count(*) FROM audit"))
+        cls.n = int(mc.sql(cls.db, "SELECT count(*) FROM audit"))
         cls.key, cls.vkey = keygen(cls.tmp, "log.phuong-7.example/audit")
         cls.srv = mc.Server(cls.db, extra=["--log-key", cls.key]).start()
         wait_for(lambda: served_size(cls.srv.port) == cls.n, what="the first checkpoint")
@@ -250,7 +250,7 @@ class TenThousand(unittest.TestCase):
         self.db = self.tmp.join("b.db")
         self.assertEqual(mc.run(["demo", "--db", self.db]).rc, 0)
         grow(self.db, 4906)
-        self.assertEqual(mc.sqlite(self.db, "SELECT count(*) FROM audit"), "10000")
+        self.assertEqual(mc.sql(self.db, "SELECT count(*) FROM audit"), "10000")
         self.key, self.vkey = keygen(self.tmp, "log.example/big")
 
     def tearDown(self):
@@ -335,7 +335,7 @@ class Tamper(unittest.TestCase):
         self.cp = self.tmp.join("checkpoint.txt")
         with open(self.cp, "w") as f:
             f.write(r.out)
-        self.n = int(mc.sqlite(self.db, "SELECT count(*) FROM audit"))
+        self.n = int(mc.sql(self.db, "SELECT count(*) FROM audit"))
         self.rows = entries(self.db)
 
     def tearDown(self):
@@ -500,7 +500,7 @@ class TwoServers(unittest.TestCase):
     def test_each_checkpoint_carries_the_other_wards_cosignature(self):
         with mc.Server(self.a, extra=["--log-key", self.akey, "--log-witness", self.bwvkey]) as sa, \
                 mc.Server(self.b, extra=["--log-key", self.bkey, "--log-witness", self.awvkey]) as sb:
-            n = int(mc.sqlite(self.a, "SELECT count(*) FROM audit"))
+            n = int(mc.sql(self.a, "SELECT count(*) FROM audit"))
             wait_for(lambda: served_size(sa.port) == n and served_size(sb.port) == n)
             # B witnesses A, A witnesses B: each has the other's cosignature.
             r = mc.run(self.witness_args(sa.port, self.avkey, self.bstate, self.bwit))
@@ -525,7 +525,7 @@ class TwoServers(unittest.TestCase):
             try:
                 for k in range(3):
                     grow(self.a, 7, first=100 * k)
-                    m = int(mc.sqlite(self.a, "SELECT count(*) FROM audit"))
+                    m = int(mc.sql(self.a, "SELECT count(*) FROM audit"))
                     wait_for(lambda: self.cosigned_by(sa.port, self.avkey, self.bwvkey)[0] == m
                              and self.cosigned_by(sa.port, self.avkey, self.bwvkey)[1],
                              what="B's cosignature of A at %d" % m)
@@ -548,7 +548,7 @@ class TwoServers(unittest.TestCase):
             grow(self.a, 3)
         finally:
             srv.close()
-        n = int(mc.sqlite(self.a, "SELECT count(*) FROM audit"))
+        n = int(mc.sql(self.a, "SELECT count(*) FROM audit"))
         r = mc.run(["log", "checkpoint", "--db", self.a])
         self.assertEqual(r.rc, 0, r)
         self.assertEqual(tlog.parse_checkpoint(tlog.verify_note(r.out, tlog.Verifier(self.avkey)))[1],
@@ -556,7 +556,7 @@ class TwoServers(unittest.TestCase):
 
     def test_add_cosignature_refuses_what_it_should(self):
         with mc.Server(self.a, extra=["--log-key", self.akey, "--log-witness", self.bwvkey]) as sa:
-            n = int(mc.sqlite(self.a, "SELECT count(*) FROM audit"))
+            n = int(mc.sql(self.a, "SELECT count(*) FROM audit"))
             wait_for(lambda: served_size(sa.port) == n)
             c = mc.Client(sa.port)
             self.assertEqual(c.post("/log/add-cosignature", {"checkpoint": "nonsense"}).status, 400)
@@ -599,7 +599,7 @@ class Office(unittest.TestCase):
             wkey, wvkey = keygen(tmp, "witness.example/quan-8", witness=True)
             os.mkdir(tmp.join("st"))
             with mc.Server(db, extra=["--log-key", key, "--log-witness", wvkey]) as srv:
-                n = int(mc.sqlite(db, "SELECT count(*) FROM audit"))
+                n = int(mc.sql(db, "SELECT count(*) FROM audit"))
                 wait_for(lambda: served_size(srv.port) == n)
                 r = mc.run(["log", "witness", "--log", "http://127.0.0.1:%d" % srv.port, "--vkey",
                             vkey, "--state", tmp.join("st"), "--key", wkey])
@@ -613,7 +613,7 @@ class Office(unittest.TestCase):
                 self.assertEqual(board.status, 200, mc.describe(board))
                 self.assertIn('<strong id="log-size">%d</strong>' % n, board.text)
                 self.assertIn('data-witness="witness.example/quan-8"', board.text)
-                permit = int(mc.sqlite(db, "SELECT min(id) FROM permit"))
+                permit = int(mc.sql(db, "SELECT min(id) FROM permit"))
                 page = c.get("/supervise/permits/%d" % permit)
                 self.assertEqual(page.status, 200, mc.describe(page))
                 ids = [int(x) for x in re.findall(r'href="/supervise/proofs/(\d+)"', page.text)]

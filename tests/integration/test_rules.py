@@ -22,7 +22,7 @@ class Rules(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("rules.db")
+        cls.db = mc.new_db(cls.t, "rules.db")
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         assert r.rc == 0, r

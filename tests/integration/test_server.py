@@ -9,6 +9,7 @@ import sys
 import unicodedata
 import unittest
 import urllib.parse
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mc  # noqa: E402
@@ -24,7 +25,7 @@ class Server(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("server.db")
+        cls.db = mc.new_db(cls.t, "server.db")
         cls.setup_error = None
         cls.srv = None
         cls.imports = {}
@@ -120,7 +121,7 @@ class Server(unittest.TestCase):
         rid = (j.get("record") or {}).get("id")
         if rid is None:
             try:
-                rid = mc.sqlite(self.db, "SELECT target_id FROM code WHERE token='%s';" % token)
+                rid = mc.sql(self.db, "SELECT target_id FROM code WHERE token='%s';" % token)
             except AssertionError:
                 rid = None
         self.assertTrue(rid, "cannot tell the record id of %s (no record.id in the API)" % token)
@@ -195,6 +196,45 @@ class Server(unittest.TestCase):
                                headers={"Content-Type": "application/x-www-form-urlencoded"}
                                if method == "POST" else None)
                 self.assertEqual(r.status, 405, r)
+
+    def test_gzip_and_conditional_requests(self):
+        """Public pages, assets and the API go out compressed to a client that accepts gzip,
+        the same bytes once decompressed; a matching If-None-Match (either representation's
+        tag) gets 304 with no body. Staff pages are never compressed (BREACH)."""
+        tok, _ = self.first("procedure")
+        paths = ["/", "/w/%s" % SLUG, "/q/" + tok, self.stable_path(tok, "procedure"),
+                 "/w/%s/search?q=khai+sinh" % SLUG, "/assets/style.css", "/qr/%s.svg" % tok,
+                 "/api/v1/codes/" + tok]
+        for path in paths:
+            with self.subTest(path=path):
+                plain = self.get(path)
+                self.assertEqual(plain.status, 200, plain)
+                self.assertIsNone(plain.header("Content-Encoding"))
+                self.assertIn("Accept-Encoding", plain.header("Vary") or "")
+                tag = plain.header("ETag")
+                self.assertTrue(tag and tag.startswith('"'), plain.headers)
+                for _ in range(2):  # rendered, then from the worker's cache
+                    gz = mc.request(self.port, path, headers={"Accept-Encoding": "gzip, br"})
+                    self.assertEqual(gz.status, 200, gz)
+                    self.assertEqual(gz.header("Content-Encoding"), "gzip", gz.headers)
+                    self.assertEqual(zlib.decompress(gz.body, 16 + zlib.MAX_WBITS), plain.body)
+                    self.assertLess(len(gz.body), len(plain.body))
+                    gz_tag = gz.header("ETag")
+                    self.assertTrue(gz_tag and gz_tag != tag, gz.headers)
+                for t, ae in ((tag, None), (gz_tag, "gzip"), (tag, "gzip")):
+                    h = {"If-None-Match": t}
+                    if ae:
+                        h["Accept-Encoding"] = ae
+                    r = mc.request(self.port, path, headers=h)
+                    self.assertEqual((r.status, r.body), (304, b""), r)
+                    self.assertEqual(r.header("ETag"), tag)
+                r = mc.request(self.port, path, headers={"If-None-Match": '"other"'})
+                self.assertEqual(r.status, 200, r)
+                r = mc.request(self.port, path, headers={"Accept-Encoding": "gzip;q=0"})
+                self.assertIsNone(r.header("Content-Encoding"), r.headers)
+        r = mc.request(self.port, "/staff/login", headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.header("Content-Encoding"), r.headers)
 
     def test_stylesheet(self):
         r = self.get("/assets/style.css")

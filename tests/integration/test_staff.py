@@ -80,8 +80,8 @@ class Staff(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("staff.db")
-        cls.files = cls.db + ".files"
+        cls.db = mc.new_db(cls.t, "staff.db")
+        cls.files = mc.files_dir(cls.db)
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         assert r.rc == 0, r
@@ -93,18 +93,18 @@ class Staff(unittest.TestCase):
             mc.add_user(cls.db, name, roles.get(name, "staff"), pw, wards.get(name))
         r = mc.run(["user", "disable", "--db", cls.db, "--name", "nghi"])
         assert r.rc == 0, r
-        cls.ward_id = int(mc.sqlite(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG))
-        cls.ward2_id = int(mc.sqlite(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG2))
-        ids = mc.sqlite(cls.db, "SELECT id FROM permit WHERE ward_id = %d AND status IN "
-                                "('issued', 'in_progress') ORDER BY id;" % cls.ward_id)
+        cls.ward_id = int(mc.sql(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG))
+        cls.ward2_id = int(mc.sql(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG2))
+        ids = mc.sql(cls.db, "SELECT id FROM permit WHERE ward_id = %d AND status IN "
+                             "('issued', 'in_progress') ORDER BY id;" % cls.ward_id)
         cls.demo_permits = [int(x) for x in ids.split()]
         # A resident report made before the server starts, for the supervisor's review attempt.
-        mc.sqlite(cls.db, "INSERT INTO report (ref, permit_id, category, description, "
-                          "client_key, created_at) VALUES ('PA-SETUP001', %d, 'other', "
-                          "'Báo cáo có sẵn để thử quyền.', 'k', '2026-11-25T00:00:00Z');"
-                  % cls.demo_permits[0])
-        cls.setup_report = int(mc.sqlite(cls.db, "SELECT id FROM report WHERE ref = "
-                                                 "'PA-SETUP001';"))
+        mc.sql(cls.db, "INSERT INTO report (ref, permit_id, category, description, "
+                       "client_key, created_at) VALUES ('PA-SETUP001', %d, 'other', "
+                       "'Báo cáo có sẵn để thử quyền.', 'k', '2026-11-25T00:00:00Z');"
+               % cls.demo_permits[0])
+        cls.setup_report = int(mc.sql(cls.db, "SELECT id FROM report WHERE ref = "
+                                              "'PA-SETUP001';"))
         cls.srv = mc.start_server_with_base(cls.db)
         cls.port = cls.srv.port
         cls.base = "http://127.0.0.1:%d" % cls.port
@@ -152,21 +152,27 @@ class Staff(unittest.TestCase):
         self.fail("no form with a csrf field on %s: %s" % (path, mc.describe(r)))
 
     def user_id(self, name):
-        return int(mc.sqlite(self.db, "SELECT id FROM user WHERE name = '%s';" % name))
+        return int(mc.sql(self.db, "SELECT id FROM \"user\" WHERE name = '%s';" % name))
 
     def number(self):
         Staff.serial += 1
         return "%d/GPSC-TEST-%d" % (800 + Staff.serial, os.getpid() % 1000)
 
     def snapshot(self):
-        counts = {k: v for k, v in mc.sqlite_counts(self.db).items()
+        counts = {k: v for k, v in mc.db_counts(self.db).items()
                   if k not in UNTOUCHED_TABLES}
         files = sorted(os.listdir(self.files)) if os.path.isdir(self.files) else []
-        data = mc.sqlite(self.db, "SELECT json_group_array(json_object('p', p.id, 's', status, "
-                                  "'r', status_reason, 'sc', scope, 'e', ends_on)) "
-                                  "FROM permit p;")
-        codes = mc.sqlite(self.db, "SELECT group_concat(token || coalesce(revoked_at, '-')) "
-                                   "FROM code;")
+        # In the table's order (SQLite: by rowid, PostgreSQL: by id, as it does not keep one).
+        data = mc.sql(self.db, "SELECT json_group_array(json_object('p', p.id, 's', status, "
+                               "'r', status_reason, 'sc', scope, 'e', ends_on)) "
+                               "FROM permit p;",
+                      pg="SELECT json_agg(json_build_object('p', p.id, 's', status, "
+                         "'r', status_reason, 'sc', scope, 'e', ends_on) ORDER BY p.id) "
+                         "FROM permit p;")
+        codes = mc.sql(self.db, "SELECT group_concat(token || coalesce(revoked_at, '-')) "
+                                "FROM code;",
+                       pg="SELECT string_agg(token || coalesce(revoked_at, '-'), ',' "
+                          "ORDER BY id) FROM code;")
         return {"counts": counts, "files": files, "audit": mc.audit_last_id(self.db),
                 "permits": data, "codes": codes}
 
@@ -211,17 +217,18 @@ class Staff(unittest.TestCase):
         return pid, fields, rows
 
     def permit_token(self, pid):
-        tok = mc.sqlite(self.db, "SELECT token FROM code WHERE target_kind = 'permit' AND "
-                                 "target_id = %d AND revoked_at IS NULL;" % pid)
+        tok = mc.sql(self.db, "SELECT token FROM code WHERE target_kind = 'permit' AND "
+                              "target_id = %d AND revoked_at IS NULL;" % pid)
         self.assertRegex(tok, r"^[0-9A-HJKMNP-TV-Z]{9}$", "one active code per permit")
         return tok
 
     def permit_row(self, pid):
-        return json.loads(mc.sqlite(self.db, "SELECT json_object('number', number, 'scope', "
-                                             "scope, 'status', status, 'status_reason', "
-                                             "status_reason, 'address', address, 'ends_on', "
-                                             "ends_on, 'ward_id', ward_id) FROM permit "
-                                             "WHERE id = %d;" % pid))
+        cols = ("'number', number, 'scope', scope, 'status', status, 'status_reason', "
+                "status_reason, 'address', address, 'ends_on', ends_on, 'ward_id', ward_id")
+        return json.loads(mc.sql(self.db, "SELECT json_object(%s) FROM permit WHERE id = %d;"
+                                 % (cols, pid),
+                                 pg="SELECT json_build_object(%s) FROM permit WHERE id = %d;"
+                                 % (cols, pid)))
 
     def new_text(self, page, baseline, submitted=()):
         """Text pieces of page that are not in baseline nor among the submitted values."""
@@ -273,9 +280,9 @@ class Staff(unittest.TestCase):
         self.assertEqual(attrs.get("max-age"), "28800")
         self.assertNotIn("secure", attrs, "plain http base URL: no Secure")
         # Kept by the hash of the token only.
-        self.assertEqual(mc.sqlite(self.db, "SELECT count(*) FROM session WHERE token_hash = "
-                                            "'%s';" % mc.sha256_hex(token.encode())), "1")
-        self.assertNotIn(token.encode(), mc.sqlite_dump(self.db))
+        self.assertEqual(mc.sql(self.db, "SELECT count(*) FROM session WHERE token_hash = "
+                                         "'%s';" % mc.sha256_hex(token.encode())), "1")
+        self.assertNotIn(token.encode(), mc.db_dump(self.db))
         r = c.get("/staff")
         self.assertEqual(r.status, 200, mc.describe(r))
         self.assertIsNotNone(mc.find_form(r.body, "/staff/logout"), "dashboard has logout")
@@ -295,7 +302,7 @@ class Staff(unittest.TestCase):
     def test_login_csrf(self):
         c = self.client("127.0.0.12")
         self.login_page(c)
-        before = mc.sqlite(self.db, "SELECT count(*) FROM session;")
+        before = mc.sql(self.db, "SELECT count(*) FROM session;")
         r = c.post("/staff/login", {"name": "lan", "password": PASSWORDS["lan"]})
         self.assertEqual(r.status, 403, mc.describe(r))
         r = c.post("/staff/login", {"name": "lan", "password": PASSWORDS["lan"],
@@ -306,19 +313,19 @@ class Staff(unittest.TestCase):
         r = c2.post("/staff/login", {"name": "lan", "password": PASSWORDS["lan"],
                                      "csrf": mc.form_value(form, "csrf")})
         self.assertEqual(r.status, 403, mc.describe(r))
-        self.assertEqual(mc.sqlite(self.db, "SELECT count(*) FROM session;"), before)
+        self.assertEqual(mc.sql(self.db, "SELECT count(*) FROM session;"), before)
 
     def test_logout(self):
         c = self.login("lan")
         old = dict(c.cookies)
         csrf = c.csrf
-        n = int(mc.sqlite(self.db, "SELECT count(*) FROM session;"))
+        n = int(mc.sql(self.db, "SELECT count(*) FROM session;"))
         r = c.post("/staff/logout", {"csrf": csrf})
         self.assertEqual(r.status, 303, mc.describe(r))
         self.assertEqual(loc_path(r), "/staff/login", mc.describe(r))
         cleared = [a for name, v, a in r.set_cookies if name == "mc_session"]
         self.assertTrue(cleared and cleared[0].get("max-age") == "0", mc.describe(r))
-        self.assertEqual(int(mc.sqlite(self.db, "SELECT count(*) FROM session;")), n - 1)
+        self.assertEqual(int(mc.sql(self.db, "SELECT count(*) FROM session;")), n - 1)
         # The old cookie is dead on the server, not only in the browser.
         stale = self.client()
         stale.cookies = old
@@ -413,10 +420,10 @@ class Staff(unittest.TestCase):
         lan = self.login("lan")
         pid, fields, _ = self.create_permit(lan)
         tok = self.permit_token(pid)
-        proc = int(mc.sqlite(self.db, "SELECT min(id) FROM procedure WHERE ward_id = %d;"
-                                      % self.ward_id))
-        ann = int(mc.sqlite(self.db, "SELECT min(id) FROM announcement WHERE ward_id = %d;"
-                                     % self.ward_id))
+        proc = int(mc.sql(self.db, "SELECT min(id) FROM procedure WHERE ward_id = %d;"
+                                   % self.ward_id))
+        ann = int(mc.sql(self.db, "SELECT min(id) FROM announcement WHERE ward_id = %d;"
+                                  % self.ward_id))
         # Reading is allowed.
         for path in ("/staff", "/staff/permits/%d" % pid, "/staff/reports",
                      "/staff/procedures/%d" % proc, "/staff/announcements/%d" % ann):
@@ -563,7 +570,7 @@ class Staff(unittest.TestCase):
         self.assertEqual(self.permit_token(pid), tok)
         self.assertIn(renumbered["number"], mc.page_text(mc.request(self.port, "/q/" + tok).body))
         # A number another permit has is refused, nothing written.
-        taken = mc.sqlite(self.db, "SELECT number FROM permit WHERE id != %d LIMIT 1" % pid)
+        taken = mc.sql(self.db, "SELECT number FROM permit WHERE id != %d LIMIT 1" % pid)
         before = self.snapshot()
         r = lan.post("/staff/permits/%d" % pid, dict(renumbered, number=taken, csrf=lan.csrf))
         self.assertEqual(r.status, 422, mc.describe(r))
@@ -681,7 +688,9 @@ class Staff(unittest.TestCase):
         self.assertNotEqual(nfd["address"], address)
         pid, _, rows = self.create_permit(lan, **nfd)
         for k, want in (("address", address), ("scope", scope), ("owner_name", owner)):
-            got = mc.sqlite(self.db, "SELECT hex(%s) FROM permit WHERE id = %d;" % (k, pid))
+            got = mc.sql(self.db, "SELECT hex(%s) FROM permit WHERE id = %d;" % (k, pid),
+                         pg="SELECT upper(encode(convert_to(%s, 'UTF8'), 'hex')) FROM permit "
+                            "WHERE id = %d;" % (k, pid))
             self.assertEqual(got, want.encode("utf-8").hex().upper(), "%s stored NFC" % k)
             self.assertEqual(rows[0]["after"][k], want)
 
@@ -814,7 +823,7 @@ class Staff(unittest.TestCase):
         self.assertIsNone(rows[0]["before"]["revoked_at"])
         self.assertIsNotNone(rows[0]["after"]["revoked_at"])
         self.assertEqual(rows[0]["after"]["token"], old)
-        repl_id = int(mc.sqlite(self.db, "SELECT id FROM code WHERE token = '%s';" % repl))
+        repl_id = int(mc.sql(self.db, "SELECT id FROM code WHERE token = '%s';" % repl))
         self.assertIn(rows[0]["after"]["replaced_by"], (repl, repl_id))
         r = mc.request(self.port, "/q/" + old)
         self.assertEqual(r.status, 410, r)
@@ -890,7 +899,7 @@ class Staff(unittest.TestCase):
         self.assertEqual(a["photo_sha256"], mc.sha256_hex(photo))
         with open(os.path.join(self.files, a["photo_sha256"]), "rb") as f:
             self.assertEqual(f.read(), photo)
-        rid = int(mc.sqlite(self.db, "SELECT id FROM report WHERE ref = '%s';" % ref))
+        rid = int(mc.sql(self.db, "SELECT id FROM report WHERE ref = '%s';" % ref))
 
         lan = self.login("lan")
         self.assertIn(ref, lan.get("/staff/reports").text)
@@ -903,7 +912,7 @@ class Staff(unittest.TestCase):
         self.assertEqual(r.status, 303, mc.describe(r))
         self.assertEqual(rows[0]["after"]["review_note"], "Đã cử cán bộ kiểm tra.")
         self.assertIsNotNone(rows[0]["after"]["reviewed_at"])
-        self.assertNotIn(b"127.0.0.", mc.sqlite_dump(self.db), "a raw IP address is stored")
+        self.assertNotIn(b"127.0.0.", mc.db_dump(self.db), "a raw IP address is stored")
 
     def test_report_rate_limit(self):
         c = self.client("127.0.0.22")
@@ -922,7 +931,7 @@ class Staff(unittest.TestCase):
         other = self.client("127.0.0.23")
         r = self.report(other, pid, form, description="Phản ánh từ một người khác.")
         self.assertEqual(r.status, 200, mc.describe(r))
-        dump = mc.sqlite_dump(self.db)
+        dump = mc.db_dump(self.db)
         for ip in (b"127.0.0.1", b"127.0.0.22", b"127.0.0.23"):
             self.assertNotIn(ip, dump, "raw IP address stored")
 

@@ -1,8 +1,9 @@
 """Issue 5: the supervisor dashboard (/supervise) and the scan statistics on /staff.
 
 One demo database with a second ward, extra permits in both wards and a few resident reports,
-one server for the whole class. Every expected set is computed with the sqlite3 CLI from the
-database itself, relative to today's ward-local date (UTC+7), never copied from the pages.
+one server for the whole class. Every expected set is computed with the database's own CLI
+(sqlite3 or psql) from the database itself, relative to today's ward-local date (UTC+7), never
+copied from the pages.
 """
 
 import csv
@@ -41,7 +42,7 @@ def day(offset):
 def list_where(name):
     """The SQL condition of each list, written independently of the server's queries."""
     return {
-        "all": "1",
+        "all": "1 = 1",
         "overdue": "%s AND ends_on < '%s'" % (OPEN, day(0)),
         "expiring": "%s AND ends_on BETWEEN '%s' AND '%s'" % (OPEN, day(0), day(7)),
         "halted": "status IN ('suspended', 'revoked')",
@@ -81,7 +82,7 @@ class Supervise(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.t = mc.TempDir()
-        cls.db = cls.t.join("sup.db")
+        cls.db = mc.new_db(cls.t, "sup.db")
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         assert r.rc == 0, r
@@ -106,19 +107,19 @@ class Supervise(unittest.TestCase):
         for name, pw in PASSWORDS.items():
             role = {"giamsat": "supervisor", "quantri": "admin"}.get(name, "staff")
             mc.add_user(cls.db, name, role, pw, SLUG if role == "staff" else None)
-        cls.ward2_id = int(mc.sqlite(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG2))
+        cls.ward2_id = int(mc.sql(cls.db, "SELECT id FROM ward WHERE slug = '%s';" % SLUG2))
         # Resident reports: two open ones (the later made permit first), one reviewed.
-        ids = [int(x) for x in mc.sqlite(cls.db, "SELECT id FROM permit WHERE ward_id = 1 AND "
-                                                 "status = 'in_progress' ORDER BY id LIMIT 3;"
-                                         ).split()]
+        ids = [int(x) for x in mc.sql(cls.db, "SELECT id FROM permit WHERE ward_id = 1 AND "
+                                              "status = 'in_progress' ORDER BY id LIMIT 3;"
+                                      ).split()]
         for ref, pid, at, reviewed in (("PA-SUP00001", ids[0], "2026-03-02T01:00:00Z", None),
                                        ("PA-SUP00002", ids[1], "2026-01-15T01:00:00Z", None),
                                        ("PA-SUP00003", ids[2], "2026-01-01T01:00:00Z",
                                         "2026-01-02T01:00:00Z")):
-            mc.sqlite(cls.db, "INSERT INTO report (ref, permit_id, category, description, "
-                              "client_key, created_at, reviewed_at) VALUES ('%s', %d, 'other', "
-                              "'Phản ánh thử.', 'k', '%s', %s);"
-                      % (ref, pid, at, "'%s'" % reviewed if reviewed else "NULL"))
+            mc.sql(cls.db, "INSERT INTO report (ref, permit_id, category, description, "
+                           "client_key, created_at, reviewed_at) VALUES ('%s', %d, 'other', "
+                           "'Phản ánh thử.', 'k', '%s', %s);"
+                   % (ref, pid, at, "'%s'" % reviewed if reviewed else "NULL"))
         cls.srv = mc.start_server_with_base(cls.db)
         cls.port = cls.srv.port
 
@@ -141,7 +142,7 @@ class Supervise(unittest.TestCase):
         return Supervise._sup
 
     def ids(self, where, order="id"):
-        out = mc.sqlite(self.db, "SELECT id FROM permit p WHERE %s ORDER BY %s;" % (where, order))
+        out = mc.sql(self.db, "SELECT id FROM permit p WHERE %s ORDER BY %s;" % (where, order))
         return [int(x) for x in out.split()]
 
     def page_ids(self, body):
@@ -166,7 +167,7 @@ class Supervise(unittest.TestCase):
         return got, count
 
     def ward_where(self, slug):
-        return "ward_id = (SELECT id FROM ward WHERE slug = '%s')" % slug if slug else "1"
+        return "ward_id = (SELECT id FROM ward WHERE slug = '%s')" % slug if slug else "1 = 1"
 
     # --- access -----------------------------------------------------------------------------
 
@@ -248,12 +249,12 @@ class Supervise(unittest.TestCase):
         self.assertEqual(got, want, "oldest open report first")
         self.assertEqual(len(want), 2)
         got, _ = self.fetch_list(c, "list=overdue")
-        ends = [mc.sqlite(self.db, "SELECT ends_on FROM permit WHERE id = %d;" % i) for i in got]
+        ends = [mc.sql(self.db, "SELECT ends_on FROM permit WHERE id = %d;" % i) for i in got]
         self.assertEqual(ends, sorted(ends), "earliest end first")
 
     def test_pagination(self):
         c = self.supervisor()
-        want = self.ids("1")
+        want = self.ids("1 = 1")
         self.assertGreater(len(want), 2 * PAGE)
         pages = []
         for n in (1, 2, 3):
@@ -312,13 +313,15 @@ class Supervise(unittest.TestCase):
     def test_csv_export(self):
         body, head, rows, raw = self.csv_rows("list=all")
         self.assertTrue(all(len(x) == len(head) for x in raw), "every row has every column")
-        want = mc.sqlite(self.db, "SELECT number FROM permit ORDER BY number;").splitlines()
+        want = mc.sql(self.db, "SELECT number FROM permit ORDER BY number;").splitlines()
         self.assertEqual(sorted(x["Số giấy phép"] for x in rows), sorted(want),
                          "the whole list, not one page")
         self.assertGreater(len(rows), PAGE)
         # Vietnamese byte for byte: every owner's name as the database holds it.
-        held = json.loads(mc.sqlite(self.db, "SELECT json_group_array(json_array(number, "
-                                             "owner_name, address)) FROM permit;"))
+        held = json.loads(mc.sql(self.db, "SELECT json_group_array(json_array(number, "
+                                          "owner_name, address)) FROM permit;",
+                                 pg="SELECT json_agg(json_build_array(number, owner_name, "
+                                    "address)) FROM permit;"))
         self.assertEqual(len(held), len(rows))
         for number, owner, address in held:
             row = next(x for x in rows if x["Số giấy phép"] == number)
@@ -340,7 +343,7 @@ class Supervise(unittest.TestCase):
                          ("list=expiring&ward=%s" % SLUG2,
                           "%s AND %s" % (self.ward_where(SLUG2), list_where("expiring")))):
             _, _, rows, _ = self.csv_rows(q)
-            want = mc.sqlite(self.db, "SELECT number FROM permit p WHERE %s;" % where)
+            want = mc.sql(self.db, "SELECT number FROM permit p WHERE %s;" % where)
             self.assertEqual(sorted(x["Số giấy phép"] for x in rows),
                              sorted(want.splitlines()), q)
 
@@ -367,11 +370,16 @@ class Supervise(unittest.TestCase):
         self.assertEqual(r.status, 200, mc.describe(r))
         items = re.findall(r'<li data-audit="(\d+)" data-entity="(\w+)" data-action="(\w+)">'
                            r'(.*?)(?=<li data-audit=|</ol>)', r.text, re.S)
-        audit = mc.sqlite(self.db, "SELECT id || ' ' || entity || ' ' || action || ' ' || actor "
-                                   "FROM audit WHERE (entity = 'permit' AND entity_id = %d) OR "
-                                   "(entity = 'code' AND json_extract(after, '$.target_id') = "
-                                   "%d AND json_extract(after, '$.target_kind') = 'permit') "
-                                   "ORDER BY id;" % (pid, pid)).splitlines()
+        audit = mc.sql(self.db, "SELECT id || ' ' || entity || ' ' || action || ' ' || actor "
+                                "FROM audit WHERE (entity = 'permit' AND entity_id = %d) OR "
+                                "(entity = 'code' AND json_extract(after, '$.target_id') = "
+                                "%d AND json_extract(after, '$.target_kind') = 'permit') "
+                                "ORDER BY id;" % (pid, pid),
+                       pg="SELECT id || ' ' || entity || ' ' || action || ' ' || actor "
+                          "FROM audit WHERE (entity = 'permit' AND entity_id = %d) OR "
+                          "(entity = 'code' AND (\"after\"::json ->> 'target_id')::bigint = "
+                          "%d AND \"after\"::json ->> 'target_kind' = 'permit') "
+                          "ORDER BY id;" % (pid, pid)).splitlines()
         self.assertEqual([" ".join(i[:3]) for i in items],
                          [" ".join(a.split(" ")[:3]) for a in audit])
         kinds = [(e, a) for _, e, a, _ in items]
@@ -389,8 +397,8 @@ class Supervise(unittest.TestCase):
         pid = self.ids("EXISTS (SELECT 1 FROM report r WHERE r.permit_id = p.id)")[0]
         r = self.supervisor().get("/supervise/permits/%d" % pid)
         self.assertEqual(r.status, 200, mc.describe(r))
-        for ref in mc.sqlite(self.db, "SELECT ref FROM report WHERE permit_id = %d;"
-                             % pid).splitlines():
+        for ref in mc.sql(self.db, "SELECT ref FROM report WHERE permit_id = %d;"
+                          % pid).splitlines():
             self.assertIn(ref, r.text)
 
     # --- scan statistics on /staff ----------------------------------------------------------
@@ -410,14 +418,14 @@ class Supervise(unittest.TestCase):
 
     def test_scan_counts_on_staff_home(self):
         lan = self.login("lan")
-        proc_id, proc_tok = mc.sqlite(self.db, "SELECT target_id || ' ' || token FROM code "
-                                               "WHERE target_kind = 'procedure' AND revoked_at "
-                                               "IS NULL ORDER BY id LIMIT 1;").split()
-        permit_id, permit_tok = mc.sqlite(self.db, "SELECT c.target_id || ' ' || c.token FROM "
-                                                   "code c JOIN permit p ON p.id = c.target_id "
-                                                   "WHERE c.target_kind = 'permit' AND "
-                                                   "p.ward_id = 1 AND c.revoked_at IS NULL "
-                                                   "ORDER BY c.id DESC LIMIT 1;").split()
+        proc_id, proc_tok = mc.sql(self.db, "SELECT target_id || ' ' || token FROM code "
+                                            "WHERE target_kind = 'procedure' AND revoked_at "
+                                            "IS NULL ORDER BY id LIMIT 1;").split()
+        permit_id, permit_tok = mc.sql(self.db, "SELECT c.target_id || ' ' || c.token FROM "
+                                                "code c JOIN permit p ON p.id = c.target_id "
+                                                "WHERE c.target_kind = 'permit' AND "
+                                                "p.ward_id = 1 AND c.revoked_at IS NULL "
+                                                "ORDER BY c.id DESC LIMIT 1;").split()
         before = {d: self.scan_section(lan, d) for d in (7, 30)}
         for _ in range(3):
             self.assertEqual(mc.request(self.port, "/q/" + permit_tok).status, 200)
@@ -443,9 +451,9 @@ class Supervise(unittest.TestCase):
             self.assertEqual(unknown, b_unknown + 2, d)
             self.assertEqual(mistyped, b_mistyped + 1, d)
         # What the page says is what the database holds.
-        n = mc.sqlite(self.db, "SELECT sum(d.count) FROM scan_daily d JOIN code c ON c.id = "
-                               "d.code_id WHERE c.target_kind = 'permit' AND c.target_id = %s;"
-                      % permit_id)
+        n = mc.sql(self.db, "SELECT sum(d.count) FROM scan_daily d JOIN code c ON c.id = "
+                            "d.code_id WHERE c.target_kind = 'permit' AND c.target_id = %s;"
+                   % permit_id)
         self.assertEqual(int(n), top[("permit", int(permit_id))])
 
 
@@ -456,11 +464,13 @@ class TamperedChain(unittest.TestCase):
         t = mc.TempDir()
         srv = None
         try:
-            db = t.join("t.db")
+            db = mc.new_db(t, "t.db")
             self.assertEqual(mc.run(["demo", "--db", db]).rc, 0)
             mc.add_user(db, "giamsat", "supervisor", PASSWORDS["giamsat"])
-            mc.sqlite(db, "DROP TRIGGER IF EXISTS audit_no_update; UPDATE audit SET actor = "
-                          "'someone-else' WHERE id = 42;")
+            mc.sql(db, "DROP TRIGGER IF EXISTS audit_no_update; UPDATE audit SET actor = "
+                       "'someone-else' WHERE id = 42;",
+                   pg=mc.unlock_audit_sql(db) + "UPDATE audit SET actor = 'someone-else' "
+                                                "WHERE id = 42;")
             v = mc.run(["audit", "verify", "--db", db])
             self.assertEqual(v.rc, 1, v)
             self.assertIn("FAILED at entry 42", v.out)

@@ -35,4 +35,19 @@ static inline enum mc_err page_call(struct mc_pages *p, struct mc_response *r, m
 	return fn(&c);
 }
 
+/* The only absolute addresses a page may carry are its own site's (the canonical URL, the
+ * link preview's): nothing on another host. */
+static inline void assert_only_own_urls(const char *b, const char *base)
+{
+	const char *p = b;
+
+	while ((p = strstr(p, "http")) != NULL) {
+		if (!strncmp(p, "http://", 7) || !strncmp(p, "https://", 8)) {
+			assert_memory_equal(p, base, strlen(base));
+			assert_int_equal(p[strlen(base)], '/');
+		}
+		p += 4;
+	}
+}
+
 #endif

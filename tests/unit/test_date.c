@@ -143,6 +143,42 @@ static void test_date_of_every_day(void **state)
 	assert_int_equal(days, 300L * 365 + 73);
 }
 
+/* Adding days walks the calendar day by day, and mc_date_days counts them the same way. */
+static void test_add_and_days(void **state)
+{
+	char d[MC_DATE_LEN + 1] = "1900-01-01", next[MC_DATE_LEN + 1];
+	long n = 0, z;
+
+	(void)state;
+	assert_true(mc_date_days("1970-01-01", &z));
+	assert_int_equal(z, 0);
+	assert_true(mc_date_days("2026-11-25", &z));
+	assert_int_equal(z, 20782);
+	for (;; n++) {
+		assert_true(mc_date_days(d, &z));
+		assert_int_equal(z, n + (-25567)); /* 1900-01-01 is 25567 days before 1970 */
+		if (!mc_date_add(d, 1, next))
+			break;
+		assert_true(mc_date_valid(next));
+		assert_true(strcmp(d, next) < 0);
+		memcpy(d, next, sizeof d);
+	}
+	assert_string_equal(d, "2199-12-31");
+	assert_true(mc_date_add("2024-02-28", 1, next));
+	assert_string_equal(next, "2024-02-29");
+	assert_true(mc_date_add("2026-03-01", -1, next));
+	assert_string_equal(next, "2026-02-28");
+	assert_true(mc_date_add("2026-11-25", 400, next));
+	assert_string_equal(next, "2027-12-30");
+	assert_true(mc_date_add("2026-11-25", 0, next));
+	assert_string_equal(next, "2026-11-25");
+	assert_false(mc_date_add("1900-01-01", -1, next));
+	assert_string_equal(next, "");
+	assert_false(mc_date_add("2026-02-30", 1, next));
+	assert_false(mc_date_add("2026-01-01", 100000000, next));
+	assert_false(mc_date_days("nope", &z));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +188,7 @@ int main(void)
 	    cmocka_unit_test(test_valid_edge_cases),
 	    cmocka_unit_test(test_valid_against_libc),
 	    cmocka_unit_test(test_date_of_every_day),
+	    cmocka_unit_test(test_add_and_days),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

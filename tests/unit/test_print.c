@@ -428,7 +428,7 @@ static void test_public_permit_page(void **state)
 	assert_int_equal(f->r.status, 200);
 	assert_true(f->r.body.len < 24 * 1024);
 	assert_null(strstr(b, "style="));
-	assert_null(strstr(b, "http://"));
+	assert_only_own_urls(b, BASE_URL);
 	assert_non_null(strstr(b, "href=\"/files/" HASH_PUB "\""));
 	assert_null(strstr(b, HASH_PRIV));
 	assert_non_null(strstr(b, "Bản vẽ &lt;b&gt;"));

@@ -13,7 +13,7 @@
 static const char *const known_labels[] = {
     "home",  "ward",	  "procedure", "announcement", "permit", "search",  "code",
     "qr",    "api",	  "files",     "report",       "assets", "healthz", "metrics",
-    "staff", "supervise", "log",       "other",	       NULL,
+    "staff", "supervise", "feed",      "preview",      "site",	 "log",	    "other", NULL,
 };
 
 static bool known(const char *label)

@@ -18,4 +18,10 @@ bool mc_date_valid(const char *s);
  * empty) when iso does not begin with a valid date. */
 bool mc_date_vn(const char *iso, char out[MC_DATE_LEN + 1]);
 
+/* The number of days from 1970-01-01 to iso, a valid date; false otherwise. */
+bool mc_date_days(const char *iso, long *days);
+/* Writes the date days after iso (before, for a negative number) into out; false when iso
+ * is not a valid date or the result falls outside mc_date_valid's years. */
+bool mc_date_add(const char *iso, long days, char out[MC_DATE_LEN + 1]);
+
 #endif

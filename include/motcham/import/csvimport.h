@@ -32,4 +32,10 @@ enum mc_err mc_csvimport_file(struct mc_store *s, const char *path, const char *
 enum mc_err mc_csvimport_in_tx(struct mc_store *s, const char *path, const char *ward_slug,
 			       struct mc_import_stats *stats, FILE *errs, int64_t *last_ward);
 
+/* Like mc_csvimport_in_tx, with every date cell moved by shift_days days (after it is
+ * checked; a date moved out of range rejects its row). */
+enum mc_err mc_csvimport_shifted(struct mc_store *s, const char *path, const char *ward_slug,
+				 long shift_days, struct mc_import_stats *stats, FILE *errs,
+				 int64_t *last_ward);
+
 #endif

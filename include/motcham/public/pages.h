@@ -58,6 +58,15 @@ enum mc_err mc_pages_api_code(struct mc_call *c);
 enum mc_err mc_pages_report(struct mc_call *c);
 /* GET /files/SHA256: a dossier file marked public. */
 enum mc_err mc_pages_file(struct mc_call *c);
+/* GET /w/SLUG/feed.atom: the ward's current announcements as an Atom feed (RFC 4287). */
+enum mc_err mc_pages_feed(struct mc_call *c);
+/* GET /w/SLUG/preview.png and /preview.png: the image a shared link shows (the ward's keychain
+ * code, or the site's address, as a large QR code). */
+enum mc_err mc_pages_preview(struct mc_call *c);
+/* GET /robots.txt, /sitemap.xml (one map per ward), /w/SLUG/sitemap.xml. */
+enum mc_err mc_pages_robots(struct mc_call *c);
+enum mc_err mc_pages_sitemap(struct mc_call *c);
+enum mc_err mc_pages_sitemap_ward(struct mc_call *c);
 
 /* The public log (src/public/log.c). GET /log/checkpoint: the latest signed checkpoint
  * with its cosignatures. GET /log/tile/L/N[.p/W]: a hash tile (c2sp.org/tlog-tiles).

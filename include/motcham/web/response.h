@@ -5,6 +5,8 @@
  * server turns it into an HTTP response (see src/http/send.c); nothing here knows HTTP
  * connections. */
 
+#include <stdbool.h>
+
 #include "motcham/base/buf.h"
 
 struct mc_response {
@@ -19,6 +21,7 @@ struct mc_response {
 	int scan_miss;		  /* 1: unknown code, 2: mistyped code, else 0 */
 	unsigned delay_ms;	  /* hold the answer back this long (failed sign-ins), else 0 */
 	const void *prebuilt;	  /* the server's own ready answer (an asset), or NULL */
+	bool vary;		  /* the answer has a compressed form (Vary: Accept-Encoding) */
 	struct mc_buf body;
 };
 
