@@ -58,6 +58,10 @@ enum mc_err mc_checkpoint_parse(const char *text, size_t len, struct mc_checkpoi
 	memset(c, 0, sizeof(*c));
 	if (!next_line(&p, end, &line, &n) || n == 0 || n > MC_NOTE_NAME_MAX)
 		return MC_ERR_INVALID;
+	/* No control character (a NUL would cut the origin short in C). */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20)
+			return MC_ERR_INVALID;
 	memcpy(c->origin, line, n);
 	if (!next_line(&p, end, &line, &n) || !parse_size(line, n, &c->size))
 		return MC_ERR_INVALID;

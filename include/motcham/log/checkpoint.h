@@ -23,8 +23,8 @@ struct mc_checkpoint {
  * or has a control character or a newline, or a negative size. */
 enum mc_err mc_checkpoint_format(const struct mc_checkpoint *c, struct mc_buf *text);
 /* Reads a checkpoint's text (a note's text: ends in a newline). MC_ERR_INVALID unless the
- * origin is non-empty, the size is decimal without leading zeros and fits int64, the root is
- * base64 of 32 bytes, and any further line is non-empty. */
+ * origin is non-empty without control characters, the size is decimal without leading zeros and
+ * fits int64, the root is base64 of 32 bytes, and any further line is non-empty. */
 enum mc_err mc_checkpoint_parse(const char *text, size_t len, struct mc_checkpoint *c);
 
 /* Reads a signed checkpoint: parses note[0 .. len) into *n (which points into it), checks

@@ -25,8 +25,9 @@ enum mc_err mc_store_log_size(struct mc_store *s, int64_t *size);
  * tree does not have it (yet); MC_ERR_DB for a stored value that is not a hash. */
 enum mc_err mc_store_log_node(struct mc_store *s, int level, int64_t index,
 			      unsigned char out[MC_MERKLE_HASH]);
-/* Up to count consecutive nodes of one level from index first, packed into out (count *
- * MC_MERKLE_HASH bytes); *got says how many there were (fewer at the tree's edge). */
+/* Up to count consecutive nodes of one stored level (a multiple of 4, as the tiles' levels
+ * are) from index first, packed into out (count * MC_MERKLE_HASH bytes); *got says how many
+ * there were (fewer at the tree's edge). MC_ERR_INVALID for a level that is not stored. */
 enum mc_err mc_store_log_nodes(struct mc_store *s, int level, int64_t first, int count,
 			       unsigned char *out, int *got);
 
