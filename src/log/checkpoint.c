@@ -4,6 +4,8 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "private.h"
+
 enum mc_err mc_checkpoint_format(const struct mc_checkpoint *c, struct mc_buf *text)
 {
 	char b64[sodium_base64_ENCODED_LEN(MC_MERKLE_HASH, sodium_base64_VARIANT_ORIGINAL)];
@@ -52,7 +54,7 @@ static bool parse_size(const char *s, size_t n, int64_t *out)
 
 enum mc_err mc_checkpoint_parse(const char *text, size_t len, struct mc_checkpoint *c)
 {
-	const char *p = text, *end = text + len, *line, *b64end = NULL;
+	const char *p = text, *end = text + len, *line;
 	size_t n, got = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -66,9 +68,7 @@ enum mc_err mc_checkpoint_parse(const char *text, size_t len, struct mc_checkpoi
 	if (!next_line(&p, end, &line, &n) || !parse_size(line, n, &c->size))
 		return MC_ERR_INVALID;
 	if (!next_line(&p, end, &line, &n) || n != 44 ||
-	    sodium_base642bin(c->root, MC_MERKLE_HASH, line, n, NULL, &got, &b64end,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    got != MC_MERKLE_HASH || b64end != line + n)
+	    !b64_decode(line, n, c->root, MC_MERKLE_HASH, &got) || got != MC_MERKLE_HASH)
 		return MC_ERR_INVALID;
 	while (p < end)
 		if (!next_line(&p, end, &line, &n) || n == 0)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "private.h"
+
 #define KEY_LEN 32
 #define SIG_LEN crypto_sign_BYTES
 #define COSIG_LEN (8 + SIG_LEN)
@@ -134,16 +136,34 @@ static enum mc_err put_b64(struct mc_buf *out, const unsigned char *data, size_t
 	return MC_OK;
 }
 
-/* Decodes exactly the whole of b64[0 .. n) into out (max bytes); false for anything else. */
-static bool get_b64(const char *b64, size_t n, unsigned char *out, size_t max, size_t *got)
+static bool b64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
+bool b64_decode(const char *b64, size_t n, unsigned char *out, size_t max, size_t *got)
 {
 	const char *end = NULL;
+	size_t pad = 0;
 
 	if (n == 0 || n % 4)
 		return false;
+	/* The alphabet is checked here: libsodium's decoder takes some bytes above 0x7f for
+	 * letters, so one root or signature would have several spellings. */
+	while (pad < 2 && b64[n - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < n - pad; i++)
+		if (!b64_char(b64[i]))
+			return false;
 	return sodium_base642bin(out, max, b64, n, NULL, got, &end,
 				 sodium_base64_VARIANT_ORIGINAL) == 0 &&
 	       end == b64 + n;
+}
+
+static bool get_b64(const char *b64, size_t n, unsigned char *out, size_t max, size_t *got)
+{
+	return b64_decode(b64, n, out, max, got);
 }
 
 enum mc_err mc_note_keygen(const char *name, enum mc_note_type type, struct mc_buf *skey,

@@ -4,10 +4,17 @@
 /* The log module's internals, shared between the files of src/log and listed by file. The
  * contract for the rest of motcham is include/motcham/log/. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "motcham/base/buf.h"
 #include "motcham/base/err.h"
+
+/* ---- note.c: signed notes ---- */
+
+/* Decodes exactly the whole of b64[0 .. n) (standard alphabet, padded) into out (at most max
+ * bytes, *got written); false for anything else, a stray byte or bad padding included. */
+bool b64_decode(const char *b64, size_t n, unsigned char *out, size_t max, size_t *got);
 
 /* ---- fetch.c: HTTP for the witness (libcurl) ---- */
 
