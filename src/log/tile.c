@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The largest tile index whose hashes have int64 indexes. */
+#define INDEX_MAX (INT64_MAX / MC_TILE_WIDTH - 999)
+
 /* Reads a decimal of 1 to max digits without a leading zero at *p; moves *p past it. */
 static bool number(const char **p, int max, int64_t *out)
 {
@@ -39,16 +42,18 @@ enum mc_err mc_tile_parse(const char *path, struct mc_tile *t)
 	memset(t, 0, sizeof(*t));
 	if (!number(&p, 2, &level) || level > MC_TILE_LEVEL_MAX || *p++ != '/')
 		return MC_ERR_INVALID;
-	/* "xDDD/" groups, then the last "DDD"; the first group is never x000. */
+	/* "xDDD/" groups, then the last "DDD"; the first group is never x000. Every group
+	 * multiplies by 1000: past INDEX_MAX / 1000 before one, the tile's first hash (index *
+	 * 256) could not be numbered. */
 	while (*p == 'x') {
 		if (!three_digits(p + 1, &group) || p[4] != '/' || (first && group == 0) ||
-		    index > (INT64_MAX / MC_TILE_WIDTH - 999) / 1000)
+		    index > INDEX_MAX / 1000)
 			return MC_ERR_INVALID;
 		index = index * 1000 + group;
 		first = false;
 		p += 5;
 	}
-	if (!three_digits(p, &group))
+	if (!three_digits(p, &group) || index > INDEX_MAX / 1000)
 		return MC_ERR_INVALID;
 	index = index * 1000 + group;
 	p += 3;
