@@ -352,8 +352,7 @@ static void test_checkpoints(void **state)
 	    "o\n99999999999999999999\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
 	    "o\n1\n",
 	    /* Bytes libsodium alone would read as base64 letters. */
-	    "o\n1\nCsUYapGGPo4d\xb1\xbd\x8c\x87"
-	    "Aqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+	    "o\n1\nCsUYapGGPo4d\261\275\214\207Aqom/Xajj7h2fB2MPA3j2jxq2I=\n",
 	};
 	struct mc_checkpoint c = {.origin = "example.org/log", .size = 0}, back;
 	struct mc_buf text;
