@@ -28,6 +28,8 @@
 #define LOGIN_BODY (16 * 1024)
 #define FORM_BODY (1024 * 1024)
 #define UPLOAD_BODY ((size_t)MC_FORM_MAX_TOTAL + 64 * 1024)
+/* A cosigned checkpoint, urlencoded. */
+#define COSIG_BODY (16 * 1024)
 
 static const struct mc_route table[] = {
     /* The residents' pages: the hot path of every scan. */
@@ -56,6 +58,11 @@ static const struct mc_route table[] = {
     {GET, "/kiosk/{slug}", "kiosk", R, PUB, 0, 0, mc_pages_kiosk},
     {GET, "/kiosk/{slug}/feed.json", "kiosk", R, PUB, 0, 0, mc_pages_kiosk_feed},
     {POST, "/kiosk/{slug}/beat", "kiosk", W, PUB, 0, BEAT_BODY, mc_pages_kiosk_beat},
+
+    /* The public log (c2sp.org/tlog-tiles): hashes only, plain text and binary. */
+    {GET, "/log/checkpoint", "log", R, PUB, 0, 0, mc_pages_log_checkpoint},
+    {POST, "/log/add-cosignature", "log", W, PUB, 0, COSIG_BODY, mc_pages_log_add_cosignature},
+    {GET, "/log/tile/**", "log", R, PUB, CACHE, 0, mc_pages_log_tile},
 
     /* The server's own. */
     {GET, "/assets/{name}", "assets", NONE, PUB, 0, 0, assets_page},
@@ -126,6 +133,7 @@ static const struct mc_route table[] = {
     {GET, "/supervise", "supervise", W, SUP, 0, 0, mc_supervise_home},
     {GET, "/supervise/permits", "supervise", W, SUP, 0, 0, mc_supervise_list},
     {GET, "/supervise/permits/{id}", "supervise", W, SUP, 0, 0, mc_supervise_permit},
+    {GET, "/supervise/proofs/{id}", "supervise", W, SUP, 0, 0, mc_supervise_proof},
     {ANY, "/supervise/**", "supervise", W, SUP, 0, 0, mc_supervise_not_found},
 };
 

@@ -1,7 +1,7 @@
 /* The schema: the tables of each version and the migrations between them. */
 #include "private.h"
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 static const char schema_v1[] =
     "CREATE TABLE ward ("
@@ -193,6 +193,40 @@ static const char schema_v5[] = "ALTER TABLE report ADD COLUMN opened_at TEXT;"
 				"ALTER TABLE report ADD COLUMN public_reply TEXT;"
 				"ALTER TABLE report ADD COLUMN replied_at TEXT;";
 
+/* The public log (store/log.h): the hash of every complete subtree of the Merkle tree over
+ * the audit trail, append-only like the trail; the signed checkpoints; the cosignatures
+ * witnesses sent for them. Hashes are 64 hex characters. */
+#define SCHEMA_V6_TABLES                                                                           \
+	"CREATE TABLE log_checkpoint ("                                                            \
+	" size BIGINT NOT NULL PRIMARY KEY,"                                                       \
+	" root TEXT NOT NULL,"                                                                     \
+	" note TEXT NOT NULL,"                                                                     \
+	" signed_at TEXT NOT NULL);"                                                               \
+	"CREATE TABLE log_cosignature ("                                                           \
+	" size BIGINT NOT NULL REFERENCES log_checkpoint(size),"                                   \
+	" name TEXT NOT NULL,"                                                                     \
+	" key_id TEXT NOT NULL,"                                                                   \
+	" cosigned_at BIGINT NOT NULL,"                                                            \
+	" line TEXT NOT NULL,"                                                                     \
+	" received_at TEXT NOT NULL,"                                                              \
+	" PRIMARY KEY (size, name, key_id));"
+#define SCHEMA_V6_NODE                                                                             \
+	"CREATE TABLE log_node ("                                                                  \
+	" level INTEGER NOT NULL,"                                                                 \
+	" idx BIGINT NOT NULL,"                                                                    \
+	" hash TEXT NOT NULL,"                                                                     \
+	" PRIMARY KEY (level, idx))"
+
+static const char schema_v6[] = SCHEMA_V6_NODE
+    " WITHOUT ROWID;"
+    "CREATE TRIGGER log_node_no_update BEFORE UPDATE ON log_node"
+    " BEGIN SELECT RAISE(ABORT, 'log hashes are never changed'); END;"
+    "CREATE TRIGGER log_node_no_delete BEFORE DELETE ON log_node"
+    " BEGIN SELECT RAISE(ABORT, 'log hashes are never deleted'); END;" SCHEMA_V6_TABLES;
+/* PostgreSQL has no WITHOUT ROWID and no RAISE: its slot has the tables only, and the
+ * append-only rule for log_node is its driver's to add as it adds the audit table's. */
+static const char schema_v6_pg[] = SCHEMA_V6_NODE ";" SCHEMA_V6_TABLES;
+
 /* Each entry brings a database from version i to i + 1, in each dialect's words: SQLite's,
  * and another dialect's where it must differ (see sql_for). */
 static const char *const migrations[][DB_DIALECTS] = {
@@ -201,6 +235,13 @@ static const char *const migrations[][DB_DIALECTS] = {
     {schema_v3},
     {[DB_SQLITE] = schema_v4, [DB_PG] = schema_v4_pg},
     {schema_v5, schema_v5},
+    {schema_v6, schema_v6_pg},
+};
+
+/* What a migration computes that SQL cannot: after version 6, the leaves of the entries
+ * written before the tree existed. */
+static enum mc_err (*const after_migration[])(struct mc_store *s) = {
+    [5] = tree_backfill,
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
 	       "one migration for each schema version");
@@ -231,6 +272,10 @@ enum mc_err mc_store_migrate(struct mc_store *s)
 	}
 	for (; version < SCHEMA_VERSION; version++) {
 		err = db->ops->exec(db, sql_for(migrations[version], db->ops->dialect));
+		if (err == MC_OK &&
+		    (size_t)version < sizeof(after_migration) / sizeof(after_migration[0]) &&
+		    after_migration[version])
+			err = after_migration[version](s);
 		if (err == MC_OK)
 			err = db->ops->set_user_version(db, version + 1);
 		if (err != MC_OK)

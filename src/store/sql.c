@@ -437,6 +437,29 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 				"slide, width, height) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)"},
     [ST_KIOSK_SCREEN_EACH] = {"SELECT screen, first_at, last_at, slide, width, height FROM "
 			      "kiosk_screen WHERE ward_id = ?1 ORDER BY screen"},
+    /* tree.c */
+    [ST_LOG_NODE_INSERT] = {"INSERT INTO log_node (level, idx, hash) VALUES (?1, ?2, ?3)"},
+    [ST_LOG_NODE] = {"SELECT hash FROM log_node WHERE level = ?1 AND idx = ?2"},
+    [ST_LOG_NODES] = {"SELECT idx, hash FROM log_node WHERE level = ?1 AND idx >= ?2 AND "
+		      "idx < ?3 ORDER BY idx"},
+    /* The last leaf's index through the primary key: count(*) would read every leaf. */
+    [ST_LOG_SIZE] = {"SELECT coalesce(max(idx) + 1, 0) FROM log_node WHERE level = 0"},
+    /* checkpoint.c */
+    [ST_CKPT_NOTE] = {"SELECT note FROM log_checkpoint WHERE size = ?1"},
+    [ST_CKPT_SIZE] = {"SELECT size FROM log_checkpoint WHERE size = ?1"},
+    [ST_CKPT_PUT] = {"INSERT INTO log_checkpoint (size, root, note, signed_at) VALUES (?1, ?2, "
+		     "?3, ?4) ON CONFLICT (size) DO UPDATE SET root = excluded.root, note = "
+		     "excluded.note, signed_at = excluded.signed_at"},
+    [ST_CKPT_GET] = {"SELECT size, root, note, signed_at FROM log_checkpoint WHERE size = ?1"},
+    [ST_CKPT_LATEST] = {"SELECT size, root, note, signed_at FROM log_checkpoint ORDER BY size "
+			"DESC LIMIT 1"},
+    [ST_COSIG_CLEAR] = {"DELETE FROM log_cosignature WHERE size = ?1"},
+    [ST_COSIG_PUT] = {"INSERT INTO log_cosignature (size, name, key_id, cosigned_at, line, "
+		      "received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (size, name, "
+		      "key_id) DO UPDATE SET cosigned_at = excluded.cosigned_at, line = "
+		      "excluded.line, received_at = excluded.received_at"},
+    [ST_COSIG_EACH] = {"SELECT size, name, key_id, cosigned_at, line, received_at FROM "
+		       "log_cosignature WHERE size = ?1 ORDER BY name, key_id"},
 };
 
 const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d)

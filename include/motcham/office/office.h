@@ -95,6 +95,8 @@ enum mc_err mc_office_not_found(struct mc_call *call);
 enum mc_err mc_supervise_home(struct mc_call *call);
 enum mc_err mc_supervise_list(struct mc_call *call);
 enum mc_err mc_supervise_permit(struct mc_call *call);
+/* GET /supervise/proofs/ID: audit entry ID's c2sp.org/tlog-proof, as a download. */
+enum mc_err mc_supervise_proof(struct mc_call *call);
 enum mc_err mc_supervise_not_found(struct mc_call *call);
 
 #endif

@@ -83,6 +83,16 @@ enum mc_err mc_pages_kiosk_feed(struct mc_call *c);
  * 400 for bad fields, 404 for no such ward, 429 when too soon or too many. */
 enum mc_err mc_pages_kiosk_beat(struct mc_call *c);
 
+/* The public log (src/public/log.c). GET /log/checkpoint: the latest signed checkpoint
+ * with its cosignatures. GET /log/tile/L/N[.p/W]: a hash tile (c2sp.org/tlog-tiles).
+ * POST /log/add-cosignature: a witness's cosignature; the form field "checkpoint" holds the
+ * checkpoint's text, a blank line and the witness's signature line(s) (a signed note).
+ * 200 "ok N" (N lines kept), 400 malformed, 403 no line of a known witness verifies, 404 no
+ * checkpoint of that size, 409 the text is not the one this log signed at that size. */
+enum mc_err mc_pages_log_checkpoint(struct mc_call *c);
+enum mc_err mc_pages_log_tile(struct mc_call *c);
+enum mc_err mc_pages_log_add_cosignature(struct mc_call *c);
+
 struct mc_tobj;
 
 /* Renders template name with root into r as HTML with this status (for modules that build

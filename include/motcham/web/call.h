@@ -14,6 +14,7 @@
 #include "motcham/base/err.h"
 
 struct mc_http;
+struct mc_note_keyring;
 struct mc_pages;
 struct mc_request;
 struct mc_response;
@@ -36,6 +37,7 @@ struct mc_site {
 	struct mc_staff *staff; /* the office side; NULL: no staff pages and no form posts */
 	const char *files_dir;	/* uploaded files, by content hash (NULL with no office side) */
 	struct mc_http *http;	/* the server itself, for its own rows (health, metrics) */
+	const struct mc_note_keyring *witnesses; /* whose cosignatures the log keeps (NULL: none) */
 };
 
 struct mc_call {
