@@ -11,9 +11,9 @@
 #include "motcham/http/routes.h"
 
 static const char *const known_labels[] = {
-    "home", "ward",    "procedure", "announcement", "permit",  "search",  "code",  "qr",
-    "api",  "files",   "report",    "assets",	    "healthz", "metrics", "staff", "supervise",
-    "feed", "preview", "site", "kiosk", "reference", "log", "other", NULL,
+    "home", "ward",    "procedure", "announcement", "permit",	 "search",  "code",  "qr",
+    "api",  "files",   "report",    "assets",	    "healthz",	 "metrics", "staff", "supervise",
+    "feed", "preview", "site",	    "kiosk",	    "reference", "log",	    "other", NULL,
 };
 
 static bool known(const char *label)
