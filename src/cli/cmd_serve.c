@@ -22,7 +22,8 @@
 const char cmd_serve_usage[] =
     "usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
     "                     [--access-log FILE] [--metrics-allow ADDRS] [--trust-proxy ADDRS]\n"
-    "                     [--page-cache MB] [--db-read URL]\n"
+    "                     [--page-cache MB] [--log-key FILE] [--log-witness KEYS]\n"
+    "                     [--db-read URL]\n"
     "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on SIGINT or\n"
     "SIGTERM; SIGHUP reopens the access log. A database of an older schema is first copied\n"
     "beside itself (PATH.schemaN-TIME.bak), then migrated; a newer one is refused, untouched.\n"
@@ -42,7 +43,11 @@ const char cmd_serve_usage[] =
     "                        X-Forwarded-For or Forwarded, and X-Forwarded-Proto, tell the\n"
     "                        client's address and scheme; from others they are ignored\n"
     "  --page-cache MB       rendered public pages kept in memory per worker thread\n"
-    "                        (default 6; 0 renders every page from the database)\n";
+    "                        (default 6; 0 renders every page from the database)\n"
+    "  --log-key FILE        sign checkpoints of the public log with this key (log keygen):\n"
+    "                        when the tree grows, at most once a second, and on a clean stop\n"
+    "  --log-witness KEYS    verifier keys (comma-separated) of the witnesses whose\n"
+    "                        cosignatures POST /log/add-cosignature keeps\n";
 
 static enum mc_err first_ward_code(void *ctx, const struct mc_code *c)
 {
@@ -117,6 +122,7 @@ struct serve_opts {
 	const char *access_log;
 	const char *metrics_allow;
 	const char *trust_proxy;
+	const char *log_key, *log_witness;
 	long port;
 	long threads;
 	long page_cache_mb;
@@ -131,6 +137,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	struct mc_staff *staff = NULL;
 	struct mc_scans *scans = NULL;
 	struct mc_http *http = NULL;
+	struct cli_log tlog = {0};
 	FILE *log = NULL;
 	struct mc_buf tdir, adir, fdir, errs, base;
 	uint16_t port = 0;
@@ -193,6 +200,9 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	hc.trust_proxy = o->trust_proxy;
 	hc.page_cache_mb = o->page_cache_mb == 0 ? -1 : (int)o->page_cache_mb;
 	hc.https = !strncmp(base.data, "https://", 8);
+	if ((err = cli_log_start(o->db, o->log_key, o->log_witness, &tlog, &errs)) != MC_OK)
+		goto out;
+	hc.log_witnesses = tlog.witnesses;
 	hc.listen_fd = fd;
 	fd = -1;
 	if ((err = mc_http_start(&hc, &http, &errs)) != MC_OK)
@@ -211,6 +221,7 @@ out:
 		close(fd);
 	mc_http_destroy(http);
 	mc_scans_destroy(scans); /* after the workers: writes every scan they queued */
+	cli_log_stop(&tlog);	 /* after the workers too: signs what they wrote last */
 	if (log && log != stderr)
 		fclose(log);
 	mc_staff_destroy(staff);
@@ -234,6 +245,8 @@ int cmd_serve(struct args *a, int argc, char **argv)
 				   {"metrics-allow", OPT_STR, &o.metrics_allow, 0, 0},
 				   {"trust-proxy", OPT_STR, &o.trust_proxy, 0, 0},
 				   {"page-cache", OPT_INT, &o.page_cache_mb, 0, 1024},
+				   {"log-key", OPT_STR, &o.log_key, 0, 0},
+				   {"log-witness", OPT_STR, &o.log_witness, 0, 0},
 				   {"db-read", OPT_STR, &o.db_read, 0, 0},
 				   {0}};
 	struct mc_store *s = NULL;

@@ -9,6 +9,11 @@
 
 #include "motcham/base/err.h"
 
+struct mc_buf;
+struct mc_log_signer;
+struct mc_note_keyring;
+struct mc_note_signer;
+struct mc_note_verifier;
 struct mc_store;
 
 #define MAX_POS 64
@@ -66,6 +71,26 @@ int cli_open_db(const struct args *a, bool create, struct mc_store **s);
  * standby for serve --db-read). Returns 0, or 1 after telling why. */
 int cli_check_db(const char *cmd, const char *path);
 
+/* cmd_log.c: the log's keys, for the subcommands that take them. */
+
+/* Reads the private key file at path (motcham log keygen). Returns 0 with *out owned by the
+ * caller, or 1 after telling why. */
+int cli_read_key(const char *cmd, const char *path, struct mc_note_signer **out);
+/* Reads a verifier key given as itself or as a file holding it; as cli_read_key. */
+int cli_read_vkey(const char *cmd, const char *vkey, struct mc_note_verifier **out);
+
+/* What serve runs of the log: the signer (--log-key) and the known witnesses
+ * (--log-witness). */
+struct cli_log {
+	struct mc_log_signer *signer;
+	struct mc_note_keyring *witnesses;
+};
+/* Starts them for database db (either option may be NULL); says what failed in errs. */
+enum mc_err cli_log_start(const char *db, const char *keyfile, const char *witnesses,
+			  struct cli_log *out, struct mc_buf *errs);
+/* Signs what is left, stops and frees; the server must have stopped first. */
+void cli_log_stop(struct cli_log *l);
+
 /* cmd_NAME.c: one subcommand each. A handler parses its options with cli_parse, returns at
  * once when a->help is set (cli.c then prints its usage), and returns the exit status. */
 int cmd_audit(struct args *a, int argc, char **argv);
@@ -74,6 +99,7 @@ int cmd_code(struct args *a, int argc, char **argv);
 int cmd_demo(struct args *a, int argc, char **argv);
 int cmd_gen(struct args *a, int argc, char **argv);
 int cmd_import(struct args *a, int argc, char **argv);
+int cmd_log(struct args *a, int argc, char **argv);
 int cmd_init(struct args *a, int argc, char **argv);
 int cmd_migrate(struct args *a, int argc, char **argv);
 int cmd_serve(struct args *a, int argc, char **argv);
@@ -85,6 +111,7 @@ extern const char cmd_code_usage[];
 extern const char cmd_demo_usage[];
 extern const char cmd_gen_usage[];
 extern const char cmd_import_usage[];
+extern const char cmd_log_usage[];
 extern const char cmd_init_usage[];
 extern const char cmd_migrate_usage[];
 extern const char cmd_serve_usage[];

@@ -100,6 +100,28 @@ static bool split(const char *path, struct seg *segs, size_t max, size_t *nsegs)
 	return true;
 }
 
+/* What a catch-all's "**" takes: the segments from i on, joined by '/' (for the handler that
+ * reads them and the page cache's key); too long to copy, it is marked so. */
+static void rest_of(const struct seg *segs, size_t nsegs, size_t i, struct mc_route_match *m)
+{
+	size_t len = 0;
+
+	m->rest[0] = '\0';
+	m->rest_too_long = false;
+	for (; i < nsegs; i++) {
+		if (len + segs[i].n + 2 > sizeof(m->rest)) {
+			m->rest_too_long = true;
+			m->rest[0] = '\0';
+			return;
+		}
+		if (len)
+			m->rest[len++] = '/';
+		memcpy(m->rest + len, segs[i].p, segs[i].n);
+		len += segs[i].n;
+		m->rest[len] = '\0';
+	}
+}
+
 /* Matches a whole pattern; *prefix is set when it ends in "**". */
 static bool pattern_match(const char *pattern, const struct seg *segs, size_t nsegs,
 			  struct mc_route_match *m, bool *catch_all)
@@ -113,6 +135,7 @@ static bool pattern_match(const char *pattern, const struct seg *segs, size_t ns
 		pn = end ? (size_t)(end - p) : strlen(p);
 		if (pn == 2 && p[0] == '*' && p[1] == '*') {
 			*catch_all = true;
+			rest_of(segs, nsegs, i, m);
 			return true;
 		}
 		if (i == nsegs || !seg_match(p, pn, segs[i], m))

@@ -28,6 +28,8 @@
 #define LOGIN_BODY (16 * 1024)
 #define FORM_BODY (1024 * 1024)
 #define UPLOAD_BODY ((size_t)MC_FORM_MAX_TOTAL + 64 * 1024)
+/* A cosigned checkpoint, urlencoded. */
+#define COSIG_BODY (16 * 1024)
 
 static const struct mc_route table[] = {
     /* The residents' pages: the hot path of every scan. */
@@ -41,6 +43,8 @@ static const struct mc_route table[] = {
     {GET, "/w/{slug}/announcements/{id}", "announcement", R, PUB, CACHE, 0, mc_pages_announcement},
     {GET, "/w/{slug}/permits/{id}", "permit", R, PUB, CACHE, 0, mc_pages_permit},
     {POST, "/w/{slug}/permits/{id}/report", "report", W, PUB, 0, UPLOAD_BODY, mc_pages_report},
+    {GET, "/r/{token}", "reference", R, PUB, 0, 0, mc_pages_reference},
+    {GET, "/r", "reference", R, PUB, 0, 0, mc_pages_reference_query},
     {GET, "/w/{slug}/search", "search", R, PUB, 0, 0, mc_pages_search},
     {GET, "/api/v1/codes/{token}", "api", R, PUB, CACHE, 0, mc_pages_api_code},
     {GET, "/files/{sha}", "files", R, PUB, 0, 0, mc_pages_file},
@@ -55,6 +59,11 @@ static const struct mc_route table[] = {
     {GET, "/kiosk/{slug}/feed.json", "kiosk", R, PUB, 0, 0, mc_pages_kiosk_feed},
     {POST, "/kiosk/{slug}/beat", "kiosk", W, PUB, 0, BEAT_BODY, mc_pages_kiosk_beat},
 
+    /* The public log (c2sp.org/tlog-tiles): hashes only, plain text and binary. */
+    {GET, "/log/checkpoint", "log", R, PUB, 0, 0, mc_pages_log_checkpoint},
+    {POST, "/log/add-cosignature", "log", W, PUB, 0, COSIG_BODY, mc_pages_log_add_cosignature},
+    {GET, "/log/tile/**", "log", R, PUB, CACHE, 0, mc_pages_log_tile},
+
     /* The server's own. */
     {GET, "/assets/{name}", "assets", NONE, PUB, 0, 0, assets_page},
     {GET, "/favicon.ico", "assets", NONE, PUB, 0, 0, assets_favicon},
@@ -66,6 +75,7 @@ static const struct mc_route table[] = {
     {POST, "/staff/login", "staff", W, LOGIN, 0, LOGIN_BODY, mc_office_login},
     {POST, "/staff/logout", "staff", W, SIGNED, 0, LOGIN_BODY, mc_office_logout},
     {GET, "/staff", "staff", W, STAFF, 0, 0, mc_office_dashboard},
+    {GET, "/staff/permits", "staff", W, STAFF, 0, 0, mc_office_permit_list},
     {POST, "/staff/permits", "staff", W, STAFF, 0, FORM_BODY, mc_office_permit_create},
     {GET, "/staff/permits/new", "staff", W, STAFF, 0, 0, mc_office_permit_new},
     {GET, "/staff/permits/{id}", "staff", W, STAFF, 0, 0, mc_office_permit_show},
@@ -74,12 +84,14 @@ static const struct mc_route table[] = {
     {POST, "/staff/permits/{id}/inspections", "staff", W, STAFF, 0, FORM_BODY,
      mc_office_permit_inspection},
     {POST, "/staff/permits/{id}/files", "staff", W, STAFF, 0, UPLOAD_BODY, mc_office_permit_file},
+    {GET, "/staff/procedures", "staff", W, STAFF, 0, 0, mc_office_procedure_list},
     {POST, "/staff/procedures", "staff", W, STAFF, 0, FORM_BODY, mc_office_procedure_create},
     {GET, "/staff/procedures/new", "staff", W, STAFF, 0, 0, mc_office_procedure_new},
     {GET, "/staff/procedures/{id}", "staff", W, STAFF, 0, 0, mc_office_procedure_show},
     {POST, "/staff/procedures/{id}", "staff", W, STAFF, 0, FORM_BODY, mc_office_procedure_update},
     {POST, "/staff/procedures/{id}/retire", "staff", W, STAFF, 0, FORM_BODY,
      mc_office_procedure_retire},
+    {GET, "/staff/announcements", "staff", W, STAFF, 0, 0, mc_office_announcement_list},
     {POST, "/staff/announcements", "staff", W, STAFF, 0, FORM_BODY, mc_office_announcement_create},
     {GET, "/staff/announcements/new", "staff", W, STAFF, 0, 0, mc_office_announcement_new},
     {GET, "/staff/announcements/{id}", "staff", W, STAFF, 0, 0, mc_office_announcement_show},
@@ -89,6 +101,7 @@ static const struct mc_route table[] = {
      mc_office_announcement_retire},
     {GET, "/staff/reports", "staff", W, STAFF, 0, 0, mc_office_reports},
     {POST, "/staff/reports/{id}/review", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_review},
+    {POST, "/staff/reports/{id}/reply", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_reply},
     {POST, "/staff/codes/{token}/retire", "staff", W, STAFF, 0, FORM_BODY, mc_office_code_retire},
     {GET, "/staff/files/{sha}", "staff", W, STAFF, 0, 0, mc_office_file},
     {GET, "/staff/print/keychain", "staff", W, STAFF, 0, 0, mc_office_print_keychain},
@@ -120,6 +133,7 @@ static const struct mc_route table[] = {
     {GET, "/supervise", "supervise", W, SUP, 0, 0, mc_supervise_home},
     {GET, "/supervise/permits", "supervise", W, SUP, 0, 0, mc_supervise_list},
     {GET, "/supervise/permits/{id}", "supervise", W, SUP, 0, 0, mc_supervise_permit},
+    {GET, "/supervise/proofs/{id}", "supervise", W, SUP, 0, 0, mc_supervise_proof},
     {ANY, "/supervise/**", "supervise", W, SUP, 0, 0, mc_supervise_not_found},
 };
 

@@ -12,7 +12,7 @@
 #include "motcham/base/token.h"
 #include "private.h"
 
-#define KEY_MAX (MC_ROUTE_SLUG_MAX + MC_ROUTE_ARG_MAX + 64)
+#define KEY_MAX (MC_ROUTE_SLUG_MAX + 2 * MC_ROUTE_ARG_MAX + 64)
 
 /* A worker thread's own state: its read-only connection and the pages it rendered, valid
  * while the database's content and the ward-local day stay the same. */
@@ -192,7 +192,7 @@ static enum mc_err cache_both(struct cached *c, struct mc_response *r, bool http
  * (a slug lower-cased, a token in its canonical form), so that /Q/ABC, /q/abc and /q/A-B-C
  * share one entry and no spelling of a path, nor a query string, can push the others out.
  * An answer over HTTPS carries Strict-Transport-Security: it is kept apart. */
-static void cache_key(const struct request *req, char key[KEY_MAX])
+static bool cache_key(const struct request *req, char key[KEY_MAX])
 {
 	const struct mc_route_match *m = &req->match;
 	char token[MC_TOKEN_LEN + 1];
@@ -200,8 +200,12 @@ static void cache_key(const struct request *req, char key[KEY_MAX])
 
 	if (m->has_arg && mc_token_normalize(m->arg, strlen(m->arg), token) == MC_OK)
 		arg = token;
-	snprintf(key, KEY_MAX, "%c%zu|%s|%lld|%s", req->https ? 's' : 'p', m->index,
-		 m->has_slug ? m->slug : "", (long long)m->id, arg);
+	/* A catch-all's handler reads the rest of the path itself: it is part of the key. */
+	if (m->rest_too_long)
+		return false;
+	snprintf(key, KEY_MAX, "%c%zu|%s|%lld|%s|%s", req->https ? 's' : 'p', m->index,
+		 m->has_slug ? m->slug : "", (long long)m->id, arg, m->rest);
+	return true;
 }
 
 enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, struct request *req,
@@ -212,14 +216,15 @@ enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, st
 	struct worker *w;
 	char key[KEY_MAX];
 	enum mc_err fresh;
+	bool cacheable;
 
 	if ((*err = worker_of(h, &w)) != MC_OK)
 		return MHD_NO;
 	/* Without the database (stopped, unreachable: the check fails) the pages kept are
 	 * still the best answer there is: a notice on a wall goes on answering. */
 	fresh = keep_fresh(h, w);
-	cache_key(req, key);
-	if (w->pages && (c = mc_cache_get(w->pages, key))) {
+	cacheable = cache_key(req, key);
+	if (w->pages && cacheable && (c = mc_cache_get(w->pages, key))) {
 		mc_metrics_cache(h->metrics, true);
 		return send_cached(h, conn, req, c);
 	}
@@ -237,7 +242,7 @@ enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, st
 		return MHD_NO;
 	/* Only what is worth keeping: a 404 for a code nobody printed would let random paths
 	 * push the real pages out. */
-	if (!w->pages || (r->status != 200 && r->status != 410)) {
+	if (!w->pages || !cacheable || (r->status != 200 && r->status != 410)) {
 		worker_count_scan(h, r->code_id, r->scan_miss);
 		return send_page(conn, req, r);
 	}

@@ -1,5 +1,6 @@
-/* The staff dashboard (/staff): the ward's procedures, announcements and permits, its
- * open resident reports, and how often its codes were scanned. */
+/* The staff dashboard (/staff): the ward's newest permits, procedures and announcements (the
+ * lists themselves are lists.c's), its open resident reports, and how often its codes were
+ * scanned. */
 #include <time.h>
 
 #include "motcham/base/date.h"
@@ -11,63 +12,11 @@
 #include "motcham/web/request.h"
 #include "private.h"
 
-static enum mc_err dash_proc(void *ctx, const struct mc_procedure *p)
-{
-	struct mc_tobj *o = page_list_push(ctx);
-	enum mc_err err;
-
-	if (!o)
-		return MC_ERR_NOMEM;
-	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)p->id)) != MC_OK ||
-	    (err = mc_tobj_str(o, "title", p->title)) != MC_OK ||
-	    (err = mc_tobj_str(o, "tthc_code", p->tthc_code)) != MC_OK ||
-	    (err = mc_tobj_str(o, "field", p->field)) != MC_OK)
-		return err;
-	return mc_tobj_str(o, "retired_on", p->retired_at);
-}
-
-static enum mc_err dash_ann(void *ctx, const struct mc_announcement *a)
-{
-	struct mc_tobj *o = page_list_push(ctx);
-	enum mc_err err;
-
-	if (!o)
-		return MC_ERR_NOMEM;
-	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)a->id)) != MC_OK ||
-	    (err = mc_tobj_str(o, "title", a->title)) != MC_OK ||
-	    (err = mc_tobj_str(o, "published_on", a->published_on)) != MC_OK ||
-	    (err = mc_tobj_str(o, "expires_on", a->expires_on)) != MC_OK)
-		return err;
-	return mc_tobj_str(o, "retired_on", a->retired_at);
-}
-
 struct dash {
 	struct office *c;
-	struct mc_tobj *o;
-	struct list permits, procedures, announcements;
 	int open;
 	int64_t ward_id;
 };
-
-static enum mc_err dash_permit(void *ctx, const struct mc_permit *p)
-{
-	struct dash *d = ctx;
-	struct mc_tobj *o = page_list_push(&d->permits);
-	bool expired = mc_permit_expired_on(p->status, p->ends_on, d->c->today);
-	enum mc_err err;
-
-	if (!o)
-		return MC_ERR_NOMEM;
-	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)p->id)) != MC_OK ||
-	    (err = mc_tobj_str(o, "number", p->number)) != MC_OK ||
-	    (err = mc_tobj_str(o, "address", p->address)) != MC_OK ||
-	    (err = mc_tobj_str(o, "status_label", mc_label_of(mc_permit_statuses, p->status))) !=
-		MC_OK ||
-	    (err = mc_tobj_str(o, "status", p->status)) != MC_OK ||
-	    (err = mc_tobj_str(o, "ends_on", p->ends_on)) != MC_OK)
-		return err;
-	return mc_tobj_bool(o, "expired", expired);
-}
 
 static enum mc_err count_open(void *ctx, const struct mc_report *rep)
 {
@@ -79,6 +28,8 @@ static enum mc_err count_open(void *ctx, const struct mc_report *rep)
 }
 
 #define SCAN_TOP 10
+/* The newest of each list the dashboard shows; the rest are a page away (lists.c). */
+#define HOME_LIST 10
 
 static enum mc_err scan_item_cb(void *ctx, const struct mc_scan_count *sc)
 {
@@ -128,6 +79,7 @@ static enum mc_err dashboard(struct office *c)
 {
 	struct dash d = {.c = c};
 	struct mc_tobj *w;
+	long long total = 0;
 	enum mc_err err;
 
 	if ((err = wards_current(c, c->rq->lookup(c->rq, MC_REQ_ARG, "ward"), &d.ward_id)) !=
@@ -138,18 +90,11 @@ static enum mc_err dashboard(struct office *c)
 		return err;
 	if (!d.ward_id)
 		return page_show(c, "staff_home", 200);
-	if (!(w = d.o = mc_tobj_obj(c->root, "board")))
+	if (!(w = mc_tobj_obj(c->root, "board")))
 		return MC_ERR_NOMEM;
-	d.permits = (struct list){w, "permits", NULL};
-	d.procedures = (struct list){w, "procedures", NULL};
-	d.announcements = (struct list){w, "announcements", NULL};
 	err = mc_store_ward_by_id(c->wr, d.ward_id, wards_name_cb, w);
-	if (err == MC_OK)
-		err = mc_store_procedure_each_all(c->wr, d.ward_id, dash_proc, &d.procedures);
-	if (err == MC_OK)
-		err = mc_store_announcement_each(c->wr, d.ward_id, dash_ann, &d.announcements);
-	if (err == MC_OK)
-		err = mc_store_permit_each(c->wr, d.ward_id, dash_permit, &d);
+	for (int k = LISTS_PERMITS; k <= LISTS_ANNOUNCEMENTS && err == MC_OK; k++)
+		err = lists_add(c, w, k, d.ward_id, HOME_LIST, 0, &total);
 	if (err == MC_OK)
 		err = mc_store_report_each(c->wr, d.ward_id, count_open, &d);
 	if (err == MC_OK)

@@ -117,6 +117,18 @@ enum mc_err forms_ward(struct office *c, int64_t *ward_id, const char **ward_err
 enum mc_err forms_check_dates(struct mc_fields *f, const char *a, const char *b, const char *msg);
 enum mc_err forms_commit(struct office *c, enum mc_err err);
 
+/* lists.c: the ward's permits, procedures and announcements, a page at a time. */
+enum lists_which { LISTS_PERMITS, LISTS_PROCEDURES, LISTS_ANNOUNCEMENTS };
+/* Adds at most limit items of the ward's list k from offset as o.KEY.items (KEY "permits",
+ * "procedures" or "announcements", absent when there are none), o.KEY_total (how many
+ * there are, in *total too) and o.KEY_more (whether more follow). */
+enum mc_err lists_add(struct office *c, struct mc_tobj *o, enum lists_which k, int64_t ward_id,
+		      long long limit, long long offset, long long *total);
+/* The page number the query asks for: 1 when none, 0 when it is not a page number. */
+long long lists_page_asked(struct office *c);
+/* root.pager for page of a list of total items, per_page a page: page, pages, prev, next. */
+enum mc_err lists_pager(struct office *c, long long page, long long total, long long per_page);
+
 /* login.c, dashboard.c: handlers only. */
 
 /* codes.c: a record's code on its page; retiring codes. */

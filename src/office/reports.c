@@ -1,5 +1,6 @@
-/* Residents' reports (/staff/reports): the open and the reviewed ones, and marking one
- * reviewed with a note. */
+/* Residents' reports (/staff/reports): the open and the reviewed ones; answering one with a
+ * public reply (what the resident reads at /r/REF) and an internal note, kept under review
+ * or marked reviewed. */
 #include <stdlib.h>
 
 #include "motcham/domain/permit.h"
@@ -12,11 +13,18 @@
 #include "motcham/web/response.h"
 #include "private.h"
 
+/* Bytes of a reply or a note. */
+#define TEXT_MAX 2000
+
+/* Reports on one page of the list, open ones first. */
+#define REPORTS_PAGE 30
+
 struct report_list {
 	struct office *c;
 	struct list open, done;
-	int64_t want;	 /* review: the report looked for */
-	int64_t ward_id; /* its ward, once found */
+	long long seen, first; /* reports walked so far; the first one this page shows */
+	int64_t want;	       /* review: the report looked for */
+	int64_t ward_id;       /* its ward, once found */
 	bool found;
 };
 
@@ -37,7 +45,10 @@ enum mc_err reports_item(struct mc_tobj *o, const struct mc_report *rep)
 	    (err = mc_tobj_str(o, "contact", rep->contact)) != MC_OK ||
 	    (err = mc_tobj_str(o, "photo", rep->photo_sha256)) != MC_OK ||
 	    (err = mc_tobj_str(o, "created", rep->created_at)) != MC_OK ||
-	    (err = mc_tobj_str(o, "reviewed", rep->reviewed_at)) != MC_OK)
+	    (err = mc_tobj_str(o, "reviewed", rep->reviewed_at)) != MC_OK ||
+	    (err = mc_tobj_str(o, "opened", rep->opened_at)) != MC_OK ||
+	    (err = mc_tobj_str(o, "public_reply", rep->public_reply)) != MC_OK ||
+	    (err = mc_tobj_str(o, "replied", rep->replied_at)) != MC_OK)
 		return err;
 	return mc_tobj_str(o, "review_note", rep->review_note);
 }
@@ -46,16 +57,21 @@ static enum mc_err report_item_cb(void *ctx, const struct mc_report *rep)
 {
 	struct report_list *rl = ctx;
 	struct office *c = rl->c;
-	struct mc_tobj *o = page_list_push(rep->reviewed_at ? &rl->done : &rl->open);
+	struct mc_tobj *o;
 	enum mc_err err;
 
-	if (!o)
+	/* The walk counts them all; only this page's become items. */
+	if (rl->seen++ < rl->first || rl->seen > rl->first + REPORTS_PAGE)
+		return MC_OK;
+	if (!(o = page_list_push(rep->reviewed_at ? &rl->done : &rl->open)))
 		return MC_ERR_NOMEM;
 	if ((err = mc_tobj_strf(o, "id", "%lld", (long long)rep->id)) != MC_OK ||
 	    (err = mc_tobj_strf(o, "permit_id", "%lld", (long long)rep->permit_id)) != MC_OK ||
 	    (err = reports_item(o, rep)) != MC_OK ||
 	    (err = mc_tobj_bool(o, "can_review",
 				!rep->reviewed_at && mc_session_can_write(&c->u, rep->ward_id))) !=
+		MC_OK ||
+	    (err = mc_tobj_bool(o, "can_reply", mc_session_can_write(&c->u, rep->ward_id))) !=
 		MC_OK)
 		return err;
 	err = mc_store_permit_get(c->wr, rep->permit_id, permit_number_cb, o);
@@ -64,10 +80,13 @@ static enum mc_err report_item_cb(void *ctx, const struct mc_report *rep)
 
 static enum mc_err reports_page(struct office *c)
 {
-	struct report_list rl = {.c = c};
+	long long page = lists_page_asked(c);
+	struct report_list rl = {.c = c, .first = (page - 1) * REPORTS_PAGE};
 	int64_t ward_id = mc_session_all_wards(&c->u) ? 0 : c->u.ward_id;
 	enum mc_err err;
 
+	if (!page)
+		return page_message(c, 400, "Số trang không hợp lệ", "Trang phải là một số từ 1.");
 	if ((err = page_start(c, "Phản ánh của người dân")) != MC_OK)
 		return err;
 	rl.open = (struct list){c->root, "open", NULL};
@@ -75,6 +94,10 @@ static enum mc_err reports_page(struct office *c)
 	if (ward_id == 0 && !mc_session_all_wards(&c->u))
 		return page_show(c, "staff_reports", 200);
 	if ((err = mc_store_report_each(c->wr, ward_id, report_item_cb, &rl)) != MC_OK)
+		return err;
+	if (rl.first >= rl.seen && page > 1)
+		return page_message(c, 404, "Không có trang này", "Danh sách không dài đến vậy.");
+	if ((err = lists_pager(c, page, rl.seen, REPORTS_PAGE)) != MC_OK)
 		return err;
 	return page_show(c, "staff_reports", 200);
 }
@@ -90,12 +113,23 @@ static enum mc_err report_find_cb(void *ctx, const struct mc_report *rep)
 	return MC_ERR_EXISTS; /* found: stop the walk */
 }
 
-static enum mc_err report_review(struct office *c, int64_t id)
+/* One posted text of the review form, checked; *out owned (never NULL) on MC_OK. */
+static enum mc_err posted_text(struct office *c, const char *name, char **out, char msg[160])
+{
+	size_t len = 0;
+	const char *raw = mc_fields_raw(c->rq->form, name, &len);
+
+	return mc_fields_clean(raw ? raw : "", len, TEXT_MAX, true, out, msg);
+}
+
+/* done: mark the report reviewed (/review); else save the answer and keep it under review
+ * (/reply). The review form without a reply field (as it was before replies) only reviews. */
+static enum mc_err report_answer(struct office *c, int64_t id, bool done)
 {
 	struct report_list rl = {.c = c, .want = id};
 	size_t len;
-	const char *raw = mc_fields_raw(c->rq->form, "note", &len);
-	char msg[160], *note = NULL;
+	bool with_reply = mc_fields_raw(c->rq->form, "reply", &len) != NULL;
+	char msg[160], *note = NULL, *reply = NULL;
 	enum mc_err err = mc_store_report_each(c->wr, 0, report_find_cb, &rl);
 
 	if (err != MC_OK && err != MC_ERR_EXISTS)
@@ -104,16 +138,22 @@ static enum mc_err report_review(struct office *c, int64_t id)
 		return page_not_found(c);
 	if (!mc_session_can_write(&c->u, rl.ward_id))
 		return page_forbidden(c);
-	err = mc_fields_clean(raw ? raw : "", len, 2000, true, &note, msg);
+	err = posted_text(c, "note", &note, msg);
+	if (err == MC_OK)
+		err = posted_text(c, "reply", &reply, msg);
 	if (err == MC_ERR_INVALID)
 		err = page_refuse(c, msg, "/staff/reports");
-	else if (err == MC_OK)
+	else if (err == MC_OK && done && !with_reply)
 		err = mc_store_report_review(c->wr, id, note[0] ? note : NULL);
+	else if (err == MC_OK)
+		err = mc_store_report_answer(c->wr, id, reply[0] ? reply : NULL,
+					     note[0] ? note : NULL, done);
 	if (err == MC_ERR_GONE)
 		err = page_refuse(c, "Phản ánh này đã được xử lý trước đó.", "/staff/reports");
 	else if (err == MC_OK && c->r->status != 422)
-		err = page_redirect(c, "%s", "/staff/reports");
+		err = page_redirect(c, "/staff/reports#r-%lld", (long long)id);
 	free(note);
+	free(reply);
 	return err;
 }
 
@@ -124,5 +164,10 @@ enum mc_err mc_office_reports(struct mc_call *call)
 
 enum mc_err mc_office_report_review(struct mc_call *call)
 {
-	return report_review(call->scope, call->id);
+	return report_answer(call->scope, call->id, true);
+}
+
+enum mc_err mc_office_report_reply(struct mc_call *call)
+{
+	return report_answer(call->scope, call->id, false);
 }

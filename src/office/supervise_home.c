@@ -1,11 +1,14 @@
 /* The supervisors' board (/supervise): permit counts per ward and in all, the audit chain
- * head to write down (and, when asked, the whole chain checked), and the filter form. */
+ * head to write down (and, when asked, the whole chain checked), the public log's latest
+ * signed checkpoint and who cosigned it, and the filter form. */
 #include <stdio.h>
+#include <time.h>
 
 #include "motcham/base/auth.h"
 #include "motcham/office/office.h"
 #include "motcham/render/template.h"
 #include "motcham/store/audit.h"
+#include "motcham/store/log.h"
 #include "motcham/store/store.h"
 #include "private.h"
 
@@ -93,6 +96,62 @@ static enum mc_err add_chain(struct office *c)
 	return mc_tobj_str(o, "why", chk.why);
 }
 
+struct signed_log {
+	struct mc_tobj *root, *o;
+	int64_t size;
+};
+
+static enum mc_err checkpoint_cb(void *ctx, const struct mc_store_checkpoint *cp)
+{
+	struct signed_log *l = ctx;
+	enum mc_err err;
+
+	if (!(l->o = mc_tobj_obj(l->root, "log")))
+		return MC_ERR_NOMEM;
+	l->size = cp->size;
+	if ((err = page_count(l->o, "size", cp->size)) != MC_OK ||
+	    (err = mc_tobj_str(l->o, "root", cp->root)) != MC_OK)
+		return err;
+	return mc_tobj_str(l->o, "signed_at", cp->signed_at);
+}
+
+static enum mc_err cosigner_cb(void *ctx, const struct mc_store_cosignature *cs)
+{
+	struct mc_tobj *o = mc_tobj_push(ctx, "cosigners");
+	time_t t = (time_t)cs->cosigned_at;
+	char when[32];
+	struct tm tm;
+	enum mc_err err;
+
+	if (!o)
+		return MC_ERR_NOMEM;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if ((err = mc_tobj_str(o, "name", cs->name)) != MC_OK ||
+	    (err = mc_tobj_str(o, "at", when)) != MC_OK)
+		return err;
+	return mc_tobj_str(o, "received_at", cs->received_at);
+}
+
+/* The latest checkpoint the log signed, how far the tree has grown since, and the witnesses
+ * that cosigned it. No checkpoint yet leaves "log" unset. */
+static enum mc_err add_log(struct office *c)
+{
+	struct signed_log l = {.root = c->root};
+	int64_t size = 0;
+	enum mc_err err = mc_store_log_checkpoint(c->wr, -1, checkpoint_cb, &l);
+
+	if (err == MC_ERR_NOTFOUND)
+		return MC_OK;
+	if (err == MC_OK)
+		err = mc_store_log_size(c->wr, &size);
+	if (err == MC_OK)
+		err = page_count(l.o, "unsigned", size - l.size);
+	if (err != MC_OK)
+		return err;
+	return mc_store_log_cosignature_each(c->wr, l.size, cosigner_cb, l.o);
+}
+
 static enum mc_err dashboard(struct office *c)
 {
 	struct board b = {0};
@@ -110,7 +169,8 @@ static enum mc_err dashboard(struct office *c)
 	if ((err = ward_counts(total, &b.total)) != MC_OK ||
 	    (err = page_count(c->root, "ward_count", b.wards)) != MC_OK ||
 	    (err = mc_tobj_str(c->root, "soon", c->soon)) != MC_OK ||
-	    (err = add_chain(c)) != MC_OK || (err = supervise_list_filter(c, &q)) != MC_OK)
+	    (err = add_chain(c)) != MC_OK || (err = add_log(c)) != MC_OK ||
+	    (err = supervise_list_filter(c, &q)) != MC_OK)
 		return err;
 	return page_show(c, "supervise_home", 200);
 }

@@ -1,14 +1,18 @@
 /* A permit as supervisors see it (/supervise/permits/ID): the record, its whole history
- * from the audit trail field by field, its inspections, reports and files. */
+ * from the audit trail field by field (each entry with its tlog-proof, /supervise/proofs/ID),
+ * its inspections, reports and files. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "motcham/domain/permit.h"
+#include "motcham/log/log.h"
 #include "motcham/office/office.h"
 #include "motcham/render/template.h"
 #include "motcham/store/audit.h"
 #include "motcham/store/store.h"
+#include "motcham/web/response.h"
 #include "private.h"
 
 #define VALUE_MAX 300 /* bytes of one old or new value shown in the timeline */
@@ -258,4 +262,28 @@ static enum mc_err history_page(struct office *c, int64_t id)
 enum mc_err mc_supervise_permit(struct mc_call *call)
 {
 	return history_page(call->scope, call->id);
+}
+
+/* An entry's proof of inclusion in the published log, to hand to anyone who holds the
+ * log's key: the entry itself (it may hold personal data: a supervisor decides who gets it),
+ * its inclusion proof and the latest checkpoint with its cosignatures. */
+enum mc_err mc_supervise_proof(struct mc_call *call)
+{
+	struct office *c = call->scope;
+	enum mc_err err = mc_log_entry_proof(c->wr, call->id, &call->r->body);
+
+	if (err == MC_ERR_NOTFOUND)
+		return page_not_found(c);
+	if (err == MC_ERR_BUSY)
+		return page_message(
+		    c, 503, "Chưa có bằng chứng",
+		    "Mục nhật ký này chưa nằm trong điểm kiểm tra đã ký nào; thử lại "
+		    "sau vài giây (máy chủ cần chạy với --log-key).");
+	if (err != MC_OK)
+		return err;
+	call->r->status = 200;
+	call->r->content_type = "text/plain; charset=utf-8";
+	snprintf(call->r->disposition, sizeof(call->r->disposition),
+		 "attachment; filename=\"audit-%lld.tlog-proof\"", (long long)call->id);
+	return MC_OK;
 }

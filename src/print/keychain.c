@@ -22,8 +22,8 @@
 #define KC_ROWS 8
 #define KC_CELL_W 27.0
 #define KC_CELL_H 34.0
-#define KC_QR 20.0
-#define KC_QR_TOP 3.0
+#define KC_QR 24.0
+#define KC_QR_TOP 1.5
 #define KC_LEFT ((210.0 - KC_COLS * KC_CELL_W) / 2)
 #define KC_TOP ((297.0 - KC_ROWS * KC_CELL_H) / 2)
 

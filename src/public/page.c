@@ -183,6 +183,12 @@ static const struct {
 enum mc_err page_error(struct mc_pages *p, int status, const char *heading, const char *detail,
 		       const char *replacement, struct mc_response *r)
 {
+	return page_error_form(p, status, heading, detail, replacement, false, r);
+}
+
+enum mc_err page_error_form(struct mc_pages *p, int status, const char *heading, const char *detail,
+			    const char *replacement, bool ref_form, struct mc_response *r)
+{
 	struct mc_tdata *d = mc_tdata_create();
 	struct mc_tobj *o;
 	enum mc_err err = MC_ERR_NOMEM;
@@ -194,7 +200,9 @@ enum mc_err page_error(struct mc_pages *p, int status, const char *heading, cons
 	    (err = mc_tobj_str(o, "heading", heading)) != MC_OK ||
 	    (err = mc_tobj_str(o, "detail", detail)) != MC_OK ||
 	    (err = mc_tobj_str(o, "replacement", replacement)) != MC_OK ||
-	    (err = mc_tobj_bool(o, "code_form", status == 404 || status == 410)) != MC_OK ||
+	    (err = mc_tobj_bool(o, "ref_form", ref_form)) != MC_OK ||
+	    (err = mc_tobj_bool(o, "code_form", !ref_form && (status == 404 || status == 410))) !=
+		MC_OK ||
 	    (err = mc_tobj_strf(o, "status", "%d", status)) != MC_OK)
 		goto fail;
 	err = page_render(p, o, "error", status, r);

@@ -162,6 +162,18 @@ static enum mc_err file_cb(void *ctx, const struct mc_file *f)
 	return set_size(it, "size", f->size);
 }
 
+/* The report form as it first shows: the same fields the post checks, empty. */
+static enum mc_err empty_form(struct mc_tobj *o)
+{
+	struct mc_fields f;
+	enum mc_err err;
+
+	mc_fields_init(&f, report_spec, REPORT_N);
+	err = mc_fields_tobj(&f, o, "fields");
+	mc_fields_finish(&f);
+	return err;
+}
+
 /* The concern form carries a token tied to this permit, so a post can be checked as coming
  * from this page without any account or session. */
 static enum mc_err set_report(struct page *pg, int64_t permit_id)
@@ -179,7 +191,10 @@ static enum mc_err set_report(struct page *pg, int64_t permit_id)
 	sodium_memzero(secret, sizeof(secret));
 	if (!(o = mc_tobj_obj(pg->root, "report")))
 		return MC_ERR_NOMEM;
-	return mc_tobj_str(o, "token", tok);
+	if ((err = mc_tobj_str(o, "token", tok)) != MC_OK ||
+	    (err = mc_tobj_strf(o, "permit_id", "%" PRId64, permit_id)) != MC_OK)
+		return err;
+	return empty_form(o);
 }
 
 enum mc_err permit_render(struct page *pg, int64_t id, struct mc_response *r)

@@ -20,6 +20,7 @@
 #include "motcham/render/qr.h"
 #include "motcham/store/store.h"
 #include "motcham/web/call.h"
+#include "motcham/web/fields.h"
 #include "motcham/web/request.h"
 #include "motcham/render/svg.h"
 #include "motcham/render/template.h"
@@ -83,6 +84,9 @@ struct kv {
 enum mc_err add_qr(struct page *pg, const char *kind, int64_t id);
 enum mc_err page_error(struct mc_pages *p, int status, const char *heading, const char *detail,
 		       const char *replacement, struct mc_response *r);
+/* page_error with the report lookup form (ref_form) instead of the code form. */
+enum mc_err page_error_form(struct mc_pages *p, int status, const char *heading, const char *detail,
+			    const char *replacement, bool ref_form, struct mc_response *r);
 enum mc_err load_ward_slug(struct page *pg, const char *slug);
 enum mc_err page_finish(struct page *pg, enum mc_err err, struct mc_response *r);
 enum mc_err page_init(struct page *pg, struct mc_pages *p, struct mc_store *s);
@@ -122,6 +126,11 @@ enum mc_err announcement_render(struct page *pg, int64_t id, struct mc_response 
 /* permit.c: GET /w/SLUG/permits/ID. */
 enum mc_err permit_render(struct page *pg, int64_t id, struct mc_response *r);
 enum mc_permit_verdict permit_verdict(const struct mc_permit *p, const char *today);
+
+/* report.c: POST /w/SLUG/permits/ID/report. */
+#define REPORT_N 3
+/* The report form's fields, shown empty on the permit page. */
+extern const struct mc_field_spec report_spec[REPORT_N];
 
 /* code.c: GET /q/TOKEN. */
 enum mc_err code_resolve(struct mc_store *s, const char *token, struct code_info *ci);

@@ -18,17 +18,20 @@
 #include "motcham/web/form.h"
 #include "motcham/web/request.h"
 #include "motcham/web/upload.h"
+#include "private.h"
 
 #define REPORTS_PER_HOUR 5
 #define REF_TRIES 8
 
-static const struct mc_field_spec report_spec[] = {
-    {"category", "Nội dung phản ánh", MC_F_ENUM, true, 0, 0, mc_report_categories, NULL},
-    {"description", "Mô tả", MC_F_TEXT, true, 0, 2000, NULL, "Từ 10 đến 2000 ký tự."},
-    {"contact", "Liên hệ (không bắt buộc)", MC_F_LINE, false, 0, 200, NULL,
-     "Số điện thoại hoặc email nếu bạn muốn được phản hồi. Không hiện công khai."},
+/* The form on the permit page and the page that shows it again with errors are one template
+ * (public_report_form) over these fields, so they keep the same labels and order. */
+const struct mc_field_spec report_spec[REPORT_N] = {
+    {"category", "Vấn đề bạn thấy", MC_F_ENUM, true, 0, 0, mc_report_categories, NULL},
+    {"description", "Mô tả việc bạn thấy", MC_F_TEXT, true, 0, 2000, NULL,
+     "Từ 10 đến 2000 ký tự: ở đâu, khi nào, việc gì."},
+    {"contact", "Số điện thoại hoặc email (không bắt buộc)", MC_F_LINE, false, 0, 200, NULL,
+     "Để phường liên hệ lại nếu cần. Không hiện công khai."},
 };
-#define REPORT_N (sizeof(report_spec) / sizeof(report_spec[0]))
 
 struct report_ctx {
 	const struct mc_site *site;
@@ -40,6 +43,7 @@ struct report_ctx {
 	char token[MC_AUTH_SHA256_LEN + 1];
 	struct mc_fields f;
 	const char *photo_error;
+	bool photo_again; /* a good photo came with a form that failed: it must be chosen again */
 	const char *form_error;
 	struct mc_tdata *d;
 	struct mc_tobj *root;
@@ -81,6 +85,9 @@ static enum mc_err report_show(struct report_ctx *x, const char *tpl, int status
 	if ((err = mc_tobj_str(x->root, "token", x->token)) != MC_OK ||
 	    (err = mc_tobj_strf(x->root, "permit_id", "%lld", (long long)x->permit_id)) != MC_OK ||
 	    (err = mc_tobj_str(x->root, "photo_error", x->photo_error)) != MC_OK ||
+	    (err = mc_tobj_bool(x->root, "photo_focus", x->photo_error && !x->f.nerr)) != MC_OK ||
+	    (err = mc_tobj_bool(x->root, "photo_again", x->photo_again)) != MC_OK ||
+	    (err = mc_tobj_str(x->root, "base_url", mc_pages_base_url(x->site->pages))) != MC_OK ||
 	    (err = mc_tobj_str(x->root, "form_error", x->form_error)) != MC_OK ||
 	    (err = mc_tobj_bool(x->root, "has_errors", x->f.nerr || x->photo_error)) != MC_OK ||
 	    (err = mc_fields_tobj(&x->f, x->root, "fields")) != MC_OK)
@@ -100,6 +107,16 @@ static void hour_ago(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Characters, not bytes: "ngắn quá" is 8 of them in 11 bytes (the text is valid UTF-8). */
+static size_t chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 static enum mc_err report_check(struct report_ctx *x, const struct mc_form_field **photo)
 {
 	const char *desc;
@@ -108,7 +125,7 @@ static enum mc_err report_check(struct report_ctx *x, const struct mc_form_field
 	if ((err = mc_fields_read(&x->f, x->rq->form)) != MC_OK)
 		return err;
 	desc = mc_fields_get(&x->f, "description");
-	if (mc_fields_ok(&x->f, "description") && strlen(desc) < 10 &&
+	if (mc_fields_ok(&x->f, "description") && chars(desc) < 10 &&
 	    (err = mc_fields_fail(&x->f, "description", "%s",
 				  "Vui lòng mô tả rõ hơn (ít nhất 10 ký tự).")) != MC_OK)
 		return err;
@@ -181,12 +198,14 @@ static enum mc_err report_run(struct report_ctx *x)
 	sent = mc_form_get(x->rq->form, "token");
 	if (!sent || !mc_auth_equal(sent, x->token)) {
 		x->form_error = "Biểu mẫu đã cũ. Vui lòng kiểm tra lại nội dung và gửi lại.";
-		return report_show(x, "staff_report", 403);
+		return report_show(x, "public_report", 403);
 	}
 	if ((err = report_check(x, &photo)) != MC_OK)
 		return err;
-	if (x->f.nerr || x->photo_error)
-		return report_show(x, "staff_report", 422);
+	if (x->f.nerr || x->photo_error) {
+		x->photo_again = photo && !x->photo_error;
+		return report_show(x, "public_report", 422);
+	}
 	hour_ago(since);
 	/* Counted and written under the database's write lock: reports sent at once to several
 	 * nodes cannot all slip under the limit, and a photo is kept with its report or not. */
@@ -198,7 +217,7 @@ static enum mc_err report_run(struct report_ctx *x)
 		mc_store_rollback(x->wr);
 		x->form_error =
 		    "Bạn đã gửi nhiều phản ánh trong một giờ qua. Vui lòng thử lại sau.";
-		return report_show(x, "staff_report", 429);
+		return report_show(x, "public_report", 429);
 	}
 	if (err == MC_OK)
 		err = report_store(x, photo, ref);
@@ -208,7 +227,7 @@ static enum mc_err report_run(struct report_ctx *x)
 		mc_store_rollback(x->wr);
 	if (err != MC_OK || (err = mc_tobj_str(x->root, "ref", ref)) != MC_OK)
 		return err;
-	return report_show(x, "staff_report_ok", 200);
+	return report_show(x, "public_report_ok", 200);
 }
 
 enum mc_err mc_pages_report(struct mc_call *c)

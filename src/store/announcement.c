@@ -76,6 +76,19 @@ enum mc_err mc_store_announcement_each(struct mc_store *s, int64_t ward_id,
 	return walk_int(s, ST_ANN_EACH, ward_id, ann_row, &v, false);
 }
 
+enum mc_err mc_store_announcement_page(struct mc_store *s, int64_t ward_id, long long limit,
+				       long long offset, mc_store_announcement_fn fn, void *ctx)
+{
+	struct visit v = {.fn.ann = fn, .ctx = ctx};
+
+	return walk_page(s, ST_ANN_PAGE, ward_id, limit, offset, ann_row, &v);
+}
+
+enum mc_err mc_store_announcement_count(struct mc_store *s, int64_t ward_id, long long *n)
+{
+	return count_int(s, ST_ANN_COUNT, ward_id, n);
+}
+
 enum mc_err mc_store_announcement_upsert(struct mc_store *s, const struct mc_announcement *a,
 					 int64_t *id, bool *created)
 {

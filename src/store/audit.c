@@ -125,7 +125,8 @@ static enum mc_err audit_insert(struct mc_store *s, struct mc_audit *a)
 	bind_text(st, 9, a->after);
 	bind_text(st, 10, a->prev_hash);
 	bind_text(st, 11, hash);
-	err = exec_stmt(st);
+	if ((err = exec_stmt(st)) == MC_OK)
+		err = tree_append(s, a->id, canon.data, canon.len); /* the entry is a leaf */
 out:
 	mc_buf_finish(&canon);
 	return err;

@@ -95,6 +95,19 @@ enum mc_err mc_store_permit_each(struct mc_store *s, int64_t ward_id, mc_store_p
 	return walk_int(s, ST_PERMIT_EACH, ward_id, permit_row, &v, false);
 }
 
+enum mc_err mc_store_permit_page(struct mc_store *s, int64_t ward_id, long long limit,
+				 long long offset, mc_store_permit_fn fn, void *ctx)
+{
+	struct visit v = {.fn.permit = fn, .ctx = ctx};
+
+	return walk_page(s, ST_PERMIT_PAGE, ward_id, limit, offset, permit_row, &v);
+}
+
+enum mc_err mc_store_permit_count(struct mc_store *s, int64_t ward_id, long long *n)
+{
+	return count_int(s, ST_PERMIT_COUNT, ward_id, n);
+}
+
 static enum mc_err insp_write(struct mc_store *s, const struct mc_inspection *i, int64_t *id,
 			      bool *created)
 {

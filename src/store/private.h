@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "motcham/base/buf.h"
+#include "motcham/store/log.h"
 #include "motcham/store/store.h"
 
 /* ---- the database interface: the store talks to its database through nothing else ----
@@ -275,6 +276,8 @@ enum stmt_id {
 	ST_ANN_GET,
 	ST_ANN_CURRENT,
 	ST_ANN_EACH,
+	ST_ANN_PAGE,
+	ST_ANN_COUNT,
 	ST_ANN_RETIRE,
 	/* procedure.c */
 	ST_PROC_ID,
@@ -282,6 +285,8 @@ enum stmt_id {
 	ST_PROC_UPDATE,
 	ST_PROC_GET,
 	ST_PROC_EACH,
+	ST_PROC_PAGE,
+	ST_PROC_COUNT,
 	ST_PROC_SEARCH,
 	ST_PROC_RETIRE,
 	ST_DOC_DELETE,
@@ -293,6 +298,8 @@ enum stmt_id {
 	ST_PERMIT_UPDATE,
 	ST_PERMIT_GET,
 	ST_PERMIT_EACH,
+	ST_PERMIT_PAGE,
+	ST_PERMIT_COUNT,
 	ST_PERMIT_STATUS,
 	ST_PERMIT_SET_STATUS,
 	ST_INSP_ID,
@@ -340,6 +347,8 @@ enum stmt_id {
 	ST_REPORT_COUNT,
 	ST_REPORT_EACH,
 	ST_REPORT_REVIEW,
+	ST_REPORT_ANSWER,
+	ST_REPORT_BY_REF,
 	/* scan.c */
 	ST_SCAN_ADD,
 	ST_SCAN_MISS_ADD,
@@ -390,6 +399,20 @@ enum stmt_id {
 	ST_KIOSK_SCREEN_COUNT,
 	ST_KIOSK_SCREEN_INSERT,
 	ST_KIOSK_SCREEN_EACH,
+	/* tree.c */
+	ST_LOG_NODE_INSERT,
+	ST_LOG_NODE,
+	ST_LOG_NODES,
+	ST_LOG_SIZE,
+	/* checkpoint.c */
+	ST_CKPT_NOTE,
+	ST_CKPT_SIZE,
+	ST_CKPT_PUT,
+	ST_CKPT_GET,
+	ST_CKPT_LATEST,
+	ST_COSIG_CLEAR,
+	ST_COSIG_PUT,
+	ST_COSIG_EACH,
 	ST_COUNT_
 };
 
@@ -410,12 +433,20 @@ const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d);
 
 /* ---- store.c: the connection, transactions, statements and the typed row walk ---- */
 
+/* The tree's right edge as the current write transaction sees it (tree.c). */
+struct tree_edge {
+	bool known; /* false: read it from the database at the next append */
+	int64_t size;
+	unsigned char edge[63][MC_MERKLE_HASH]; /* the subtree for each set bit of size */
+};
+
 struct mc_store {
 	struct db *db;
 	struct db_stmt *st[ST_COUNT_]; /* prepared on first use */
 	int depth;		       /* open transactions: 0 or 1 */
 	int64_t actor_id;	       /* who the writes are made by (0: system) */
 	struct mc_buf before;	       /* the record as it was before the current write */
+	struct tree_edge tree;	       /* forgotten when a write transaction begins */
 	char actor[128];
 };
 
@@ -438,6 +469,8 @@ struct visit {
 		mc_store_kiosk_slide_fn slide;
 		mc_store_kiosk_notice_fn notice;
 		mc_store_kiosk_screen_fn screen;
+		mc_store_checkpoint_fn checkpoint;
+		mc_store_cosignature_fn cosignature;
 	} fn;
 	void *ctx;
 };
@@ -488,6 +521,12 @@ enum mc_err scalar(struct mc_store *s, enum stmt_id id, long long *out);
 /* walk() over a statement whose ?1 is bound to an integer key (unused ?1 is harmless). */
 enum mc_err walk_int(struct mc_store *s, enum stmt_id id, int64_t key, row_fn row,
 		     const struct visit *v, bool one);
+/* walk() over one page of a list: ?1 the integer key, ?2 at most limit rows, ?3 skipping
+ * offset (MC_ERR_INVALID when either is negative). */
+enum mc_err walk_page(struct mc_store *s, enum stmt_id id, int64_t key, long long limit,
+		      long long offset, row_fn row, const struct visit *v);
+/* The count a statement whose ?1 is bound to an integer key returns. */
+enum mc_err count_int(struct mc_store *s, enum stmt_id id, int64_t key, long long *n);
 /* walk() over a statement whose ?1 is bound to a text key. */
 enum mc_err walk_text(struct mc_store *s, enum stmt_id id, const char *key, row_fn row,
 		      const struct visit *v, bool one);
@@ -608,5 +647,18 @@ enum mc_err report_row(struct db_stmt *st, const struct visit *v);
 /* ---- supervise.c: the supervision queries ---- */
 
 /* ---- kiosk.c: the lobby kiosk's features, slides, urgent notices and heartbeats ---- */
+/* ---- the public log (store/log.h) ---- */
+
+/* ---- tree.c: the Merkle tree over the audit trail ---- */
+
+/* Appends the leaf of entry id (its canonical bytes) and every subtree it completes. Called
+ * by audit_insert in the entry's transaction; MC_ERR_INTERNAL when the tree does not end
+ * at entry id - 1. Relies on s->tree being forgotten when a write transaction begins. */
+enum mc_err tree_append(struct mc_store *s, int64_t id, const void *canon, size_t len);
+/* Appends the leaves of the entries the tree does not have yet (a database migrated from
+ * before the tree). Inside the migration's transaction. */
+enum mc_err tree_backfill(struct mc_store *s);
+
+/* ---- checkpoint.c: the signed checkpoints and their cosignatures ---- */
 
 #endif

@@ -161,6 +161,19 @@ enum mc_err mc_store_procedure_each_all(struct mc_store *s, int64_t ward_id,
 	return walk(st, proc_row, &v, false);
 }
 
+enum mc_err mc_store_procedure_page(struct mc_store *s, int64_t ward_id, long long limit,
+				    long long offset, mc_store_procedure_fn fn, void *ctx)
+{
+	struct visit v = {.fn.proc = fn, .ctx = ctx};
+
+	return walk_page(s, ST_PROC_PAGE, ward_id, limit, offset, proc_row, &v);
+}
+
+enum mc_err mc_store_procedure_count(struct mc_store *s, int64_t ward_id, long long *n)
+{
+	return count_int(s, ST_PROC_COUNT, ward_id, n);
+}
+
 /* "khai sinh" -> "%khai%sinh%", with LIKE's own characters escaped. */
 static enum mc_err like_pattern(const char *q, struct mc_buf *out)
 {

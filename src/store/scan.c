@@ -67,13 +67,5 @@ enum mc_err mc_store_scan_miss_count(struct mc_store *s, const char *since, cons
 
 enum mc_err mc_store_scan_total(struct mc_store *s, int64_t code_id, long long *n)
 {
-	struct db_stmt *st;
-	int64_t count = 0;
-	enum mc_err err;
-
-	PREPARE(s, ST_SCAN_TOTAL, st);
-	db_bind_int64(st, 1, code_id);
-	err = query_id(st, &count);
-	*n = count;
-	return err;
+	return count_int(s, ST_SCAN_TOTAL, code_id, n);
 }

@@ -3,7 +3,7 @@
 
 #include "motcham/base/auth.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 6
 
 static const char schema_v1[] =
     "CREATE TABLE ward ("
@@ -294,7 +294,8 @@ static const char pg_v2[] =
     " hash" TXT " NOT NULL);"
     "CREATE INDEX audit_entity ON audit(entity, entity_id);"
     "CREATE FUNCTION mc_audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-    " RAISE EXCEPTION 'audit entries are never %',"
+    " RAISE EXCEPTION '% are never %',"
+    "  CASE TG_TABLE_NAME WHEN 'log_node' THEN 'log hashes' ELSE 'audit entries' END,"
     "  CASE TG_OP WHEN 'UPDATE' THEN 'changed' ELSE 'deleted' END"
     "  USING ERRCODE = 'integrity_constraint_violation';"
     " END $$;"
@@ -408,12 +409,87 @@ static const char pg_v4[] =
     " PRIMARY KEY (ward_id, screen));";
 /* clang-format on */
 
+/* A resident follows a report up at /r/REF: when staff took it up, and the ward's public
+ * reply, kept apart from the internal review note. Both dialects say it the same way. */
+static const char schema_v5[] = "ALTER TABLE report ADD COLUMN opened_at TEXT;"
+				"ALTER TABLE report ADD COLUMN public_reply TEXT;"
+				"ALTER TABLE report ADD COLUMN replied_at TEXT;";
+
+/* The public log (store/log.h): the hash of every complete subtree of the Merkle tree over
+ * the audit trail, append-only like the trail; the signed checkpoints; the cosignatures
+ * witnesses sent for them. Hashes are 64 hex characters. */
+#define SCHEMA_V6_TABLES                                                                           \
+	"CREATE TABLE log_checkpoint ("                                                            \
+	" size BIGINT NOT NULL PRIMARY KEY,"                                                       \
+	" root TEXT NOT NULL,"                                                                     \
+	" note TEXT NOT NULL,"                                                                     \
+	" signed_at TEXT NOT NULL);"                                                               \
+	"CREATE TABLE log_cosignature ("                                                           \
+	" size BIGINT NOT NULL REFERENCES log_checkpoint(size),"                                   \
+	" name TEXT NOT NULL,"                                                                     \
+	" key_id TEXT NOT NULL,"                                                                   \
+	" cosigned_at BIGINT NOT NULL,"                                                            \
+	" line TEXT NOT NULL,"                                                                     \
+	" received_at TEXT NOT NULL,"                                                              \
+	" PRIMARY KEY (size, name, key_id));"
+#define SCHEMA_V6_NODE                                                                             \
+	"CREATE TABLE log_node ("                                                                  \
+	" level INTEGER NOT NULL,"                                                                 \
+	" idx BIGINT NOT NULL,"                                                                    \
+	" hash TEXT NOT NULL,"                                                                     \
+	" PRIMARY KEY (level, idx))"
+
+static const char schema_v6[] = SCHEMA_V6_NODE
+    " WITHOUT ROWID;"
+    "CREATE TRIGGER log_node_no_update BEFORE UPDATE ON log_node"
+    " BEGIN SELECT RAISE(ABORT, 'log hashes are never changed'); END;"
+    "CREATE TRIGGER log_node_no_delete BEFORE DELETE ON log_node"
+    " BEGIN SELECT RAISE(ABORT, 'log hashes are never deleted'); END;" SCHEMA_V6_TABLES;
+/* The same on PostgreSQL, in the words of its other tables (see pg_v1), log_node guarded as
+ * the audit table is (mc_audit_refuse, made by pg_v2, names the table it guards). */
+/* clang-format off */
+static const char pg_v5[] =
+    "ALTER TABLE report ADD COLUMN opened_at" TXT ";"
+    "ALTER TABLE report ADD COLUMN public_reply" TXT ";"
+    "ALTER TABLE report ADD COLUMN replied_at" TXT ";";
+
+static const char pg_v6[] =
+    "CREATE TABLE log_node ("
+    " level bigint NOT NULL,"
+    " idx bigint NOT NULL,"
+    " hash" TXT " NOT NULL,"
+    " PRIMARY KEY (level, idx));"
+    "CREATE TRIGGER log_node_no_update BEFORE UPDATE ON log_node"
+    " FOR EACH ROW EXECUTE FUNCTION mc_audit_refuse();"
+    "CREATE TRIGGER log_node_no_delete BEFORE DELETE ON log_node"
+    " FOR EACH ROW EXECUTE FUNCTION mc_audit_refuse();"
+    "CREATE TRIGGER log_node_no_truncate BEFORE TRUNCATE ON log_node"
+    " FOR EACH STATEMENT EXECUTE FUNCTION mc_audit_refuse();"
+    "CREATE TABLE log_checkpoint ("
+    " size bigint NOT NULL PRIMARY KEY,"
+    " root" TXT " NOT NULL,"
+    " note" TXT " NOT NULL,"
+    " signed_at" TXT " NOT NULL);"
+    "CREATE TABLE log_cosignature ("
+    " size bigint NOT NULL REFERENCES log_checkpoint(size) DEFERRABLE,"
+    " name" TXT " NOT NULL,"
+    " key_id" TXT " NOT NULL,"
+    " cosigned_at bigint NOT NULL,"
+    " line" TXT " NOT NULL,"
+    " received_at" TXT " NOT NULL,"
+    " PRIMARY KEY (size, name, key_id));";
+/* clang-format on */
+
 /* Each entry brings a database from version i to i + 1, in each dialect's words. */
 static const char *const migrations[][DB_DIALECTS] = {
-    {schema_v1, pg_v1},
-    {schema_v2, pg_v2},
-    {schema_v3, pg_v3},
-    {schema_v4, pg_v4},
+    {schema_v1, pg_v1}, {schema_v2, pg_v2}, {schema_v3, pg_v3},
+    {schema_v4, pg_v4}, {schema_v5, pg_v5}, {schema_v6, pg_v6},
+};
+
+/* What a migration computes that SQL cannot: after version 6, the leaves of the entries
+ * written before the tree existed. */
+static enum mc_err (*const after_migration[])(struct mc_store *s) = {
+    [5] = tree_backfill,
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
 	       "one migration for each schema version");
@@ -458,6 +534,10 @@ enum mc_err mc_store_migrate(struct mc_store *s)
 	}
 	for (; version < SCHEMA_VERSION; version++) {
 		err = db->ops->exec(db, sql_for(migrations[version], db->ops->dialect));
+		if (err == MC_OK &&
+		    (size_t)version < sizeof(after_migration) / sizeof(after_migration[0]) &&
+		    after_migration[version])
+			err = after_migration[version](s);
 		if (err == MC_OK)
 			err = db->ops->set_user_version(db, version + 1);
 		if (err != MC_OK)

@@ -37,7 +37,8 @@
 	F1(i, permit_id) F(t, sha256) F(t, mime) F(i, size) F(t, name) F(i, public)
 #define REPORT_FIELDS(F1, F)                                                                       \
 	F1(t, ref) F(i, permit_id) F(t, category) F(t, description) F(t, contact)                  \
-	F(t, photo_sha256) F(t, reviewed_at) F(i, reviewed_by) F(t, review_note)
+	F(t, photo_sha256) F(t, reviewed_at) F(i, reviewed_by) F(t, review_note)                   \
+	F(t, opened_at) F(t, public_reply) F(t, replied_at)
 
 #define KIOSK_FEATURE_FIELDS(F1, F) F1(i, ward_id) F(i, procedure_id) F(i, pos) F(i, seconds)
 #define KIOSK_SLIDE_FIELDS(F1, F)                                                                  \
@@ -82,7 +83,8 @@
 #define FILE_COLS "id, permit_id, sha256, mime, size, name, public, created_at"
 #define REPORT_COLS                                                                                \
 	"r.id, r.ref, r.permit_id, r.category, r.description, r.contact, r.photo_sha256, "         \
-	"r.photo_mime, r.client_key, r.created_at, r.reviewed_at, r.review_note, p.ward_id"
+	"r.photo_mime, r.client_key, r.created_at, r.reviewed_at, r.review_note, p.ward_id, "      \
+	"r.opened_at, r.public_reply, r.replied_at"
 /* A code with its target's title and ward, whatever the target's kind. */
 #define CODE_SELECT                                                                                \
 	"SELECT c.id, c.token, c.target_kind, c.target_id, c.created_at, c.revoked_at, r.token, "  \
@@ -182,6 +184,10 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			"ORDER BY published_on DESC, id DESC"},
     [ST_ANN_EACH] = {"SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
 		     "ORDER BY published_on DESC, id DESC"},
+    /* The staff lists, a page at a time: ?1 ward, ?2 limit, ?3 offset. */
+    [ST_ANN_PAGE] = {"SELECT " ANN_COLS " FROM announcement WHERE ward_id = ?1 "
+		     "ORDER BY published_on DESC, id DESC LIMIT ?2 OFFSET ?3"},
+    [ST_ANN_COUNT] = {"SELECT count(*) FROM announcement WHERE ward_id = ?1"},
     [ST_ANN_RETIRE] = {"UPDATE announcement SET retired_at = ?2 WHERE id = ?1 AND retired_at IS "
 		       "NULL"},
     /* procedure.c */
@@ -199,6 +205,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_PROC_GET] = {"SELECT " PROC_COLS " FROM procedure WHERE id = ?1"},
     [ST_PROC_EACH] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
 		      "AND (?2 <> 0 OR retired_at IS NULL) ORDER BY field, title"},
+    [ST_PROC_PAGE] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
+		      "ORDER BY field, title, id LIMIT ?2 OFFSET ?3"},
+    [ST_PROC_COUNT] = {"SELECT count(*) FROM procedure WHERE ward_id = ?1"},
     [ST_PROC_SEARCH] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
 			"AND title_fold LIKE ?2 ESCAPE '\\' AND retired_at IS NULL "
 			"ORDER BY title LIMIT ?3"},
@@ -224,6 +233,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_PERMIT_GET] = {"SELECT " PERMIT_COLS " FROM permit WHERE id = ?1"},
     [ST_PERMIT_EACH] = {"SELECT " PERMIT_COLS " FROM permit WHERE ward_id = ?1 "
 			"ORDER BY issued_on DESC, id DESC"},
+    [ST_PERMIT_PAGE] = {"SELECT " PERMIT_COLS " FROM permit WHERE ward_id = ?1 "
+			"ORDER BY issued_on DESC, id DESC LIMIT ?2 OFFSET ?3"},
+    [ST_PERMIT_COUNT] = {"SELECT count(*) FROM permit WHERE ward_id = ?1"},
     [ST_PERMIT_STATUS] = {"SELECT status FROM permit WHERE id = ?1"},
     [ST_PERMIT_SET_STATUS] = {"UPDATE permit SET status = ?2, status_reason = ?3, "
 			      "updated_at = ?4 WHERE id = ?1"},
@@ -327,6 +339,18 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_REPORT_REVIEW] =
 	{"UPDATE report SET reviewed_at = ?4, reviewed_by = ?2, review_note = ?3 WHERE id = ?1 "
 	 "AND reviewed_at IS NULL"},
+    /* ?1 id, ?2 reply, ?3 note, ?4 done, ?5 the user, ?6 now. The SET expressions all read the
+     * row as it was, so replied_at moves only when the reply text changes. */
+    [ST_REPORT_ANSWER] = {"UPDATE report SET opened_at = coalesce(opened_at, reviewed_at, ?6), "
+			  "replied_at = CASE WHEN " STR(
+			      "?2") " IS NULL THEN NULL WHEN public_reply IS NOT "
+				    "DISTINCT FROM ?2 THEN replied_at ELSE ?6 END, public_reply = "
+				    "?2, review_note = ?3, "
+				    "reviewed_at = CASE WHEN ?4 = 1 THEN ?6 ELSE reviewed_at END, "
+				    "reviewed_by = CASE WHEN ?4 = 1 THEN ?5 ELSE reviewed_by END "
+				    "WHERE id = ?1 AND (?4 = 0 OR reviewed_at IS NULL)"},
+    [ST_REPORT_BY_REF] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = "
+			  "r.permit_id WHERE r.ref = ?1"},
     /* scan.c */
     /* Every node adds its own counts to the same rows. */
     [ST_SCAN_ADD] = {"INSERT INTO scan_daily (code_id, day, count) VALUES (?1, ?2, ?3) "
@@ -472,6 +496,29 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 				"slide, width, height) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)"},
     [ST_KIOSK_SCREEN_EACH] = {"SELECT screen, first_at, last_at, slide, width, height FROM "
 			      "kiosk_screen WHERE ward_id = ?1 ORDER BY screen"},
+    /* tree.c */
+    [ST_LOG_NODE_INSERT] = {"INSERT INTO log_node (level, idx, hash) VALUES (?1, ?2, ?3)"},
+    [ST_LOG_NODE] = {"SELECT hash FROM log_node WHERE level = ?1 AND idx = ?2"},
+    [ST_LOG_NODES] = {"SELECT idx, hash FROM log_node WHERE level = ?1 AND idx >= ?2 AND "
+		      "idx < ?3 ORDER BY idx"},
+    /* The last leaf's index through the primary key: count(*) would read every leaf. */
+    [ST_LOG_SIZE] = {"SELECT coalesce(max(idx) + 1, 0) FROM log_node WHERE level = 0"},
+    /* checkpoint.c */
+    [ST_CKPT_NOTE] = {"SELECT note FROM log_checkpoint WHERE size = ?1"},
+    [ST_CKPT_SIZE] = {"SELECT size FROM log_checkpoint WHERE size = ?1"},
+    [ST_CKPT_PUT] = {"INSERT INTO log_checkpoint (size, root, note, signed_at) VALUES (?1, ?2, "
+		     "?3, ?4) ON CONFLICT (size) DO UPDATE SET root = excluded.root, note = "
+		     "excluded.note, signed_at = excluded.signed_at"},
+    [ST_CKPT_GET] = {"SELECT size, root, note, signed_at FROM log_checkpoint WHERE size = ?1"},
+    [ST_CKPT_LATEST] = {"SELECT size, root, note, signed_at FROM log_checkpoint ORDER BY size "
+			"DESC LIMIT 1"},
+    [ST_COSIG_CLEAR] = {"DELETE FROM log_cosignature WHERE size = ?1"},
+    [ST_COSIG_PUT] = {"INSERT INTO log_cosignature (size, name, key_id, cosigned_at, line, "
+		      "received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (size, name, "
+		      "key_id) DO UPDATE SET cosigned_at = excluded.cosigned_at, line = "
+		      "excluded.line, received_at = excluded.received_at"},
+    [ST_COSIG_EACH] = {"SELECT size, name, key_id, cosigned_at, line, received_at FROM "
+		       "log_cosignature WHERE size = ?1 ORDER BY name, key_id"},
 };
 
 /* Every table with its columns, as copy.c copies them: each row's references first where
@@ -502,8 +549,9 @@ const struct copy_table copy_tables[] = {
     {"file", FILE_COLS, "iittitit", "id", false},
     {"report",
      "id, ref, permit_id, category, description, contact, photo_sha256, photo_mime, "
-     "client_key, created_at, reviewed_at, reviewed_by, review_note",
-     "itittttttttit", "id", false},
+     "client_key, created_at, reviewed_at, reviewed_by, review_note, opened_at, public_reply, "
+     "replied_at",
+     "itittttttttitttt", "id", false},
     {"session", "token_hash, user_id, csrf, created_at, expires_at", "titii", "token_hash", false},
     {"throttle", "key, failures, first_at, locked_until", "tiii", "key", false},
     {"setting", "key, value", "tt", "key", false},
@@ -511,6 +559,10 @@ const struct copy_table copy_tables[] = {
      "itittittttt", "id", false},
     {"scan_daily", "code_id, day, count", "iti", "code_id, day", false},
     {"scan_miss_daily", "day, reason, count", "tti", "day, reason", false},
+    {"log_node", "level, idx, hash", "iit", "level, idx", false},
+    {"log_checkpoint", "size, root, note, signed_at", "ittt", "size", false},
+    {"log_cosignature", "size, name, key_id, cosigned_at, line, received_at", "ittitt",
+     "size, name, key_id", false},
     {"kiosk_feature", "id, ward_id, procedure_id, pos, seconds", "iiiii", "id", false},
     {"kiosk_slide", KIOSK_SLIDE_COLS, "iittttitt", "id", false},
     {"kiosk_notice", KIOSK_NOTICE_COLS, "iittiii", "id", false},

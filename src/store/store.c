@@ -221,6 +221,7 @@ enum mc_err mc_store_begin(struct mc_store *s)
 
 	if ((err = s->db->ops->begin(s->db, true)) == MC_OK)
 		s->depth = 1;
+	s->tree.known = false; /* others may have appended since */
 	return err;
 }
 
@@ -277,6 +278,33 @@ enum mc_err walk_int(struct mc_store *s, enum stmt_id id, int64_t key, row_fn ro
 	PREPARE(s, id, st);
 	db_bind_int64(st, 1, key);
 	return walk(st, row, v, one);
+}
+
+enum mc_err walk_page(struct mc_store *s, enum stmt_id id, int64_t key, long long limit,
+		      long long offset, row_fn row, const struct visit *v)
+{
+	struct db_stmt *st;
+
+	if (limit < 0 || offset < 0)
+		return MC_ERR_INVALID;
+	PREPARE(s, id, st);
+	db_bind_int64(st, 1, key);
+	db_bind_int64(st, 2, limit);
+	db_bind_int64(st, 3, offset);
+	return walk(st, row, v, false);
+}
+
+enum mc_err count_int(struct mc_store *s, enum stmt_id id, int64_t key, long long *n)
+{
+	struct db_stmt *st;
+	int64_t count = 0;
+	enum mc_err err;
+
+	PREPARE(s, id, st);
+	db_bind_int64(st, 1, key);
+	err = query_id(st, &count);
+	*n = count;
+	return err;
 }
 
 enum mc_err walk_text(struct mc_store *s, enum stmt_id id, const char *key, row_fn row,

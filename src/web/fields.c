@@ -331,9 +331,24 @@ static const char *const type_flag[] = {
     [MC_F_REAL] = "real", [MC_F_ENUM] = "select", [MC_F_URL] = "url",
 };
 
+/* What a control's aria-describedby names: its error, then its hint (the ids the templates
+ * give them), so a screen reader reads both with the field; NULL when it has neither. */
+static enum mc_err set_described(struct mc_tobj *x, const struct mc_field_spec *sp,
+				 const char *error)
+{
+	if (error && sp->hint)
+		return mc_tobj_strf(x, "describedby", "e-%s h-%s", sp->name, sp->name);
+	if (error)
+		return mc_tobj_strf(x, "describedby", "e-%s", sp->name);
+	if (sp->hint)
+		return mc_tobj_strf(x, "describedby", "h-%s", sp->name);
+	return MC_OK;
+}
+
 enum mc_err mc_fields_tobj(const struct mc_fields *f, struct mc_tobj *o, const char *key)
 {
 	struct mc_tobj *x;
+	bool focused = false;
 	enum mc_err err;
 
 	for (size_t i = 0; i < f->n; i++) {
@@ -341,6 +356,10 @@ enum mc_err mc_fields_tobj(const struct mc_fields *f, struct mc_tobj *o, const c
 
 		if (!(x = mc_tobj_push(o, key)))
 			return MC_ERR_NOMEM;
+		if ((err = set_described(x, sp, f->err[i])) != MC_OK ||
+		    (err = mc_tobj_bool(x, "focus", f->err[i] && !focused)) != MC_OK)
+			return err;
+		focused = focused || f->err[i];
 		if ((err = mc_tobj_str(x, "name", sp->name)) != MC_OK ||
 		    (err = mc_tobj_str(x, "label", sp->label)) != MC_OK ||
 		    (err = mc_tobj_str(x, "value", f->val[i] ? f->val[i] : "")) != MC_OK ||

@@ -10,75 +10,44 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import {
-	ARTIFACTS, decodeImage, fillField, launch, motcham, pngSize, run, signIn, sql as dbSql,
-	startServer, stopServer, submit,
-} from './lib.mjs';
+import { ARTIFACTS, SLUG, fillField, open, pdfPages, rasterise, run, signIn, submit, day }
+	from './harness.mjs';
 
-const SLUG = 'phuong-7-quan-8';
-const USER = 'inan';
-const PASSWORD = 'mat-khau-in-an-2026';
-
-const state = { tmp: null, db: null, server: null, base: null, context: null, page: null };
-
-const sql = (query) => dbSql(state.db, query);
-
-function pdfPages(file) {
-	const r = run('pdfinfo', [file]);
-	assert.equal(r.status, 0, `pdfinfo: ${r.stderr}`);
-	const m = /^Pages:\s+(\d+)/m.exec(r.stdout);
-	assert.ok(m, `pdfinfo without a page count: ${r.stdout}`);
-	return Number(m[1]);
-}
+let h = null;
 
 // Rasterises page 1 of a PDF and returns every symbol zbarimg reads in it.
 function decodePdf(file, dpi, crop) {
-	const prefix = file.replace(/\.pdf$/, '') + (crop ? '-crop' : '');
-	// crop: [x, y, width, height] in millimetres on the page.
-	const box = crop ? crop.flatMap((mm, i) => [['-x', '-y', '-W', '-H'][i],
-		String(Math.round((mm * dpi) / 25.4))]) : [];
-	const r = run('pdftoppm', ['-r', String(dpi), '-png', '-f', '1', '-l', '1', '-singlefile',
-		...box, file, prefix]);
-	assert.equal(r.status, 0, `pdftoppm: ${r.stderr}`);
-	const png = `${prefix}.png`;
-	assert.ok(fs.existsSync(png), 'pdftoppm wrote no image');
-	// Nothing found is a test failure, reported below.
-	return decodeImage(png);
+	const z = run('zbarimg', ['--raw', '-q', rasterise(file, dpi, crop)]);
+	// zbarimg exits 4 when it finds nothing: that is a test failure, reported below.
+	return z.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
 }
 
-// YYYY-MM-DD, offset days from today (so the permit is valid whenever the test runs).
-const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+const codeUrl = (token) => `${h.base}/q/${token}`.toUpperCase();
 
-const codeUrl = (token) => `${state.base}/q/${token}`.toUpperCase();
+function pngSize(file) {
+	const b = fs.readFileSync(file);
+	assert.ok(b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+		`${file} is not a PNG`);
+	return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
 
 before(async () => {
-	state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'motcham-browser-'));
-	state.db = path.join(state.tmp, 'b.db');
-	motcham(['demo', '--db', state.db]);
-	motcham(['user', 'add', '--db', state.db, '--name', USER, '--role', 'staff', '--ward', SLUG],
-		`${PASSWORD}\n`);
-	state.server = await startServer(state.db);
-	state.base = state.server.base;
-	({ context: state.context, page: state.page } = await launch(state.tmp));
+	h = await open('motcham-browser-');
 });
 
 after(async () => {
-	await state.context?.close().catch(() => {});
-	const code = await stopServer(state.server);
-	if (state.tmp) fs.rmSync(state.tmp, { recursive: true, force: true });
-	assert.equal(code, 0, `server did not stop cleanly: ${state.server?.stderrText?.()}`);
+	await h?.close();
 });
 
 let permitId = null;
 
 test('sign in and create a permit through the real forms', { timeout: 120000 }, async () => {
-	const page = state.page;
-	await signIn(page, state.base, USER, PASSWORD);
+	const page = h.page;
+	await signIn(h);
 
-	let resp = await page.goto(`${state.base}/staff/permits/new`);
+	const resp = await page.goto(`${h.base}/staff/permits/new`);
 	assert.equal(resp.status(), 200);
 	const form = page.locator('form[action$="/staff/permits"]').first();
 	const fields = {
@@ -101,34 +70,34 @@ test('sign in and create a permit through the real forms', { timeout: 120000 }, 
 	const m = /^\/staff\/permits\/(\d+)$/.exec(new URL(page.url()).pathname);
 	assert.ok(m, `after create: ${page.url()}`);
 	permitId = Number(m[1]);
-	assert.equal(sql(`SELECT number FROM permit WHERE id = ${permitId};`), fields.number);
+	assert.equal(h.sql(`SELECT number FROM permit WHERE id = ${permitId};`), fields.number);
 });
 
 test('permit notice prints on one A4 page with a readable code', { timeout: 120000 }, async () => {
 	assert.ok(permitId, 'needs the permit from the first test');
-	const token = sql(`SELECT token FROM code WHERE target_kind = 'permit' AND target_id = ${permitId} ` +
+	const token = h.sql(`SELECT token FROM code WHERE target_kind = 'permit' AND target_id = ${permitId} ` +
 		'AND revoked_at IS NULL;');
 	assert.match(token, /^[0-9A-HJKMNP-TV-Z]{9}$/);
-	const resp = await state.page.goto(`${state.base}/staff/print/permits/${permitId}`);
+	const resp = await h.page.goto(`${h.base}/staff/print/permits/${permitId}`);
 	assert.equal(resp.status(), 200);
-	const file = path.join(state.tmp, 'notice.pdf');
-	await state.page.pdf({ path: file, format: 'A4', printBackground: true });
+	const file = path.join(h.tmp, 'notice.pdf');
+	await h.page.pdf({ path: file, format: 'A4', printBackground: true });
 	assert.equal(pdfPages(file), 1, 'the notice must fit one page');
 	const symbols = decodePdf(file, 150);
 	assert.deepEqual(symbols.map((s) => s.toUpperCase()), [codeUrl(token)]);
 	// The token is printed under the code so it can be typed.
-	assert.ok((await state.page.textContent('body')).includes(token), 'token printed');
+	assert.ok((await h.page.textContent('body')).includes(token), 'token printed');
 });
 
 test('keychain sheet prints on one A4 page of readable codes', { timeout: 180000 }, async (t) => {
-	const wardId = sql(`SELECT id FROM ward WHERE slug = '${SLUG}';`);
-	const token = sql(`SELECT token FROM code WHERE target_kind = 'ward' AND target_id = ${wardId} ` +
+	const wardId = h.sql(`SELECT id FROM ward WHERE slug = '${SLUG}';`);
+	const token = h.sql(`SELECT token FROM code WHERE target_kind = 'ward' AND target_id = ${wardId} ` +
 		'AND revoked_at IS NULL ORDER BY id DESC LIMIT 1;');
 	assert.match(token, /^[0-9A-HJKMNP-TV-Z]{9}$/);
-	const resp = await state.page.goto(`${state.base}/staff/print/keychain`);
+	const resp = await h.page.goto(`${h.base}/staff/print/keychain`);
 	assert.equal(resp.status(), 200);
-	const file = path.join(state.tmp, 'keychain.pdf');
-	await state.page.pdf({ path: file, format: 'A4', printBackground: true });
+	const file = path.join(h.tmp, 'keychain.pdf');
+	await h.page.pdf({ path: file, format: 'A4', printBackground: true });
 	assert.equal(pdfPages(file), 1, 'the sheet must fit one page');
 	// One label, as a resident's keychain would be cut: the first cell of the 7 x 8 grid of
 	// 27 x 34 mm labels that starts 10.5 mm from the left and 12.5 mm from the top
@@ -145,11 +114,11 @@ test('keychain sheet prints on one A4 page of readable codes', { timeout: 180000
 test('public permit page at phone size: screenshot kept, no sideways scrolling',
 	{ timeout: 120000 }, async () => {
 		// A demo permit: this page needs no account, so it does not depend on the tests above.
-		const id = sql(`SELECT min(id) FROM permit WHERE status = 'in_progress';`);
-		const page = await state.context.newPage();
+		const id = h.sql(`SELECT min(id) FROM permit WHERE status = 'in_progress';`);
+		const page = await h.context.newPage();
 		try {
 			await page.setViewportSize({ width: 390, height: 844 });
-			const resp = await page.goto(`${state.base}/w/${SLUG}/permits/${id}`);
+			const resp = await page.goto(`${h.base}/w/${SLUG}/permits/${id}`);
 			assert.equal(resp.status(), 200);
 			const overflow = await page.evaluate(
 				() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -247,7 +247,7 @@ static void test_permit_notice(void **state)
 	assert_non_null(strstr(b, "Quét mã QR để kiểm tra giấy phép"));
 	assert_non_null(strstr(b, "Trần T. B."));
 	assert_null(strstr(b, OWNER));
-	assert_non_null(strstr(b, "class=\"qr80\""));
+	assert_non_null(strstr(b, "class=\"qr150\""));
 }
 
 static void test_long_text_is_cut(void **state)
@@ -300,7 +300,7 @@ static void test_procedure_poster(void **state)
 	assert_non_null(strstr(b, "Bộ phận Một cửa, UBND Phường 7"));
 	assert_non_null(strstr(b, "Giấy tờ số 1 <em>(mẫu đơn, tờ khai)</em>"));
 	assert_non_null(strstr(b, "Giấy tờ số 2 <span class=\"cnt\">· 1 bản chính, 2 bản sao"));
-	assert_non_null(strstr(b, "class=\"qr50\""));
+	assert_non_null(strstr(b, "class=\"qr80\""));
 	assert_null(strstr(b, "giấy tờ khác"));
 
 	assert_int_equal(mc_print_procedure_poster(f->p, f->s, f->proc_many, &f->r), MC_OK);
@@ -368,7 +368,7 @@ static void test_keychain_svg(void **state)
 				  "height=\"297mm\" viewBox=\"0 0 210 297\">"));
 	assert_int_equal(count(b, "<svg "), LABELS + 1);
 	assert_int_equal(count(b, "</svg>"), LABELS + 1);
-	assert_int_equal(count(b, "width=\"20.00\" height=\"20.00\""), LABELS);
+	assert_int_equal(count(b, "width=\"24.00\" height=\"24.00\""), LABELS);
 	assert_int_equal(count(b, path), LABELS);
 	assert_int_equal(count(b, ">P.7, Q.8</text>"), LABELS);
 	snprintf(want, sizeof(want), ">%.4s-%.4s-%s</text>", f->tok_ward, f->tok_ward + 4,
@@ -380,7 +380,7 @@ static void test_keychain_svg(void **state)
 		double x = -1, y = -1;
 
 		assert_int_equal(sscanf(p, "<svg x=\"%lf\" y=\"%lf\"", &x, &y), 2);
-		assert_true(x >= 5 && x + 20 <= 205 && y >= 5 && y + 20 <= 292);
+		assert_true(x >= 5 && x + 24 <= 205 && y >= 5 && y + 24 <= 292);
 	}
 	free(path);
 }

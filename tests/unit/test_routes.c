@@ -11,9 +11,9 @@
 #include "motcham/http/routes.h"
 
 static const char *const known_labels[] = {
-    "home", "ward",    "procedure", "announcement", "permit",  "search",  "code",  "qr",
-    "api",  "files",   "report",    "assets",	    "healthz", "metrics", "staff", "supervise",
-    "feed", "preview", "site",	    "kiosk",	    "other",   NULL,
+    "home", "ward",    "procedure", "announcement", "permit",	 "search",  "code",  "qr",
+    "api",  "files",   "report",    "assets",	    "healthz",	 "metrics", "staff", "supervise",
+    "feed", "preview", "site",	    "kiosk",	    "reference", "log",	    "other", NULL,
 };
 
 static bool known(const char *label)
@@ -137,6 +137,9 @@ static void test_ids(void **state)
 	/* The same rule inside the office: an id that is not one is nothing the office serves. */
 	assert_string_equal(match("GET", "/staff/permits/007"), "/staff/**");
 	assert_false(m.wrong_method);
+	/* What the "**" took, for its handler and the page cache. */
+	assert_string_equal(m.rest, "permits/007");
+	assert_false(m.rest_too_long);
 	assert_string_equal(match("GET", "/supervise/permits/00"), "/supervise/**");
 }
 
@@ -177,6 +180,22 @@ static void test_slashes(void **state)
 	assert_string_equal(match("GET", "/nothing/here"), "404");
 }
 
+/* The log's tiles are paths of several segments (tlog-tiles); one catch-all row takes them
+ * and the tile parser (test_log) says which are tiles. */
+static void test_log_paths(void **state)
+{
+	(void)state;
+	assert_string_equal(match("GET", "/log/checkpoint"), "/log/checkpoint");
+	assert_string_equal(match("POST", "/log/add-cosignature"), "/log/add-cosignature");
+	assert_string_equal(match("GET", "/log/add-cosignature"), "405");
+	assert_string_equal(match("GET", "/log/tile/0/000"), "/log/tile/**");
+	assert_string_equal(match("GET", "/log/tile/0/x001/x234/067.p/5"), "/log/tile/**");
+	assert_string_equal(match("HEAD", "/log/tile/2/000.p/1"), "/log/tile/**");
+	assert_false(m.wrong_method);
+	assert_string_equal(match("GET", "/log"), "404");
+	assert_string_equal(match("GET", "/log/tile//0"), "404");
+}
+
 static void test_methods(void **state)
 {
 	(void)state;
@@ -193,8 +212,10 @@ static void test_methods(void **state)
 	assert_string_equal(match("POST", "/staff/login"), "/staff/login");
 	assert_string_equal(m.route->method, "POST");
 	/* Inside the office a wrong method goes to the office (after sign-in it is a 405). */
-	assert_string_equal(match("GET", "/staff/permits"), "/staff/**");
+	assert_string_equal(match("GET", "/staff/permits/5/status"), "/staff/**");
 	assert_true(m.wrong_method);
+	assert_string_equal(match("GET", "/staff/permits"), "/staff/permits");
+	assert_string_equal(m.route->method, "GET");
 	assert_string_equal(match("POST", "/staff/logout"), "/staff/logout");
 	assert_string_equal(match("GET", "/staff/logout"), "/staff/**");
 	assert_true(m.wrong_method);
@@ -211,6 +232,7 @@ int main(void)
 	    cmocka_unit_test(test_labels),
 	    cmocka_unit_test(test_literals_ignore_case),
 	    cmocka_unit_test(test_ids),
+	    cmocka_unit_test(test_log_paths),
 	    cmocka_unit_test(test_slugs_and_args),
 	    cmocka_unit_test(test_slashes),
 	    cmocka_unit_test(test_methods),

@@ -12,8 +12,9 @@
 #include "motcham/base/buf.h"
 #include "motcham/base/err.h"
 
-struct mc_pages;
 struct mc_http;
+struct mc_note_keyring;
+struct mc_pages;
 
 struct mc_http_config {
 	const char *db_path;	   /* the writes, the staff's and supervisors' pages */
@@ -35,6 +36,9 @@ struct mc_http_config {
 				    * negative none (every page rendered from the database) */
 	int max_per_client;	   /* open connections one client address may hold: 0 the default
 				    * (64), negative no limit; --trust-proxy peers are not counted */
+	const struct mc_note_keyring *log_witnesses; /* borrowed; the witnesses whose
+						      * cosignatures POST /log/add-cosignature
+						      * keeps (NULL: none) */
 };
 
 /* Opens a listening TCP socket on the IPv4 address host and port (0: a free port, so the

@@ -62,6 +62,8 @@ struct mc_route_match {
 	int64_t id;
 	char arg[MC_ROUTE_ARG_MAX + 1];
 	bool has_slug, has_arg;
+	char rest[MC_ROUTE_ARG_MAX + 1]; /* what a catch-all's "**" took, segments joined by '/' */
+	bool rest_too_long;		 /* ... or it was longer than that */
 };
 
 /* Matches method ("GET", "HEAD", "POST" ...) and a decoded path against the table. A row

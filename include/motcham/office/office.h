@@ -48,9 +48,18 @@ enum mc_err mc_office_announcement_show(struct mc_call *call);
 enum mc_err mc_office_announcement_update(struct mc_call *call);
 enum mc_err mc_office_announcement_retire(struct mc_call *call);
 
-/* Residents' reports: GET /staff/reports, POST /staff/reports/ID/review. */
+/* GET /staff/permits, /staff/procedures, /staff/announcements (?ward=SLUG&page=N): the
+ * ward's list, a page of 50 at a time (400 for a page that is not a number, 404 past the
+ * end). */
+enum mc_err mc_office_permit_list(struct mc_call *call);
+enum mc_err mc_office_procedure_list(struct mc_call *call);
+enum mc_err mc_office_announcement_list(struct mc_call *call);
+/* Residents' reports: GET /staff/reports; POST /staff/reports/ID/review (marks it reviewed,
+ * with the internal note and, when posted, the public reply) and POST
+ * /staff/reports/ID/reply (saves both and keeps it under review). */
 enum mc_err mc_office_reports(struct mc_call *call);
 enum mc_err mc_office_report_review(struct mc_call *call);
+enum mc_err mc_office_report_reply(struct mc_call *call);
 /* POST /staff/codes/TOKEN/retire. */
 enum mc_err mc_office_code_retire(struct mc_call *call);
 /* GET /staff/files/SHA256: any file of a permit (or report photo) of a ward one may read. */
@@ -86,6 +95,8 @@ enum mc_err mc_office_not_found(struct mc_call *call);
 enum mc_err mc_supervise_home(struct mc_call *call);
 enum mc_err mc_supervise_list(struct mc_call *call);
 enum mc_err mc_supervise_permit(struct mc_call *call);
+/* GET /supervise/proofs/ID: audit entry ID's c2sp.org/tlog-proof, as a download. */
+enum mc_err mc_supervise_proof(struct mc_call *call);
 enum mc_err mc_supervise_not_found(struct mc_call *call);
 
 #endif

@@ -56,6 +56,12 @@ enum mc_err mc_pages_api_code(struct mc_call *c);
 /* POST /w/SLUG/permits/ID/report: a resident's concern about a permit (no account; on the
  * write connection). */
 enum mc_err mc_pages_report(struct mc_call *c);
+/* GET /r/REF (the reference number on a report's receipt, as typed) and GET /r?ref=REF
+ * (which sends a well-formed number on to /r/REF with 303): the report's status, its dates
+ * and the ward's public reply, nothing the resident wrote; a 404 page for an unknown
+ * number. */
+enum mc_err mc_pages_reference(struct mc_call *c);
+enum mc_err mc_pages_reference_query(struct mc_call *c);
 /* GET /files/SHA256: a dossier file marked public. */
 enum mc_err mc_pages_file(struct mc_call *c);
 /* GET /w/SLUG/feed.atom: the ward's current announcements as an Atom feed (RFC 4287). */
@@ -76,6 +82,16 @@ enum mc_err mc_pages_kiosk_feed(struct mc_call *c);
 /* POST /kiosk/SLUG/beat: a screen's heartbeat (no account; on the write connection): 204,
  * 400 for bad fields, 404 for no such ward, 429 when too soon or too many. */
 enum mc_err mc_pages_kiosk_beat(struct mc_call *c);
+
+/* The public log (src/public/log.c). GET /log/checkpoint: the latest signed checkpoint
+ * with its cosignatures. GET /log/tile/L/N[.p/W]: a hash tile (c2sp.org/tlog-tiles).
+ * POST /log/add-cosignature: a witness's cosignature; the form field "checkpoint" holds the
+ * checkpoint's text, a blank line and the witness's signature line(s) (a signed note).
+ * 200 "ok N" (N lines kept), 400 malformed, 403 no line of a known witness verifies, 404 no
+ * checkpoint of that size, 409 the text is not the one this log signed at that size. */
+enum mc_err mc_pages_log_checkpoint(struct mc_call *c);
+enum mc_err mc_pages_log_tile(struct mc_call *c);
+enum mc_err mc_pages_log_add_cosignature(struct mc_call *c);
 
 struct mc_tobj;
 

@@ -227,6 +227,11 @@ enum mc_err mc_store_announcement_get(struct mc_store *s, int64_t id, mc_store_a
 /* Every announcement of a ward, retired ones too, newest first. */
 enum mc_err mc_store_announcement_each(struct mc_store *s, int64_t ward_id,
 				       mc_store_announcement_fn fn, void *ctx);
+/* One page of that order for the staff lists: at most limit from offset (MC_ERR_INVALID when
+ * negative); and how many there are. */
+enum mc_err mc_store_announcement_page(struct mc_store *s, int64_t ward_id, long long limit,
+				       long long offset, mc_store_announcement_fn fn, void *ctx);
+enum mc_err mc_store_announcement_count(struct mc_store *s, int64_t ward_id, long long *n);
 /* Announcements of a ward published on or before today, not expired before today and not
  * retired, newest first. */
 enum mc_err mc_store_announcement_each_current(struct mc_store *s, int64_t ward_id,
@@ -250,6 +255,11 @@ enum mc_err mc_store_procedure_each(struct mc_store *s, int64_t ward_id, mc_stor
 				    void *ctx);
 enum mc_err mc_store_procedure_each_all(struct mc_store *s, int64_t ward_id,
 					mc_store_procedure_fn fn, void *ctx);
+/* One page of _all's order for the staff lists: at most limit from offset (MC_ERR_INVALID
+ * when negative); and how many there are, retired ones too. */
+enum mc_err mc_store_procedure_page(struct mc_store *s, int64_t ward_id, long long limit,
+				    long long offset, mc_store_procedure_fn fn, void *ctx);
+enum mc_err mc_store_procedure_count(struct mc_store *s, int64_t ward_id, long long *n);
 /* Procedures of a ward in use whose folded title contains the words of folded_query in order
  * (see mc_utf8_fold), at most limit of them, by title. */
 enum mc_err mc_store_procedure_search(struct mc_store *s, int64_t ward_id, const char *folded_query,
@@ -263,6 +273,11 @@ enum mc_err mc_store_permit_get(struct mc_store *s, int64_t id, mc_store_permit_
 /* Every permit of a ward, newest issue date first. */
 enum mc_err mc_store_permit_each(struct mc_store *s, int64_t ward_id, mc_store_permit_fn fn,
 				 void *ctx);
+/* One page of that order for the staff lists: at most limit from offset (MC_ERR_INVALID when
+ * negative); and how many there are. */
+enum mc_err mc_store_permit_page(struct mc_store *s, int64_t ward_id, long long limit,
+				 long long offset, mc_store_permit_fn fn, void *ctx);
+enum mc_err mc_store_permit_count(struct mc_store *s, int64_t ward_id, long long *n);
 /* Inserts or updates by (permit_id, on_date, inspector). */
 enum mc_err mc_store_inspection_upsert(struct mc_store *s, const struct mc_inspection *i,
 				       int64_t *id, bool *created);
@@ -408,8 +423,13 @@ struct mc_report {
 	const char *client_key; /* keyed hash of the client address, never the address */
 	const char *created_at;
 	const char *reviewed_at;
-	const char *review_note;
-	int64_t ward_id; /* the permit's ward (read only) */
+	const char *review_note; /* the staff's internal note, never shown to residents */
+	int64_t ward_id;	 /* the permit's ward (read only) */
+	/* The follow-up the resident sees at /r/REF (schema version 4): when staff took the
+	 * report up, and the ward's public reply with when it was last written. */
+	const char *opened_at;
+	const char *public_reply;
+	const char *replied_at;
 };
 typedef enum mc_err (*mc_store_report_fn)(void *ctx, const struct mc_report *r);
 enum mc_err mc_store_report_add(struct mc_store *s, const struct mc_report *r, int64_t *id);
@@ -419,7 +439,19 @@ enum mc_err mc_store_report_count_since(struct mc_store *s, const char *client_k
 /* Reports of a ward (ward_id 0: all), open ones first, oldest first. */
 enum mc_err mc_store_report_each(struct mc_store *s, int64_t ward_id, mc_store_report_fn fn,
 				 void *ctx);
+/* Marks report id reviewed now with the internal note (NULL: none). MC_ERR_NOTFOUND for no
+ * such report, MC_ERR_GONE when it was reviewed already. */
 enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *note);
+/* What staff write on a report in one audited write: the report counts as being reviewed
+ * from the first answer on; reply (NULL or "": none) replaces the public reply and note the
+ * internal note; done also marks it reviewed (action "review", else "reply"). A reviewed
+ * report may still get its reply corrected, but not be reviewed again: MC_ERR_GONE.
+ * MC_ERR_NOTFOUND for no such report. */
+enum mc_err mc_store_report_answer(struct mc_store *s, int64_t id, const char *reply,
+				   const char *note, bool done);
+/* The report with reference ref (as stored, e.g. "PA-7K3M9QXR"), MC_ERR_NOTFOUND without. */
+enum mc_err mc_store_report_by_ref(struct mc_store *s, const char *ref, mc_store_report_fn fn,
+				   void *ctx);
 
 struct mc_audit {
 	int64_t id;

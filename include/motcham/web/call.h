@@ -14,6 +14,7 @@
 #include "motcham/base/err.h"
 
 struct mc_http;
+struct mc_note_keyring;
 struct mc_pages;
 struct mc_request;
 struct mc_response;
@@ -37,6 +38,7 @@ struct mc_site {
 	const char *files_dir;	/* uploaded files, by content hash (NULL with no office side, or
 				 * where the database keeps them: mc_store_keeps_files) */
 	struct mc_http *http;	/* the server itself, for its own rows (health, metrics) */
+	const struct mc_note_keyring *witnesses; /* whose cosignatures the log keeps (NULL: none) */
 };
 
 struct mc_call {

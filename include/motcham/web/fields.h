@@ -71,9 +71,10 @@ bool mc_fields_ok(const struct mc_fields *f, const char *name);
 /* Numbers of checked fields (0 when empty). */
 int mc_fields_int(const struct mc_fields *f, const char *name);
 double mc_fields_real(const struct mc_fields *f, const char *name);
-/* Appends every field to the list o.key: name, label, value, error, hint, required and one
+/* Appends every field to the list o.key: name, label, value, error, hint, required, one
  * of the flags line/text/date/number/select/url (select with options: value, label,
- * selected). */
+ * selected), describedby (the ids "e-NAME h-NAME" of its error and hint, when it has them)
+ * and focus (true on the first field with an error, for autofocus). */
 enum mc_err mc_fields_tobj(const struct mc_fields *f, struct mc_tobj *o, const char *key);
 
 /* Reads one text field of form exactly as sent (may hold NUL bytes): NULL when absent. */
