@@ -420,7 +420,8 @@ class Tamper(unittest.TestCase):
         self.assertIn("FAILED at entry 40", r.out)
 
     def test_truncated(self):
-        script(self.db, unlock(self.db) + "DELETE FROM audit WHERE id > %d; DELETE FROM log_node;" % (self.n - 30))
+        script(self.db, unlock(self.db) + "DELETE FROM audit WHERE id > %d; DELETE FROM log_node;"
+               % (self.n - 30))
         self.assert_chain_alone_passes()
         r = self.verify()
         self.assertEqual(r.rc, 1, r)
