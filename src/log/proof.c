@@ -12,9 +12,20 @@ static enum mc_err stored_node(void *ctx, int level, int64_t index, unsigned cha
 	return mc_store_log_node(ctx, level, index, out);
 }
 
+static enum mc_err stored_nodes(void *ctx, const struct mc_tree_ref *refs, size_t n, mc_hash *out)
+{
+	struct mc_store_log_ref r[MC_TREE_BATCH];
+
+	if (n > MC_TREE_BATCH)
+		return MC_ERR_INVALID;
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct mc_store_log_ref){.level = refs[i].level, .index = refs[i].index};
+	return mc_store_log_node_batch(ctx, r, n, (unsigned char *)out);
+}
+
 struct mc_tree mc_log_stored_tree(struct mc_store *s)
 {
-	return (struct mc_tree){.node = stored_node, .ctx = s};
+	return (struct mc_tree){.node = stored_node, .ctx = s, .nodes = stored_nodes};
 }
 
 struct published {

@@ -29,24 +29,61 @@ static int log2_of(int64_t n)
 	return l;
 }
 
+/* Where range_hash gets its nodes. A tree that answers many at once is walked twice, the
+ * walk being the same arithmetic each time: first only to note the nodes it needs (their
+ * hashes zero, nothing hashed), then, once nodes() answered them all, to take the
+ * answers in the order they were noted. */
+enum pass { ASK, NOTE, REPLAY };
+
+struct source {
+	const struct mc_tree *t;
+	enum pass pass;
+	size_t n, next;
+	struct mc_tree_ref refs[MC_TREE_BATCH];
+	mc_hash got[MC_TREE_BATCH];
+};
+
+static enum mc_err get_node(struct source *src, int level, int64_t index, unsigned char *out)
+{
+	switch (src->pass) {
+	case NOTE:
+		memset(out, 0, MC_MERKLE_HASH);
+		if (src->n < MC_TREE_BATCH)
+			src->refs[src->n] = (struct mc_tree_ref){.level = level, .index = index};
+		src->n++;
+		return MC_OK;
+	case REPLAY:
+		/* The second walk asks what the first noted, in order; anything else is a bug. */
+		if (src->next >= src->n || src->refs[src->next].level != level ||
+		    src->refs[src->next].index != index)
+			return MC_ERR_INTERNAL;
+		memcpy(out, src->got[src->next++], MC_MERKLE_HASH);
+		return MC_OK;
+	case ASK:
+		break;
+	}
+	return src->t->node(src->t->ctx, level, index, out);
+}
+
 /* MTH(D[lo:hi]) for a non-empty range whose start is aligned as described above. */
-static enum mc_err range_hash(const struct mc_tree *t, int64_t lo, int64_t hi, unsigned char *out)
+static enum mc_err range_hash(struct source *src, int64_t lo, int64_t hi, unsigned char *out)
 {
 	unsigned char left[MC_MERKLE_HASH];
 	int64_t n = hi - lo, k;
 	enum mc_err err;
 
 	if (pow2(n) && lo % n == 0)
-		return t->node(t->ctx, log2_of(n), lo / n, out);
+		return get_node(src, log2_of(n), lo / n, out);
 	k = split_point(n);
-	if ((err = range_hash(t, lo, lo + k, left)) != MC_OK ||
-	    (err = range_hash(t, lo + k, hi, out)) != MC_OK)
+	if ((err = range_hash(src, lo, lo + k, left)) != MC_OK ||
+	    (err = range_hash(src, lo + k, hi, out)) != MC_OK)
 		return err;
-	mc_merkle_node(left, out, out);
+	if (src->pass != NOTE)
+		mc_merkle_node(left, out, out);
 	return MC_OK;
 }
 
-enum mc_err mc_tree_root(const struct mc_tree *t, int64_t size, unsigned char out[MC_MERKLE_HASH])
+static enum mc_err root(struct source *src, int64_t size, unsigned char *out)
 {
 	if (size < 0)
 		return MC_ERR_INVALID;
@@ -54,7 +91,7 @@ enum mc_err mc_tree_root(const struct mc_tree *t, int64_t size, unsigned char ou
 		mc_merkle_empty(out);
 		return MC_OK;
 	}
-	return range_hash(t, 0, size, out);
+	return range_hash(src, 0, size, out);
 }
 
 /* Reverses proof[0 .. n): the recursion finds the hashes root first, proofs list them leaf
@@ -70,8 +107,8 @@ static void reverse(mc_hash *proof, size_t n)
 	}
 }
 
-enum mc_err mc_tree_inclusion(const struct mc_tree *t, int64_t index, int64_t size,
-			      mc_hash proof[MC_PROOF_MAX], size_t *n)
+static enum mc_err inclusion(struct source *src, int64_t index, int64_t size,
+			     mc_hash proof[MC_PROOF_MAX], size_t *n)
 {
 	int64_t lo = 0, hi = size, k;
 	enum mc_err err;
@@ -85,10 +122,10 @@ enum mc_err mc_tree_inclusion(const struct mc_tree *t, int64_t index, int64_t si
 			return MC_ERR_INTERNAL;
 		k = split_point(hi - lo);
 		if (index < lo + k) {
-			err = range_hash(t, lo + k, hi, proof[*n]);
+			err = range_hash(src, lo + k, hi, proof[*n]);
 			hi = lo + k;
 		} else {
-			err = range_hash(t, lo, lo + k, proof[*n]);
+			err = range_hash(src, lo, lo + k, proof[*n]);
 			lo += k;
 		}
 		if (err != MC_OK)
@@ -99,8 +136,8 @@ enum mc_err mc_tree_inclusion(const struct mc_tree *t, int64_t index, int64_t si
 	return MC_OK;
 }
 
-enum mc_err mc_tree_consistency(const struct mc_tree *t, int64_t m, int64_t n,
-				mc_hash proof[MC_PROOF_MAX], size_t *len)
+static enum mc_err consistency(struct source *src, int64_t m, int64_t n,
+			       mc_hash proof[MC_PROOF_MAX], size_t *len)
 {
 	int64_t lo = 0, hi = n, k;
 	bool whole = true; /* SUBPROOF's b: the range is still the old tree's own prefix */
@@ -117,10 +154,10 @@ enum mc_err mc_tree_consistency(const struct mc_tree *t, int64_t m, int64_t n,
 			return MC_ERR_INTERNAL;
 		k = split_point(hi - lo);
 		if (m <= k) {
-			err = range_hash(t, lo + k, hi, proof[*len]);
+			err = range_hash(src, lo + k, hi, proof[*len]);
 			hi = lo + k;
 		} else {
-			err = range_hash(t, lo, lo + k, proof[*len]);
+			err = range_hash(src, lo, lo + k, proof[*len]);
 			m -= k;
 			lo += k;
 			whole = false;
@@ -132,12 +169,76 @@ enum mc_err mc_tree_consistency(const struct mc_tree *t, int64_t m, int64_t n,
 	if (!whole) {
 		if (*len == MC_PROOF_MAX)
 			return MC_ERR_INTERNAL;
-		if ((err = range_hash(t, lo, hi, proof[*len])) != MC_OK)
+		if ((err = range_hash(src, lo, hi, proof[*len])) != MC_OK)
 			return err;
 		(*len)++;
 	}
 	reverse(proof, *len);
 	return MC_OK;
+}
+
+/* What the public functions compute, each over a source. */
+enum job_kind { ROOT, INCLUSION, CONSISTENCY };
+
+struct job {
+	enum job_kind kind;
+	int64_t a, b; /* size; index, size; m, n */
+	unsigned char *root;
+	mc_hash *proof;
+	size_t *len;
+};
+
+static enum mc_err job_walk(struct source *src, const struct job *j)
+{
+	switch (j->kind) {
+	case ROOT:
+		return root(src, j->b, j->root);
+	case INCLUSION:
+		return inclusion(src, j->a, j->b, j->proof, j->len);
+	case CONSISTENCY:
+		break;
+	}
+	return consistency(src, j->a, j->b, j->proof, j->len);
+}
+
+/* One walk asking node() for each node, or, when the tree has nodes(), the two walks with
+ * one nodes() between them (back to asking when a walk wants more than a batch). */
+static enum mc_err job_run(const struct mc_tree *t, const struct job *j)
+{
+	struct source src = {.t = t, .pass = t->nodes ? NOTE : ASK};
+	enum mc_err err;
+
+	if (src.pass == ASK)
+		return job_walk(&src, j);
+	if ((err = job_walk(&src, j)) != MC_OK)
+		return err;
+	if (src.n > MC_TREE_BATCH) {
+		src.pass = ASK;
+	} else if (src.n) {
+		if ((err = t->nodes(t->ctx, src.refs, src.n, src.got)) != MC_OK)
+			return err;
+		src.pass = REPLAY;
+	}
+	return job_walk(&src, j);
+}
+
+enum mc_err mc_tree_root(const struct mc_tree *t, int64_t size, unsigned char out[MC_MERKLE_HASH])
+{
+	return job_run(t, &(struct job){.kind = ROOT, .b = size, .root = out});
+}
+
+enum mc_err mc_tree_inclusion(const struct mc_tree *t, int64_t index, int64_t size,
+			      mc_hash proof[MC_PROOF_MAX], size_t *n)
+{
+	return job_run(
+	    t, &(struct job){.kind = INCLUSION, .a = index, .b = size, .proof = proof, .len = n});
+}
+
+enum mc_err mc_tree_consistency(const struct mc_tree *t, int64_t m, int64_t n,
+				mc_hash proof[MC_PROOF_MAX], size_t *len)
+{
+	return job_run(
+	    t, &(struct job){.kind = CONSISTENCY, .a = m, .b = n, .proof = proof, .len = len});
 }
 
 bool mc_proof_inclusion_ok(int64_t index, int64_t size, const unsigned char leaf[MC_MERKLE_HASH],

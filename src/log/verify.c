@@ -10,8 +10,14 @@
 #include "motcham/store/log.h"
 #include "motcham/store/store.h"
 
+/* Stored leaves read at once: the walk reads them in order, one round trip a batch. */
+#define LEAF_BATCH 256
+
 struct walk {
 	struct mc_store *s;
+	unsigned char stored[LEAF_BATCH][MC_MERKLE_HASH]; /* leaves [stored_first, + stored_got) */
+	int64_t stored_first;
+	int stored_got;
 	struct mc_tree_builder b;
 	struct mc_buf canon;
 	int64_t size;			    /* the checkpoint's */
@@ -19,6 +25,28 @@ struct walk {
 	int64_t first_off;		    /* first entry whose stored leaf is not its own, or 0 */
 	int64_t first_gap;		    /* first entry whose id does not follow, or 0 */
 };
+
+/* The stored leaf of index i, as mc_store_log_node gives it. */
+static enum mc_err stored_leaf(struct walk *w, int64_t i, unsigned char out[MC_MERKLE_HASH])
+{
+	enum mc_err err;
+
+	if (i < w->stored_first || i >= w->stored_first + w->stored_got) {
+		w->stored_first = i;
+		err = mc_store_log_nodes(w->s, 0, i, LEAF_BATCH, w->stored[0], &w->stored_got);
+		if (err != MC_OK)
+			w->stored_got = 0;
+		/* A gap among the stored leaves (or a damaged one): one at a time from here. */
+		if (err == MC_ERR_DB)
+			return mc_store_log_node(w->s, 0, i, out);
+		if (err != MC_OK)
+			return err;
+		if (!w->stored_got)
+			return MC_ERR_NOTFOUND;
+	}
+	memcpy(out, w->stored[i - w->stored_first], MC_MERKLE_HASH);
+	return MC_OK;
+}
 
 static enum mc_err leaf_entry(void *ctx, const struct mc_audit *a)
 {
@@ -32,7 +60,7 @@ static enum mc_err leaf_entry(void *ctx, const struct mc_audit *a)
 	if ((err = mc_store_audit_canonical(a, &w->canon)) != MC_OK)
 		return err;
 	mc_merkle_leaf(w->canon.data, w->canon.len, leaf);
-	err = mc_store_log_node(w->s, 0, w->b.size, stored);
+	err = stored_leaf(w, w->b.size, stored);
 	if (err != MC_OK && err != MC_ERR_NOTFOUND)
 		return err;
 	if ((err != MC_OK || memcmp(leaf, stored, MC_MERKLE_HASH)) && !w->first_off)

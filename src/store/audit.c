@@ -50,7 +50,10 @@ enum mc_err tx_end(struct mc_store *s, enum mc_err err, bool owned)
 	enum mc_err nested;
 
 	if (!owned) {
-		/* The caller's transaction goes on without this write when it failed. */
+		/* The caller's transaction goes on without this write when it failed, and without
+		 * the leaves it appended: the tree's edge is read again at the next append. */
+		if (err != MC_OK)
+			s->tree.known = false;
 		nested = s->db->ops->nest(s->db, err == MC_OK ? NEST_KEEP : NEST_UNDO);
 		return err != MC_OK ? err : nested;
 	}

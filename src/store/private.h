@@ -408,6 +408,7 @@ enum stmt_id {
 	ST_LOG_NODE_INSERT,
 	ST_LOG_NODE,
 	ST_LOG_NODES,
+	ST_LOG_NODE_BATCH,
 	ST_LOG_SIZE,
 	/* checkpoint.c */
 	ST_CKPT_NOTE,

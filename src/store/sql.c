@@ -501,6 +501,21 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_LOG_NODE] = {"SELECT hash FROM log_node WHERE level = ?1 AND idx = ?2"},
     [ST_LOG_NODES] = {"SELECT idx, hash FROM log_node WHERE level = ?1 AND idx >= ?2 AND "
 		      "idx < ?3 ORDER BY idx"},
+    /* Ranges of stored nodes, given as a JSON array of [level, first, end] (end excluded):
+     * each range's rows, ranges in their order (numbered from 0), in one round trip. (The
+     * SQLite store reads point by point instead, see tree.c; the same question in its
+     * words.) On PostgreSQL each range is its own index scan (LATERAL ... LIMIT): joined
+     * as a whole, the planner would scan all of log_node for a few ranges. */
+    [ST_LOG_NODE_BATCH] =
+	{"SELECT r.key, n.idx, n.hash FROM json_each(?1) r JOIN log_node n "
+	 "ON n.level = json_extract(r.value, '$[0]') AND n.idx >= "
+	 "json_extract(r.value, '$[1]') AND n.idx < json_extract(r.value, "
+	 "'$[2]') ORDER BY r.key, n.idx",
+	 "SELECT r.ord - 1, n.idx, n.hash FROM json_array_elements(CAST(?1 AS "
+	 "json)) WITH ORDINALITY AS r(v, ord) CROSS JOIN LATERAL (SELECT idx, hash "
+	 "FROM log_node WHERE level = CAST(r.v ->> 0 AS bigint) AND idx >= CAST(r.v "
+	 "->> 1 AS bigint) AND idx < CAST(r.v ->> 2 AS bigint) ORDER BY idx LIMIT "
+	 "8) n ORDER BY 1, 2"},
     /* The last leaf's index through the primary key: count(*) would read every leaf. */
     [ST_LOG_SIZE] = {"SELECT coalesce(max(idx) + 1, 0) FROM log_node WHERE level = 0"},
     /* checkpoint.c */

@@ -88,23 +88,14 @@ enum mc_err mc_store_log_nodes(struct mc_store *s, int level, int64_t first, int
 	return err;
 }
 
-enum mc_err mc_store_log_node(struct mc_store *s, int level, int64_t index,
-			      unsigned char out[MC_MERKLE_HASH])
-{
-	unsigned char row[1 << (TREE_STRIDE - 1)][MC_MERKLE_HASH];
-	unsigned char below[(1 << (TREE_STRIDE - 1)) * MC_MERKLE_HASH];
-	int up = level % TREE_STRIDE, count = 1 << up, got = 0;
-	enum mc_err err;
+/* The most stored nodes one node between stored levels is hashed up from. */
+#define BELOW_MAX (1 << (TREE_STRIDE - 1))
 
-	if (level < 0 || level > 62 || index < 0)
-		return MC_ERR_INVALID;
-	if (!up)
-		return stored_node(s, level, index, out);
-	/* Between stored levels: hashed up from the 2 to 2^(TREE_STRIDE - 1) stored below. */
-	if ((err = mc_store_log_nodes(s, level - up, index << up, count, below, &got)) != MC_OK)
-		return err;
-	if (got != count)
-		return MC_ERR_NOTFOUND;
+/* The root of the count (a power of two, 2 .. BELOW_MAX) stored nodes packed in below. */
+static void hash_up(const unsigned char *below, int count, unsigned char out[MC_MERKLE_HASH])
+{
+	unsigned char row[BELOW_MAX / 2][MC_MERKLE_HASH];
+
 	for (int i = 0; i < count / 2; i++)
 		mc_merkle_node(below + (size_t)2 * i * MC_MERKLE_HASH,
 			       below + (size_t)(2 * i + 1) * MC_MERKLE_HASH, row[i]);
@@ -112,7 +103,138 @@ enum mc_err mc_store_log_node(struct mc_store *s, int level, int64_t index,
 		for (int i = 0; i < count / 2; i++)
 			mc_merkle_node(row[2 * i], row[2 * i + 1], row[i]);
 	memcpy(out, row[0], MC_MERKLE_HASH);
+}
+
+/* The stored nodes node (level, index) is: *count of them from (*at, *first). */
+static enum mc_err stored_range(int level, int64_t index, int *at, int64_t *first, int *count)
+{
+	int up = level % TREE_STRIDE;
+
+	*at = *count = 0;
+	*first = 0;
+	if (level < 0 || level > 62 || index < 0 || index >= INT64_MAX >> up)
+		return MC_ERR_INVALID;
+	*at = level - up;
+	*first = index << up;
+	*count = 1 << up;
 	return MC_OK;
+}
+
+enum mc_err mc_store_log_node(struct mc_store *s, int level, int64_t index,
+			      unsigned char out[MC_MERKLE_HASH])
+{
+	unsigned char below[BELOW_MAX * MC_MERKLE_HASH];
+	int at, count, got = 0;
+	int64_t first;
+	enum mc_err err;
+
+	if ((err = stored_range(level, index, &at, &first, &count)) != MC_OK)
+		return err;
+	if (count == 1)
+		return stored_node(s, level, index, out);
+	/* Between stored levels: hashed up from the 2 to BELOW_MAX stored below. */
+	if ((err = mc_store_log_nodes(s, at, first, count, below, &got)) != MC_OK)
+		return err;
+	if (got != count)
+		return MC_ERR_NOTFOUND;
+	hash_up(below, count, out);
+	return MC_OK;
+}
+
+/* The batch's JSON question: each ref's stored range as [level, first, end]. */
+static enum mc_err batch_ranges(const struct mc_store_log_ref *refs, size_t n, struct mc_buf *q)
+{
+	int at, count;
+	int64_t first;
+	enum mc_err err = mc_buf_puts(q, "[");
+
+	for (size_t i = 0; err == MC_OK && i < n; i++)
+		if ((err = stored_range(refs[i].level, refs[i].index, &at, &first, &count)) ==
+		    MC_OK)
+			err = mc_buf_printf(q, "%s[%d,%lld,%lld]", i ? "," : "", at,
+					    (long long)first, (long long)first + count);
+	return err == MC_OK ? mc_buf_puts(q, "]") : err;
+}
+
+/* Ref i is done with the got stored nodes in below: its hash into out[i]. */
+static enum mc_err batch_done(const struct mc_store_log_ref *refs, size_t i,
+			      const unsigned char *below, int got, unsigned char *out)
+{
+	int at, count;
+	int64_t first;
+
+	stored_range(refs[i].level, refs[i].index, &at, &first, &count);
+	if (got != count)
+		return MC_ERR_NOTFOUND;
+	if (count == 1)
+		memcpy(out + i * MC_MERKLE_HASH, below, MC_MERKLE_HASH);
+	else
+		hash_up(below, count, out + i * MC_MERKLE_HASH);
+	return MC_OK;
+}
+
+enum mc_err mc_store_log_node_batch(struct mc_store *s, const struct mc_store_log_ref *refs,
+				    size_t n, unsigned char *out)
+{
+	unsigned char below[BELOW_MAX * MC_MERKLE_HASH];
+	struct db_stmt *st;
+	struct mc_buf q;
+	size_t i = 0;
+	int at, count, got = 0;
+	int64_t first;
+	bool row;
+	enum mc_err err;
+
+	/* In SQLite a question is a function call: n point reads cost less than the JSON. */
+	if (s->db->ops->dialect == DB_SQLITE) {
+		for (size_t k = 0; k < n; k++)
+			if ((err = mc_store_log_node(s, refs[k].level, refs[k].index,
+						     out + k * MC_MERKLE_HASH)) != MC_OK)
+				return err;
+		return MC_OK;
+	}
+	if (!n)
+		return MC_OK;
+	mc_buf_init(&q);
+	if ((err = batch_ranges(refs, n, &q)) != MC_OK ||
+	    (err = stmt(s, ST_LOG_NODE_BATCH, &st)) != MC_OK) {
+		mc_buf_finish(&q);
+		return err;
+	}
+	bind_text(st, 1, q.data);
+	/* The rows come range by range, each in index order; a range short of its count is
+	 * a node the tree does not have, a gap inside one a damaged tree. */
+	while ((err = db_step(st, &row)) == MC_OK && row) {
+		int64_t k = db_col_int64(st, 0);
+
+		if (k != (int64_t)i) {
+			if (k < (int64_t)i || k >= (int64_t)n) {
+				err = MC_ERR_DB;
+				break;
+			}
+			if ((err = batch_done(refs, i, below, got, out)) != MC_OK)
+				break;
+			got = 0;
+			if (k != (int64_t)++i) {
+				err = MC_ERR_NOTFOUND;
+				break;
+			}
+		}
+		stored_range(refs[i].level, refs[i].index, &at, &first, &count);
+		if (got == count || db_col_int64(st, 1) != first + got) {
+			err = MC_ERR_DB;
+			break;
+		}
+		if ((err = unhex(db_col_text(st, 2), below + (size_t)got * MC_MERKLE_HASH)) !=
+		    MC_OK)
+			break;
+		got++;
+	}
+	if (err == MC_OK)
+		err = i == n - 1 ? batch_done(refs, i, below, got, out) : MC_ERR_NOTFOUND;
+	done(st);
+	mc_buf_finish(&q);
+	return err;
 }
 
 enum mc_err mc_store_log_size(struct mc_store *s, int64_t *size)
@@ -129,15 +251,20 @@ enum mc_err mc_store_log_size(struct mc_store *s, int64_t *size)
 static enum mc_err load_edge(struct mc_store *s)
 {
 	struct tree_edge *t = &s->tree;
+	struct mc_store_log_ref refs[63];
+	unsigned char got[63][MC_MERKLE_HASH];
+	size_t n = 0;
 	enum mc_err err;
 
 	if ((err = mc_store_log_size(s, &t->size)) != MC_OK)
 		return err;
 	for (int level = 0; level < 63; level++)
-		if (t->size >> level & 1 &&
-		    (err = mc_store_log_node(s, level, (t->size >> level) - 1, t->edge[level])) !=
-			MC_OK)
-			return err == MC_ERR_NOTFOUND ? MC_ERR_INTERNAL : err;
+		if (t->size >> level & 1)
+			refs[n++] = (struct mc_store_log_ref){level, (t->size >> level) - 1};
+	if ((err = mc_store_log_node_batch(s, refs, n, got[0])) != MC_OK)
+		return err == MC_ERR_NOTFOUND ? MC_ERR_INTERNAL : err;
+	for (size_t i = 0; i < n; i++)
+		memcpy(t->edge[refs[i].level], got[i], MC_MERKLE_HASH);
 	t->known = true;
 	return MC_OK;
 }

@@ -4,7 +4,9 @@ Everything the C code publishes is checked by tlog.py, an independent verifier i
 (python3-nacl) written from the C2SP specs: signatures, roots rebuilt from the served tiles,
 inclusion and consistency proofs computed from those tiles and compared with the ones the C
 code makes from its stored hashes. Tampering is done as a forger who knows the documented
-chain scheme (and, for the worst case, the tree's) would do it, with the sqlite3 CLI.
+chain scheme (and, for the worst case, the tree's) would do it, with the database's own tools:
+the sqlite3 CLI, or psql as a superuser who turns the guard triggers off. Every test runs on
+either backend (MOTCHAM_TEST_BACKEND, see backend.py).
 """
 
 import json
@@ -14,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -23,8 +26,6 @@ import tlog  # noqa: E402
 
 DUMP = os.environ.get("MOTCHAM_LOG_DUMP") or os.path.join(mc.SRC, "build", "tests", "log_dump")
 PERMITS = os.path.join(mc.SRC, "bench", "permits.py")
-UNLOCK = ("DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;"
-          "DROP TRIGGER IF EXISTS log_node_no_update; DROP TRIGGER IF EXISTS log_node_no_delete;")
 COLS = ["id", "at", "actor_id", "actor", "entity", "entity_id", "action", "before", "after",
         "prev_hash", "hash"]
 
@@ -38,7 +39,21 @@ def canonical(e):
     return out.encode()
 
 
+def unlock(db):
+    """SQL that lifts the append-only guards of the trail and of its tree, as a dishonest
+    operator would: SQLite, drop their triggers; PostgreSQL, as a superuser, turn them off."""
+    if mc.is_pg(db):
+        return mc.unlock_audit_sql(db) + " ALTER TABLE log_node DISABLE TRIGGER USER;\n"
+    return mc.unlock_audit_sql(db) + (" DROP TRIGGER IF EXISTS log_node_no_update;"
+                                      " DROP TRIGGER IF EXISTS log_node_no_delete;\n")
+
+
 def entries(db):
+    """Every audit entry, in id order, as {column: value} (integers as int, NULL as None)."""
+    if mc.is_pg(db):
+        return json.loads(mc.sql(db, "", pg="SELECT coalesce(json_agg(a ORDER BY a.id), '[]') "
+                                            "FROM (SELECT %s FROM audit) a;" % ", ".join(COLS),
+                                 timeout=120))
     proc = subprocess.run(["sqlite3", "-batch", "-json", db, "SELECT %s FROM audit ORDER BY id"
                            % ", ".join(COLS)], capture_output=True, timeout=120,
                           stdin=subprocess.DEVNULL)
@@ -47,6 +62,11 @@ def entries(db):
 
 
 def script(db, sql):
+    """Runs the SQL script sql on db in the backend's own CLI (on standard input: a rewrite
+    is longer than one argument may be)."""
+    if mc.is_pg(db):
+        mc.sql(db, "", pg=sql, timeout=120)
+        return
     proc = subprocess.run(["sqlite3", "-batch", db], input=sql.encode(), capture_output=True,
                           timeout=120)
     if proc.returncode:
@@ -66,7 +86,7 @@ def rewrite(db, rows, tree=False):
     scheme says, so that `audit verify` alone finds nothing; with tree, the stored Merkle
     tree is recomputed from them too (a forger who read the tree's documentation)."""
     prev = "0" * 64
-    sql = [UNLOCK, "BEGIN;", "DELETE FROM audit;"]
+    sql = [unlock(db), "BEGIN;", "DELETE FROM audit;"]
     for i, e in enumerate(rows, 1):
         e = dict(e, id=i, prev_hash=prev)
         e["hash"] = mc.sha256_hex(canonical(e))
@@ -146,13 +166,11 @@ def c_proofs(db, queries):
 
 def grow(db, count, first=0):
     """Adds 2 * count audit entries: count invented permits, each with its code."""
-    path = db + ".permits.csv"
-    with open(path, "w") as f:
+    with tempfile.NamedTemporaryFile(suffix=".csv") as f:
         subprocess.run([sys.executable, PERMITS, str(count), str(first)], stdout=f, check=True,
                        timeout=120)
-    r = mc.run(["import", "--db", db, path])
+        r = mc.run(["import", "--db", db, f.name])
     assert r.rc == 0, r
-    os.unlink(path)
 
 
 class Agreement(unittest.TestCase):
@@ -161,7 +179,7 @@ class Agreement(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = mc.TempDir()
-        cls.db = cls.tmp.join("a.db")
+        cls.db = mc.new_db(cls.tmp, "a.db")
         assert mc.run(["demo", "--db", cls.db]).rc == 0
         grow(cls.db, 100)
         cls.n = int(mc.sql(cls.db, "SELECT count(*) FROM audit"))
@@ -248,7 +266,7 @@ class TenThousand(unittest.TestCase):
 
     def setUp(self):
         self.tmp = mc.TempDir()
-        self.db = self.tmp.join("b.db")
+        self.db = mc.new_db(self.tmp, "b.db")
         self.assertEqual(mc.run(["demo", "--db", self.db]).rc, 0)
         grow(self.db, 4906)
         self.assertEqual(mc.sql(self.db, "SELECT count(*) FROM audit"), "10000")
@@ -327,7 +345,7 @@ class Tamper(unittest.TestCase):
 
     def setUp(self):
         self.tmp = mc.TempDir()
-        self.db = self.tmp.join("t.db")
+        self.db = mc.new_db(self.tmp, "t.db")
         self.assertEqual(mc.run(["demo", "--db", self.db]).rc, 0)
         self.assertEqual(mc.run(["demo", "--db", self.db]).rc, 0)
         self.key, self.vkey = keygen(self.tmp, "log.example/t")
@@ -402,7 +420,8 @@ class Tamper(unittest.TestCase):
         self.assertIn("FAILED at entry 40", r.out)
 
     def test_truncated(self):
-        script(self.db, UNLOCK + "DELETE FROM audit WHERE id > %d; DELETE FROM log_node;" % (self.n - 30))
+        script(self.db, unlock(self.db) + "DELETE FROM audit WHERE id > %d; DELETE FROM log_node;"
+               % (self.n - 30))
         self.assert_chain_alone_passes()
         r = self.verify()
         self.assertEqual(r.rc, 1, r)
@@ -475,7 +494,7 @@ class TwoServers(unittest.TestCase):
 
     def setUp(self):
         self.tmp = mc.TempDir()
-        self.a, self.b = self.tmp.join("a.db"), self.tmp.join("b.db")
+        self.a, self.b = mc.new_db(self.tmp, "a.db"), mc.new_db(self.tmp, "b.db")
         for db in (self.a, self.b):
             self.assertEqual(mc.run(["demo", "--db", db]).rc, 0)
         self.akey, self.avkey = keygen(self.tmp, "log.ward-a.example")
@@ -593,7 +612,7 @@ class Office(unittest.TestCase):
     def test_board_and_proofs(self):
         tmp = mc.TempDir()
         try:
-            db = tmp.join("o.db")
+            db = mc.new_db(tmp, "o.db")
             self.assertEqual(mc.run(["demo", "--db", db]).rc, 0)
             mc.add_user(db, "giamsat", "supervisor", "mat-khau-giam-sat-3")
             key, vkey = keygen(tmp, "log.example/office")

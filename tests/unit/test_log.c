@@ -88,7 +88,7 @@ static void naive(struct mem *m, int64_t lo, int64_t hi, unsigned char *out)
 static void test_roots(void **state)
 {
 	struct mem *m = mem_build(300);
-	struct mc_tree t = {mem_node, m};
+	struct mc_tree t = {.node = mem_node, .ctx = m};
 	struct mc_tree_builder b = {.size = 0};
 	unsigned char got[MC_MERKLE_HASH], want[MC_MERKLE_HASH], built[MC_MERKLE_HASH];
 
@@ -105,6 +105,78 @@ static void test_roots(void **state)
 		assert_memory_equal(built, want, MC_MERKLE_HASH);
 	}
 	mem_free(m);
+}
+
+/* A source that answers many nodes at once (as the database server's does), counting how
+ * often each way is asked. */
+struct batched {
+	struct mem *m;
+	int singles, batches;
+	enum mc_err fail; /* what nodes() answers, when not MC_OK */
+};
+
+static enum mc_err batched_node(void *ctx, int level, int64_t index, unsigned char *out)
+{
+	struct batched *b = ctx;
+
+	b->singles++;
+	return mem_node(b->m, level, index, out);
+}
+
+static enum mc_err batched_nodes(void *ctx, const struct mc_tree_ref *refs, size_t n, mc_hash *out)
+{
+	struct batched *b = ctx;
+	enum mc_err err = b->fail;
+
+	b->batches++;
+	assert_true(n >= 1 && n <= MC_TREE_BATCH);
+	for (size_t i = 0; err == MC_OK && i < n; i++)
+		err = mem_node(b->m, refs[i].level, refs[i].index, out[i]);
+	return err;
+}
+
+/* Roots and proofs from a batched source are those of a node-by-node one, each in one
+ * nodes() call and no node() call; what nodes() fails with is what they fail with. */
+static void test_batched_source(void **state)
+{
+	struct batched b = {.m = mem_build(80)};
+	struct mc_tree one = {.node = mem_node, .ctx = b.m};
+	struct mc_tree many = {.node = batched_node, .ctx = &b, .nodes = batched_nodes};
+	mc_hash p1[MC_PROOF_MAX], p2[MC_PROOF_MAX];
+	unsigned char r1[MC_MERKLE_HASH], r2[MC_MERKLE_HASH];
+	size_t n1, n2;
+	int calls = 0;
+
+	(void)state;
+	for (int64_t n = 0; n <= 80; n++) {
+		assert_int_equal(mc_tree_root(&one, n, r1), MC_OK);
+		assert_int_equal(mc_tree_root(&many, n, r2), MC_OK);
+		assert_memory_equal(r1, r2, MC_MERKLE_HASH);
+		calls += n > 0;
+		for (int64_t i = 0; i < n; i++) {
+			assert_int_equal(mc_tree_inclusion(&one, i, n, p1, &n1), MC_OK);
+			assert_int_equal(mc_tree_inclusion(&many, i, n, p2, &n2), MC_OK);
+			assert_int_equal(n1, n2);
+			assert_memory_equal(p1, p2, n1 * MC_MERKLE_HASH);
+			calls += n > 1;
+		}
+		for (int64_t k = 0; k <= n; k++) {
+			assert_int_equal(mc_tree_consistency(&one, k, n, p1, &n1), MC_OK);
+			assert_int_equal(mc_tree_consistency(&many, k, n, p2, &n2), MC_OK);
+			assert_int_equal(n1, n2);
+			assert_memory_equal(p1, p2, n1 * MC_MERKLE_HASH);
+			calls += k > 0 && k < n;
+		}
+	}
+	assert_int_equal(b.singles, 0);
+	assert_int_equal(b.batches, calls);
+	assert_int_equal(mc_tree_inclusion(&many, 80, 80, p2, &n2), MC_ERR_INVALID);
+	assert_int_equal(mc_tree_root(&many, 81, r2), MC_ERR_NOTFOUND);
+	b.fail = MC_ERR_DB;
+	assert_int_equal(mc_tree_inclusion(&many, 3, 80, p2, &n2), MC_ERR_DB);
+	assert_int_equal(mc_tree_consistency(&many, 7, 80, p2, &n2), MC_ERR_DB);
+	assert_int_equal(b.singles, 0);
+	mem_free(b.m);
 }
 
 /* RFC 6962's test leaves (the certificate-transparency reference's): the root of all 8. */
@@ -145,7 +217,7 @@ static void test_rfc6962_vector(void **state)
 static void test_proofs(void **state)
 {
 	struct mem *m = mem_build(80);
-	struct mc_tree t = {mem_node, m};
+	struct mc_tree t = {.node = mem_node, .ctx = m};
 	mc_hash proof[MC_PROOF_MAX];
 	unsigned char root[MC_MERKLE_HASH], old[MC_MERKLE_HASH];
 	size_t len;
@@ -431,7 +503,7 @@ static void test_tile_reader(void **state)
 
 	(void)state;
 	ts->m = mem_build(MAXN);
-	whole = (struct mc_tree){mem_node, ts->m};
+	whole = (struct mc_tree){.node = mem_node, .ctx = ts->m};
 	assert_int_equal(mc_tile_reader_create(MAXN, fetch_mem, ts, &r), MC_OK);
 	t = mc_tile_reader_tree(r);
 	assert_int_equal(mc_tree_root(&t, MAXN, a), MC_OK);
@@ -508,6 +580,20 @@ static void test_store_tree(void **state)
 	t = mc_log_stored_tree(s);
 	assert_int_equal(mc_tree_root(&t, size, root), MC_OK);
 	assert_memory_equal(root, want, MC_MERKLE_HASH);
+	/* Nodes asked together are those asked one by one; one missing fails them all. */
+	{
+		struct mc_store_log_ref refs[] = {{0, 0}, {1, 3}, {2, 1}, {4, 0}, {3, 0}, {0, 5}};
+		unsigned char got[6][MC_MERKLE_HASH], one[MC_MERKLE_HASH];
+
+		assert_int_equal(mc_store_log_node_batch(s, refs, 6, got[0]), MC_OK);
+		for (int i = 0; i < 6; i++) {
+			assert_int_equal(mc_store_log_node(s, refs[i].level, refs[i].index, one),
+					 MC_OK);
+			assert_memory_equal(got[i], one, MC_MERKLE_HASH);
+		}
+		refs[2].index = size;
+		assert_int_equal(mc_store_log_node_batch(s, refs, 6, got[0]), MC_ERR_NOTFOUND);
+	}
 	/* A write that fails leaves no leaf behind. */
 	assert_int_equal(mc_store_begin(s), MC_OK);
 	assert_int_equal(mc_store_ward_upsert(s, &(struct mc_ward){.slug = "x", .name = "X"}, NULL),
@@ -522,11 +608,12 @@ static void test_store_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roots),	  cmocka_unit_test(test_rfc6962_vector),
-	    cmocka_unit_test(test_proofs),	  cmocka_unit_test(test_note_vector),
-	    cmocka_unit_test(test_spec_examples), cmocka_unit_test(test_note_rules),
-	    cmocka_unit_test(test_checkpoints),	  cmocka_unit_test(test_tile_paths),
-	    cmocka_unit_test(test_tile_reader),	  cmocka_unit_test(test_store_tree),
+	    cmocka_unit_test(test_roots),	cmocka_unit_test(test_rfc6962_vector),
+	    cmocka_unit_test(test_proofs),	cmocka_unit_test(test_batched_source),
+	    cmocka_unit_test(test_note_vector), cmocka_unit_test(test_spec_examples),
+	    cmocka_unit_test(test_note_rules),	cmocka_unit_test(test_checkpoints),
+	    cmocka_unit_test(test_tile_paths),	cmocka_unit_test(test_tile_reader),
+	    cmocka_unit_test(test_store_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

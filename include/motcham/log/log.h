@@ -16,7 +16,8 @@
 
 struct mc_store;
 
-/* The tree's stored hashes as a tree.h source; valid while s is. */
+/* The tree's stored hashes as a tree.h source, a root or a proof read in one question
+ * (mc_store_log_node_batch); valid while s is. */
 struct mc_tree mc_log_stored_tree(struct mc_store *s);
 
 /* Appends the checkpoint of size (the latest for size < 0) as published: the note the log

@@ -19,11 +19,24 @@
 
 typedef unsigned char mc_hash[MC_MERKLE_HASH];
 
+/* A complete subtree, as node() names it. */
+struct mc_tree_ref {
+	int level;
+	int64_t index;
+};
+
+/* The most nodes a root or a proof asks nodes() for at once (a proof needs at most 126). */
+#define MC_TREE_BATCH 128
+
 /* Where hashes come from: node() writes the hash of complete subtree (level, index) into
- * out, or returns why it cannot. */
+ * out, or returns why it cannot. nodes(), when set, writes the hashes of refs[0 .. n) into
+ * out[0 .. n) at once (n <= MC_TREE_BATCH), with node()'s errors: for a source where each
+ * question costs a round trip (a database server), a root or a proof is then one question,
+ * and node() is not called. */
 struct mc_tree {
 	enum mc_err (*node)(void *ctx, int level, int64_t index, unsigned char *out);
 	void *ctx;
+	enum mc_err (*nodes)(void *ctx, const struct mc_tree_ref *refs, size_t n, mc_hash *out);
 };
 
 /* The root of the first size leaves (SHA-256("") for 0). O(log size) node() calls. */

@@ -11,6 +11,7 @@
  * SHA-256(0x01 || left || right). Nothing here is ever changed or deleted. Checkpoints and
  * cosignatures are not audit entries (they would grow the tree they sign). */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "motcham/base/buf.h"
@@ -30,6 +31,19 @@ enum mc_err mc_store_log_node(struct mc_store *s, int level, int64_t index,
  * there were (fewer at the tree's edge). MC_ERR_INVALID for a level that is not stored. */
 enum mc_err mc_store_log_nodes(struct mc_store *s, int level, int64_t first, int count,
 			       unsigned char *out, int *got);
+
+/* A complete subtree, as mc_store_log_node names it. */
+struct mc_store_log_ref {
+	int level;
+	int64_t index;
+};
+
+/* The hashes of the complete subtrees refs[0 .. n), as mc_store_log_node gives each, into
+ * out (n * MC_MERKLE_HASH bytes), in one question to the database (a proof's worth in one
+ * round trip to a database server). MC_ERR_NOTFOUND when the tree lacks any of them, and
+ * mc_store_log_node's other errors. */
+enum mc_err mc_store_log_node_batch(struct mc_store *s, const struct mc_store_log_ref *refs,
+				    size_t n, unsigned char *out);
 
 /* A stored checkpoint: its tree size, root (64 hex), the whole signed note as the log
  * signed it, and when (UTC, YYYY-MM-DDTHH:MM:SSZ). Strings borrowed for the callback. */
