@@ -74,6 +74,8 @@ static const struct mc_route table[] = {
     {GET, "/staff/login", "staff", W, LOGIN, 0, 0, mc_office_login_page},
     {POST, "/staff/login", "staff", W, LOGIN, 0, LOGIN_BODY, mc_office_login},
     {POST, "/staff/logout", "staff", W, SIGNED, 0, LOGIN_BODY, mc_office_logout},
+    {GET, "/staff/password", "staff", W, SIGNED, 0, 0, mc_office_password_page},
+    {POST, "/staff/password", "staff", W, SIGNED, 0, LOGIN_BODY, mc_office_password},
     {GET, "/staff", "staff", W, STAFF, 0, 0, mc_office_dashboard},
     {GET, "/staff/permits", "staff", W, STAFF, 0, 0, mc_office_permit_list},
     {POST, "/staff/permits", "staff", W, STAFF, 0, FORM_BODY, mc_office_permit_create},

@@ -129,7 +129,7 @@ long long lists_page_asked(struct office *c);
 /* root.pager for page of a list of total items, per_page a page: page, pages, prev, next. */
 enum mc_err lists_pager(struct office *c, long long page, long long total, long long per_page);
 
-/* login.c, dashboard.c: handlers only. */
+/* login.c, password.c, dashboard.c: handlers only. */
 
 /* codes.c: a record's code on its page; retiring codes. */
 enum mc_err codes_add(struct office *c, const char *kind, int64_t id);

@@ -1,7 +1,7 @@
 /* The schema: the tables of each version and the migrations between them. */
 #include "private.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 static const char schema_v1[] =
     "CREATE TABLE ward ("
@@ -227,6 +227,16 @@ static const char schema_v6[] = SCHEMA_V6_NODE
  * append-only rule for log_node is its driver's to add as it adds the audit table's. */
 static const char schema_v6_pg[] = SCHEMA_V6_NODE ";" SCHEMA_V6_TABLES;
 
+/* Hardening. Sign-in locks that grow (how many a key has had), and sessions that end when
+ * idle (when each was last used, Unix time; a session of before counts from its start). */
+#define SCHEMA_V7_COMMON                                                                           \
+	"ALTER TABLE throttle ADD COLUMN locks BIGINT NOT NULL DEFAULT 0;"                         \
+	"ALTER TABLE session ADD COLUMN seen_at BIGINT NOT NULL DEFAULT 0;"                        \
+	"UPDATE session SET seen_at = created_at;"
+
+static const char schema_v7[] = SCHEMA_V7_COMMON;
+static const char schema_v7_pg[] = SCHEMA_V7_COMMON;
+
 /* Each entry brings a database from version i to i + 1, in each dialect's words: SQLite's,
  * and another dialect's where it must differ (see sql_for). */
 static const char *const migrations[][DB_DIALECTS] = {
@@ -236,6 +246,7 @@ static const char *const migrations[][DB_DIALECTS] = {
     {[DB_SQLITE] = schema_v4, [DB_PG] = schema_v4_pg},
     {schema_v5, schema_v5},
     {schema_v6, schema_v6_pg},
+    {schema_v7, schema_v7_pg},
 };
 
 /* What a migration computes that SQL cannot: after version 6, the leaves of the entries

@@ -240,23 +240,27 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_USER_EACH] = {"SELECT " USER_COLS " FROM user ORDER BY name"},
     [ST_USER_DISABLE] = {"UPDATE user SET disabled_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
 			 "WHERE id = ?1 AND disabled_at IS NULL"},
+    [ST_USER_SET_PASSWORD] = {"UPDATE \"user\" SET pw_hash = ?2 WHERE id = ?1"},
     /* session.c */
     [ST_SESSION_INSERT] = {"INSERT INTO session (token_hash, user_id, csrf, created_at, "
-			   "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)"},
-    [ST_SESSION_GET] = {"SELECT " USER_COLS_U ", s.csrf FROM session s JOIN user u ON "
-			"u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND "
-			"u.disabled_at IS NULL"},
-    [ST_SESSION_END] = {"DELETE FROM session WHERE token_hash = ?1 OR expires_at < ?2"},
+			   "expires_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4)"},
+    [ST_SESSION_GET] = {"SELECT " USER_COLS_U ", s.csrf, s.seen_at FROM session s JOIN \"user\" u "
+			"ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND "
+			"s.seen_at > ?3 AND u.disabled_at IS NULL"},
+    [ST_SESSION_TOUCH] = {"UPDATE session SET seen_at = ?2 WHERE token_hash = ?1"},
+    [ST_SESSION_END] = {"DELETE FROM session WHERE token_hash = ?1 OR expires_at <= ?2 OR "
+			"seen_at <= ?3"},
     [ST_SESSION_END_USER] = {"DELETE FROM session WHERE user_id = ?1"},
+    [ST_SESSION_END_OTHERS] = {"DELETE FROM session WHERE user_id = ?1 AND token_hash <> ?2"},
     /* throttle.c */
     [ST_THROTTLE_GET] = {"SELECT CASE WHEN first_at > ?2 - ?3 THEN failures ELSE 0 END, "
 			 "locked_until FROM throttle WHERE key = ?1"},
-    [ST_THROTTLE_FAIL] = {"INSERT INTO throttle (key, failures, first_at, locked_until) "
-			  "VALUES (?1, 1, ?2, 0) ON CONFLICT (key) DO UPDATE SET "
-			  "failures = CASE WHEN first_at > ?2 - ?3 THEN failures + 1 ELSE 1 END, "
-			  "first_at = CASE WHEN first_at > ?2 - ?3 THEN first_at ELSE ?2 END, "
-			  "locked_until = CASE WHEN first_at > ?2 - ?3 AND failures + 1 >= ?4 "
-			  "THEN ?2 + ?5 ELSE locked_until END"},
+    [ST_THROTTLE_ROW] = {"SELECT failures, first_at, locked_until, locks FROM throttle "
+			 "WHERE key = ?1"},
+    [ST_THROTTLE_PUT] = {"INSERT INTO throttle (key, failures, first_at, locked_until, locks) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
+			 "failures = excluded.failures, first_at = excluded.first_at, "
+			 "locked_until = excluded.locked_until, locks = excluded.locks"},
     [ST_THROTTLE_CLEAR] = {"DELETE FROM throttle WHERE key = ?1"},
     /* setting.c */
     [ST_SECRET] = {"SELECT value FROM setting WHERE key = 'secret'"},

@@ -22,6 +22,9 @@ enum mc_err mc_supervise_gate(struct mc_call *call, mc_handler_fn fn);
 enum mc_err mc_office_login_page(struct mc_call *call); /* GET /staff/login */
 enum mc_err mc_office_login(struct mc_call *call);	/* POST /staff/login */
 enum mc_err mc_office_logout(struct mc_call *call);	/* POST /staff/logout */
+/* GET and POST /staff/password: the signed-in user changes their own password. */
+enum mc_err mc_office_password_page(struct mc_call *call);
+enum mc_err mc_office_password(struct mc_call *call);
 /* GET /staff: the ward's records, open reports and scan counts. */
 enum mc_err mc_office_dashboard(struct mc_call *call);
 
