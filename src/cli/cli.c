@@ -137,6 +137,7 @@ static const struct command commands[] = {
     {"import", "import procedures, permits ... from CSV", cmd_import, cmd_import_usage},
     {"init", "create or migrate the database", cmd_init, cmd_init_usage},
     {"log", "the public log: keys, checkpoints, proofs, witnessing", cmd_log, cmd_log_usage},
+    {"migrate", "move a SQLite ward database into PostgreSQL", cmd_migrate, cmd_migrate_usage},
     {"serve", "run the web server", cmd_serve, cmd_serve_usage},
     {"user", "add, list or disable staff accounts", cmd_user, cmd_user_usage},
     {"ward", "merge a ward into another", cmd_ward, cmd_ward_usage},

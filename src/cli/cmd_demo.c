@@ -17,6 +17,7 @@ const char cmd_demo_usage[] =
 
 int cmd_demo(struct args *a, int argc, char **argv)
 {
+	char shown[CLI_SHOWN];
 	struct mc_store *s = NULL;
 	struct mc_buf dir;
 	enum mc_err err;
@@ -33,7 +34,7 @@ int cmd_demo(struct args *a, int argc, char **argv)
 	if (err != MC_OK)
 		rc = cli_fail(a->cmd, "cannot load the sample ward", err, s);
 	else
-		printf("sample ward loaded into %s\n", cli_db_path(a));
+		printf("sample ward loaded into %s\n", cli_db_shown(cli_db_path(a), shown));
 	mc_buf_finish(&dir);
 	mc_store_destroy(s);
 	return rc;

@@ -23,10 +23,14 @@ const char cmd_serve_usage[] =
     "usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
     "                     [--access-log FILE] [--metrics-allow ADDRS] [--trust-proxy ADDRS]\n"
     "                     [--page-cache MB] [--log-key FILE] [--log-witness KEYS]\n"
+    "                     [--db-read URL]\n"
     "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on SIGINT or\n"
     "SIGTERM; SIGHUP reopens the access log. A database of an older schema is first copied\n"
     "beside itself (PATH.schemaN-TIME.bak), then migrated; a newer one is refused, untouched.\n"
-    "  --db PATH             database file (default $MOTCHAM_DB or ./motcham.db)\n"
+    "  --db PATH             database file (default $MOTCHAM_DB or ./motcham.db), or a\n"
+    "                        PostgreSQL URL that several nodes share\n"
+    "  --db-read URL         the database the public pages are read from (a hot standby\n"
+    "                        of --db); writes, staff and supervisor pages use --db\n"
     "  --port N              TCP port (default 8080; 0 picks a free one)\n"
     "  --bind ADDR           IPv4 address to listen on (default 127.0.0.1)\n"
     "  --base-url URL        public URL of this server (default http://ADDR:PORT)\n"
@@ -112,6 +116,7 @@ static void wait_for_stop(const sigset_t *set, FILE *log, const char *log_path)
 
 struct serve_opts {
 	const char *db;
+	const char *db_read;
 	const char *bind;
 	const char *base_url;
 	const char *access_log;
@@ -123,9 +128,10 @@ struct serve_opts {
 	long page_cache_mb;
 };
 
-static int run_server(const char *cmd, const struct serve_opts *o, struct mc_store *s)
+static int run_server(const char *cmd, const struct serve_opts *o, struct mc_store **s)
 {
-	struct mc_http_config hc = {.db_path = o->db, .threads = (unsigned)o->threads};
+	struct mc_http_config hc = {
+	    .db_path = o->db, .db_read_path = o->db_read, .threads = (unsigned)o->threads};
 	struct mc_pages_config pc = {0};
 	struct mc_pages *pages = NULL;
 	struct mc_staff *staff = NULL;
@@ -169,9 +175,11 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	pc.base_url = base.data;
 	if ((err = mc_pages_create(&pc, &pages, &errs)) != MC_OK)
 		goto out;
-	if ((err =
-		 mc_staff_create(&(struct mc_staff_config){.pages = pages, .files_dir = fdir.data},
-				 &staff)) != MC_OK)
+	/* Where the database keeps uploaded files (PostgreSQL) no directory is needed. */
+	if ((err = mc_staff_create(
+		 &(struct mc_staff_config){
+		     .pages = pages, .files_dir = mc_store_keeps_files(*s) ? NULL : fdir.data},
+		 &staff)) != MC_OK)
 		goto out;
 	if ((err = mc_scans_create(o->db, &scans)) != MC_OK)
 		goto out;
@@ -199,7 +207,10 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	fd = -1;
 	if ((err = mc_http_start(&hc, &http, &errs)) != MC_OK)
 		goto out;
-	announce(s, base.data);
+	announce(*s, base.data);
+	/* The server has connections of its own: a shared database counts this one no more. */
+	mc_store_destroy(*s);
+	*s = NULL;
 	wait_for_stop(&set, log, o->access_log);
 	rc = 0;
 out:
@@ -236,6 +247,7 @@ int cmd_serve(struct args *a, int argc, char **argv)
 				   {"page-cache", OPT_INT, &o.page_cache_mb, 0, 1024},
 				   {"log-key", OPT_STR, &o.log_key, 0, 0},
 				   {"log-witness", OPT_STR, &o.log_witness, 0, 0},
+				   {"db-read", OPT_STR, &o.db_read, 0, 0},
 				   {0}};
 	struct mc_store *s = NULL;
 	int rc;
@@ -249,7 +261,11 @@ int cmd_serve(struct args *a, int argc, char **argv)
 	/* The workers open the database read-only, so the schema must be current first. */
 	if ((rc = cli_open_db(a, false, &s)) != 0)
 		return rc;
-	rc = run_server(a->cmd, &o, s);
+	if (o.db_read && (rc = cli_check_db(a->cmd, o.db_read)) != 0) {
+		mc_store_destroy(s);
+		return rc;
+	}
+	rc = run_server(a->cmd, &o, &s);
 	mc_store_destroy(s);
 	return rc;
 }

@@ -57,21 +57,48 @@ int cli_fail(const char *cmd, const char *what, enum mc_err err, struct mc_store
 	return 1;
 }
 
+const char *cli_db_shown(const char *path, char out[CLI_SHOWN])
+{
+	mc_store_redact(path, out, CLI_SHOWN);
+	return out;
+}
+
+/* Why a database did not open: the database's own words for a server, a hint for a file. */
+static void open_failed(const char *cmd, const char *path, enum mc_err err, struct mc_buf *why)
+{
+	char shown[CLI_SHOWN];
+
+	cli_db_shown(path, shown);
+	if (mc_store_is_pg(path))
+		fprintf(stderr, "motcham %s: cannot open database %s: %s%s%s\n", cmd, shown,
+			mc_strerror(err), why->len ? ": " : "", why->len ? why->data : "");
+	else
+		fprintf(stderr, "motcham %s: cannot open database %s: %s%s\n", cmd, shown,
+			mc_strerror(err),
+			err == MC_ERR_NOTFOUND ? " (run 'motcham init' or 'motcham demo')"
+			: err == MC_ERR_IO || err == MC_ERR_BUSY
+			    ? " (read-only file system, or no permission to write beside it?)"
+			    : "");
+}
+
 /* A database made by a newer motcham is left exactly as it is: its schema may hold what this
  * binary would misread or break. */
 static int refuse_newer(const char *cmd, const char *path, int version)
 {
+	char shown[CLI_SHOWN];
+
 	fprintf(stderr,
 		"motcham %s: database %s has schema version %d, newer than this motcham %s "
 		"knows (%d): it was made by a newer release. Nothing was changed; run that "
 		"release (or newer) on it, or restore a backup made for this one.\n",
-		cmd, path, version, cli_version, mc_store_schema_version());
+		cmd, cli_db_shown(path, shown), version, cli_version, mc_store_schema_version());
 	return 1;
 }
 
-/* Reads the schema version of an existing database without writing to it (a read-write
- * open would switch it to WAL). -1 when it cannot be read this way: the read-write open
- * after it then tells why, or checks again. */
+/* Reads the schema version of an existing database file without writing to it (a
+ * read-write open would switch it to WAL). -1 when it cannot be read this way (a
+ * PostgreSQL database is no file): the read-write open after it then tells why, or checks
+ * again. */
 static int peek_version(const char *path)
 {
 	struct mc_store *s = NULL;
@@ -129,21 +156,20 @@ int cli_open_db(const struct args *a, bool create, struct mc_store **s)
 {
 	const char *cmd = a->cmd, *path = cli_db_path(a);
 	int version = peek_version(path), known = mc_store_schema_version();
+	struct mc_buf why;
 	enum mc_err err;
 
 	*s = NULL;
 	if (version > known)
 		return refuse_newer(cmd, path, version);
-	err = mc_store_open(path, create ? MC_STORE_CREATE : 0, s);
+	mc_buf_init(&why);
+	err = mc_store_open_why(path, create ? MC_STORE_CREATE : 0, s, &why);
 	if (err != MC_OK) {
-		fprintf(stderr, "motcham %s: cannot open database %s: %s%s\n", cmd, path,
-			mc_strerror(err),
-			err == MC_ERR_NOTFOUND ? " (run 'motcham init' or 'motcham demo')"
-			: err == MC_ERR_IO || err == MC_ERR_BUSY
-			    ? " (read-only file system, or no permission to write beside it?)"
-			    : "");
+		open_failed(cmd, path, err, &why);
+		mc_buf_finish(&why);
 		return 1;
 	}
+	mc_buf_finish(&why);
 	/* Again on the open handle: the file may have changed since the look above. */
 	if ((err = mc_store_version(*s, &version)) != MC_OK) {
 		cli_fail(cmd, "cannot read the schema version", err, *s);
@@ -153,8 +179,12 @@ int cli_open_db(const struct args *a, bool create, struct mc_store **s)
 		refuse_newer(cmd, path, version);
 		goto fail;
 	}
-	/* Version 0 is a new, empty file: nothing to keep. */
-	if (version > 0 && version < known && backup_before_migrate(cmd, path, version, *s))
+	/* Version 0 is a new, empty database: nothing to keep. PostgreSQL migrates in one
+	 * transaction that every node waits for (the write lock), and its copies are pg_dump's
+	 * to make: none is written beside a URL. */
+	if (version > 0 && version < known && mc_store_is_pg(path))
+		fprintf(stderr, "motcham %s: schema version %d -> %d\n", cmd, version, known);
+	else if (version > 0 && version < known && backup_before_migrate(cmd, path, version, *s))
 		goto fail;
 	if ((err = mc_store_migrate(*s)) != MC_OK) {
 		cli_fail(cmd, "cannot migrate the schema", err, *s);
@@ -165,4 +195,26 @@ fail:
 	mc_store_destroy(*s);
 	*s = NULL;
 	return 1;
+}
+
+int cli_check_db(const char *cmd, const char *path)
+{
+	char shown[CLI_SHOWN];
+	struct mc_store *s = NULL;
+	struct mc_buf why;
+	int version = 0;
+	enum mc_err err;
+
+	mc_buf_init(&why);
+	err = mc_store_open_why(path, MC_STORE_READONLY, &s, &why);
+	if (err != MC_OK)
+		open_failed(cmd, path, err, &why);
+	else if ((err = mc_store_version(s, &version)) != MC_OK)
+		cli_fail(cmd, "cannot read the schema version", err, s);
+	else if (version != mc_store_schema_version())
+		fprintf(stderr, "motcham %s: database %s has schema version %d, not %d\n", cmd,
+			cli_db_shown(path, shown), version, mc_store_schema_version());
+	mc_buf_finish(&why);
+	mc_store_destroy(s);
+	return err == MC_OK && version == mc_store_schema_version() ? 0 : 1;
 }

@@ -52,17 +52,24 @@ extern const char cli_version[];
 
 /* common.c: what the subcommands share. */
 
-/* The database file: --db, else $MOTCHAM_DB, else ./motcham.db. */
+/* The database: --db, else $MOTCHAM_DB, else ./motcham.db (a file, or a PostgreSQL URL or
+ * key=value string: see mc_store_is_pg). */
 const char *cli_db_path(const struct args *a);
+/* path as it may be shown (any password masked), written to out and returned. */
+#define CLI_SHOWN 512
+const char *cli_db_shown(const char *path, char out[CLI_SHOWN]);
 /* Where templates/, assets/ and data/ live: $MOTCHAM_HOME; else the source tree for a
  * binary run from its build directory; else the installed datadir/motcham. */
 const char *cli_home_dir(void);
-/* Prints "motcham CMD: what: error" (with SQLite's message for a database error when s is
- * given) to stderr; returns 1. */
+/* Prints "motcham CMD: what: error" (with the database's message for a database error when
+ * s is given) to stderr; returns 1. */
 int cli_fail(const char *cmd, const char *what, enum mc_err err, struct mc_store *s);
 /* Opens the database of cli_db_path (creating it when create) and brings its schema up to
  * date. Returns 0 with *s owned by the caller, or 1 after telling why. */
 int cli_open_db(const struct args *a, bool create, struct mc_store **s);
+/* Checks that the database at path opens read-only and has the current schema (a hot
+ * standby for serve --db-read). Returns 0, or 1 after telling why. */
+int cli_check_db(const char *cmd, const char *path);
 
 /* cmd_log.c: the log's keys, for the subcommands that take them. */
 
@@ -94,6 +101,7 @@ int cmd_gen(struct args *a, int argc, char **argv);
 int cmd_import(struct args *a, int argc, char **argv);
 int cmd_log(struct args *a, int argc, char **argv);
 int cmd_init(struct args *a, int argc, char **argv);
+int cmd_migrate(struct args *a, int argc, char **argv);
 int cmd_serve(struct args *a, int argc, char **argv);
 int cmd_user(struct args *a, int argc, char **argv);
 int cmd_ward(struct args *a, int argc, char **argv);
@@ -105,6 +113,7 @@ extern const char cmd_gen_usage[];
 extern const char cmd_import_usage[];
 extern const char cmd_log_usage[];
 extern const char cmd_init_usage[];
+extern const char cmd_migrate_usage[];
 extern const char cmd_serve_usage[];
 extern const char cmd_user_usage[];
 extern const char cmd_ward_usage[];

@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -82,6 +83,8 @@ struct mc_http {
 	struct MHD_Daemon *daemon;
 	struct mc_site site; /* what every handler is given */
 	char *db_path;
+	char *db_read_path;	 /* the workers' (a hot standby's, or db_path) */
+	atomic_ulong writes;	 /* posts answered on the writer: caches look again */
 	pthread_key_t store_key; /* each worker's read-only connection */
 	bool key_made;
 	int listen_fd; /* ours to close until the daemon has it */

@@ -46,6 +46,9 @@ enum mc_err request_run_writer(struct mc_http *h, struct mc_call *c, const struc
 	c->s = h->writer;
 	err = run(c, row);
 	pthread_mutex_unlock(&h->writer_lock);
+	/* What a post wrote shows at once on this server's cached pages (worker.c). */
+	if (c->rq->form)
+		atomic_fetch_add(&h->writes, 1);
 	/* Many clients failing one account's sign-in: worth an alert. */
 	if (err == MC_OK && c->r->signin_locked) {
 		mc_metrics_signin_locked(h->metrics);

@@ -13,6 +13,8 @@
 #define QUEUE_CAP 65536
 #define BATCH_MAX 1000
 #define FLUSH_MS 100
+#define RETRY_MS 1000
+#define PEND_MAX 262144 /* distinct (code, day) counts kept while the database is away */
 
 /* A queued scan: a code id, or -1 / -2 for an unknown / mistyped token. */
 struct item {
@@ -20,8 +22,16 @@ struct item {
 	char day[MC_DATE_LEN + 1];
 };
 
+/* Scans of one code on one day, waiting to be written. */
+struct count {
+	struct item it;
+	long long n;
+};
+
 struct mc_scans {
 	struct mc_store *db;
+	struct count *pend; /* waiting to be written, by (code, day); the writer's own */
+	size_t npend;
 	pthread_t writer;
 	bool started;
 	pthread_mutex_t lock;
@@ -78,23 +88,55 @@ static int by_code_day(const void *a, const void *b)
 	return strcmp(x->day, y->day);
 }
 
-/* Writes a batch in one transaction, one upsert per distinct (code, day). */
-static enum mc_err write_batch(struct mc_store *db, struct item *v, size_t n)
+static int by_count(const void *a, const void *b)
+{
+	return by_code_day(&((const struct count *)a)->it, &((const struct count *)b)->it);
+}
+
+/* Folds a batch into the counts waiting to be written: one per (code, day), sorted. What does
+ * not fit is dropped and counted as such. */
+static void fold(struct mc_scans *sc, struct item *v, size_t n)
+{
+	size_t i, j, k, before = sc->npend;
+
+	qsort(v, n, sizeof(*v), by_code_day);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && !by_code_day(&v[i], &v[j]); j++)
+			;
+		if (sc->npend == PEND_MAX) {
+			pthread_mutex_lock(&sc->lock);
+			sc->stats.dropped += j - i;
+			pthread_mutex_unlock(&sc->lock);
+			continue;
+		}
+		sc->pend[sc->npend++] = (struct count){.it = v[i], .n = (long long)(j - i)};
+	}
+	if (!before)
+		return; /* nothing was waiting: already one per (code, day), sorted */
+	qsort(sc->pend, sc->npend, sizeof(*sc->pend), by_count);
+	for (i = 0, k = 0; i < sc->npend; i++) {
+		if (k && !by_count(&sc->pend[k - 1], &sc->pend[i]))
+			sc->pend[k - 1].n += sc->pend[i].n;
+		else
+			sc->pend[k++] = sc->pend[i];
+	}
+	sc->npend = k;
+}
+
+/* Writes the waiting counts in one transaction, one upsert each. */
+static enum mc_err write_counts(struct mc_store *db, const struct count *v, size_t n)
 {
 	enum mc_err err;
 
-	qsort(v, n, sizeof(*v), by_code_day);
 	if ((err = mc_store_begin(db)) != MC_OK)
 		return err;
-	for (size_t i = 0, j; err == MC_OK && i < n; i = j) {
-		for (j = i + 1; j < n && !by_code_day(&v[i], &v[j]); j++)
-			;
-		if (v[i].code_id > 0)
-			err = mc_store_scan_add(db, v[i].code_id, v[i].day, (long long)(j - i));
+	for (size_t i = 0; err == MC_OK && i < n; i++) {
+		if (v[i].it.code_id > 0)
+			err = mc_store_scan_add(db, v[i].it.code_id, v[i].it.day, v[i].n);
 		else
-			err = mc_store_scan_miss_add(db, v[i].day,
-						     v[i].code_id == -2 ? "mistyped" : "unknown",
-						     (long long)(j - i));
+			err = mc_store_scan_miss_add(db, v[i].it.day,
+						     v[i].it.code_id == -2 ? "mistyped" : "unknown",
+						     v[i].n);
 	}
 	if (err == MC_OK)
 		return mc_store_commit(db);
@@ -128,28 +170,57 @@ static size_t take(struct mc_scans *sc, struct item *batch, bool *stop)
 	return n;
 }
 
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Counts that could not be written (the database stopped, or unreachable) wait and are
+ * tried again every RETRY_MS, folded with the new ones: an outage costs memory for the
+ * distinct (code, day) pairs, not for every scan. */
 static void *writer_main(void *arg)
 {
 	struct mc_scans *sc = arg;
 	struct item batch[BATCH_MAX];
-	bool stop = false;
+	long long retry_at = 0, hits;
+	bool stop = false, failing = false;
+	enum mc_err err;
 
 	while (!stop) {
 		size_t n = take(sc, batch, &stop);
-		enum mc_err err;
 
-		if (!n)
+		if (n)
+			fold(sc, batch, n);
+		if (!sc->npend || (!stop && now_ms() < retry_at))
 			continue;
-		err = write_batch(sc->db, batch, n);
+		hits = 0;
+		for (size_t i = 0; i < sc->npend; i++)
+			hits += sc->pend[i].n;
+		err = write_counts(sc->db, sc->pend, sc->npend);
 		pthread_mutex_lock(&sc->lock);
 		if (err == MC_OK)
-			sc->stats.written += n;
+			sc->stats.written += (unsigned long long)hits;
 		else
 			sc->stats.db_errors++;
 		pthread_mutex_unlock(&sc->lock);
-		if (err != MC_OK)
-			fprintf(stderr, "motcham: %zu scans not counted: %s\n", n,
+		if (err == MC_OK) {
+			if (failing)
+				fprintf(stderr, "motcham: %lld scans counted late\n", hits);
+			sc->npend = 0;
+			failing = false;
+		} else if (stop) {
+			fprintf(stderr, "motcham: %lld scans not counted: %s\n", hits,
 				mc_strerror(err));
+		} else {
+			if (!failing)
+				fprintf(stderr, "motcham: scans wait to be counted: %s\n",
+					mc_strerror(err));
+			failing = true;
+			retry_at = now_ms() + RETRY_MS;
+		}
 	}
 	return NULL;
 }
@@ -160,7 +231,10 @@ enum mc_err mc_scans_create(const char *db_path, struct mc_scans **out)
 	enum mc_err err;
 
 	*out = NULL;
-	if (!(sc = calloc(1, sizeof(*sc))) || !(sc->ring = calloc(QUEUE_CAP, sizeof(*sc->ring)))) {
+	if (!(sc = calloc(1, sizeof(*sc))) || !(sc->ring = calloc(QUEUE_CAP, sizeof(*sc->ring))) ||
+	    !(sc->pend = calloc(PEND_MAX, sizeof(*sc->pend)))) {
+		if (sc)
+			free(sc->ring);
 		free(sc);
 		return MC_ERR_NOMEM;
 	}
@@ -196,5 +270,6 @@ void mc_scans_destroy(struct mc_scans *sc)
 	pthread_cond_destroy(&sc->wake);
 	pthread_mutex_destroy(&sc->lock);
 	free(sc->ring);
+	free(sc->pend);
 	free(sc);
 }

@@ -108,9 +108,12 @@ static enum mc_err open_writer(struct mc_http *h, struct mc_buf *errs)
 {
 	enum mc_err err;
 
+	char shown[512];
+
 	if ((err = mc_store_open(h->db_path, 0, &h->writer)) != MC_OK ||
 	    (err = mc_store_secret(h->writer, h->secret)) != MC_OK) {
-		mc_buf_printf(errs, "cannot open %s for writing: %s", h->db_path, mc_strerror(err));
+		mc_store_redact(h->db_path, shown, sizeof(shown));
+		mc_buf_printf(errs, "cannot open %s for writing: %s", shown, mc_strerror(err));
 		return err;
 	}
 	return MC_OK;
@@ -135,7 +138,8 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 				   .files_dir = mc_staff_files_dir(cfg->staff),
 				   .http = h,
 				   .witnesses = cfg->log_witnesses};
-	if (!(h->db_path = strdup(cfg->db_path))) {
+	if (!(h->db_path = strdup(cfg->db_path)) ||
+	    !(h->db_read_path = strdup(cfg->db_read_path ? cfg->db_read_path : cfg->db_path))) {
 		err = MC_ERR_NOMEM;
 		goto fail;
 	}
@@ -210,5 +214,6 @@ void mc_http_destroy(struct mc_http *h)
 	if (h->limits.made)
 		pthread_mutex_destroy(&h->limits.lock);
 	free(h->db_path);
+	free(h->db_read_path);
 	free(h);
 }

@@ -1,6 +1,7 @@
 /* Each worker thread's own state: its read-only connection and the pages it rendered, kept
  * until a record changes or the ward-local day turns. A scan that a whole street repeats is
  * answered from memory; a first scan renders the page inside one read transaction. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ struct worker {
 	long long content_version;
 	time_t day_ends;
 	struct timespec checked; /* when the database was last asked */
+	unsigned long writes;	 /* this server's writes seen (mc_http.writes) */
 };
 
 /* A rendered answer kept by a worker: the response object is queued again as it is. */
@@ -70,7 +72,7 @@ static enum mc_err worker_of(struct mc_http *h, struct worker **out)
 		if (!(w = calloc(1, sizeof(*w))))
 			return MC_ERR_NOMEM;
 		w->data_version = w->content_version = -1;
-		if ((err = mc_store_open(h->db_path, MC_STORE_READONLY, &w->s)) != MC_OK ||
+		if ((err = mc_store_open(h->db_read_path, MC_STORE_READONLY, &w->s)) != MC_OK ||
 		    (h->page_cache_bytes &&
 		     !(w->pages = mc_cache_create(4096, h->page_cache_bytes, free_cached))) ||
 		    pthread_setspecific(h->store_key, w) != 0) {
@@ -93,21 +95,33 @@ enum mc_err worker_store(struct mc_http *h, struct mc_store **out)
 
 /* Drops the worker's pages when a record changed (another connection's commit that added
  * an audit entry; scan counts alone do not count) or a new ward-local day began (permit
- * verdicts say "today"). PRAGMA data_version is the cheap first check. */
-static enum mc_err keep_fresh(struct worker *w)
+ * verdicts say "today"). mc_store_data_version is the cheap first check. */
+static enum mc_err keep_fresh(struct mc_http *h, struct worker *w)
 {
+	unsigned long writes = atomic_load(&h->writes);
+	long poll_ns = (long)mc_store_poll_ms(w->s) * 1000000L;
 	long long dv, cv;
 	time_t now = time(NULL);
 	struct timespec t;
+	long since;
 	enum mc_err err;
 
-	/* Asking costs a read lock (two fcntl calls); under load ask at most every
-	 * millisecond, which no person can outrun after saving an edit. */
+	if (now >= w->day_ends) {
+		mc_cache_clear(w->pages);
+		/* Ward-local midnight is 17:00 UTC. */
+		w->day_ends = (now + 7 * 3600) / 86400 * 86400 + 86400 - 7 * 3600;
+	}
+	/* Asking costs a read lock (SQLite: two fcntl calls), a look at the socket (PostgreSQL,
+	 * which tells of commits) or, on a hot standby, a round trip: under load ask at most
+	 * every poll_ns (1 ms, every request, 100 ms), which no person can outrun after saving
+	 * an edit on another node; a write made through this server is looked for at once. */
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	if (t.tv_sec == w->checked.tv_sec && t.tv_nsec - w->checked.tv_nsec < 1000000 &&
-	    now < w->day_ends)
+	since =
+	    (long)(t.tv_sec - w->checked.tv_sec) * 1000000000L + (t.tv_nsec - w->checked.tv_nsec);
+	if (since >= 0 && since < poll_ns && writes == w->writes)
 		return MC_OK;
 	w->checked = t;
+	w->writes = writes;
 	if ((err = mc_store_data_version(w->s, &dv)) != MC_OK)
 		return err;
 	if (dv != w->data_version) {
@@ -118,11 +132,6 @@ static enum mc_err keep_fresh(struct worker *w)
 			mc_cache_clear(w->pages);
 			w->content_version = cv;
 		}
-	}
-	if (now >= w->day_ends) {
-		mc_cache_clear(w->pages);
-		/* Ward-local midnight is 17:00 UTC. */
-		w->day_ends = (now + 7 * 3600) / 86400 * 86400 + 86400 - 7 * 3600;
 	}
 	return MC_OK;
 }
@@ -206,16 +215,22 @@ enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, st
 	struct cached *c;
 	struct worker *w;
 	char key[KEY_MAX];
+	enum mc_err fresh;
 	bool cacheable;
 
-	if ((*err = worker_of(h, &w)) != MC_OK || (*err = keep_fresh(w)) != MC_OK)
+	if ((*err = worker_of(h, &w)) != MC_OK)
 		return MHD_NO;
+	/* Without the database (stopped, unreachable: the check fails) the pages kept are
+	 * still the best answer there is: a notice on a wall goes on answering. */
+	fresh = keep_fresh(h, w);
 	cacheable = cache_key(req, key);
 	if (w->pages && cacheable && (c = mc_cache_get(w->pages, key))) {
 		mc_metrics_cache(h->metrics, true);
 		return send_cached(h, conn, req, c);
 	}
 	mc_metrics_cache(h->metrics, false);
+	if ((*err = fresh) != MC_OK)
+		return MHD_NO;
 	/* One read transaction for the whole page: its several queries see one snapshot and
 	 * take the file locks once. */
 	if ((*err = mc_store_read_begin(w->s)) != MC_OK)

@@ -39,13 +39,17 @@ static enum mc_err permit_file(struct office *c, int64_t id)
 		pf.upload_error = "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp).";
 		err = permit_page(c, id, 415, &pf);
 	} else if ((err = mc_upload_display_name(file->filename, &name)) == MC_OK &&
-		   (err = mc_upload_save(c->st->files_dir, file->value.data, file->value.len,
-					 sha)) == MC_OK) {
+		   (err = mc_store_begin(c->wr)) == MC_OK) {
+		/* The content (where the database keeps it) and its record, or neither. */
+		err =
+		    mc_upload_save(c->wr, c->st->files_dir, file->value.data, file->value.len, sha);
 		mf.sha256 = sha;
 		mf.size = (long long)file->value.len;
 		mf.name = name.data;
 		mf.public = checked(mc_form_get(c->rq->form, "public"));
-		if ((err = mc_store_file_add(c->wr, &mf, NULL)) == MC_OK)
+		if (err == MC_OK)
+			err = mc_store_file_add(c->wr, &mf, NULL);
+		if ((err = forms_commit(c, err)) == MC_OK)
 			err = page_redirect(c, "/staff/permits/%lld", (long long)id);
 	}
 out:

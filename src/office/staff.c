@@ -13,14 +13,14 @@ enum mc_err mc_staff_create(const struct mc_staff_config *cfg, struct mc_staff *
 	struct mc_staff *st;
 
 	*out = NULL;
-	if (!cfg->pages || !cfg->files_dir)
+	if (!cfg->pages)
 		return MC_ERR_INVALID;
-	if (mkdir(cfg->files_dir, 0750) != 0 && errno != EEXIST)
+	if (cfg->files_dir && mkdir(cfg->files_dir, 0750) != 0 && errno != EEXIST)
 		return MC_ERR_IO;
 	if (!(st = calloc(1, sizeof(*st))))
 		return MC_ERR_NOMEM;
 	st->pages = cfg->pages;
-	if (!(st->files_dir = strdup(cfg->files_dir))) {
+	if (cfg->files_dir && !(st->files_dir = strdup(cfg->files_dir))) {
 		free(st);
 		return MC_ERR_NOMEM;
 	}

@@ -121,25 +121,12 @@ static enum mc_err api_ann_cb(void *ctx, const struct mc_announcement *an)
 static enum mc_err api_proc_cb(void *ctx, const struct mc_procedure *p)
 {
 	struct api *a = ctx;
-	const struct kv v[] = {
-	    {"tthc_code", p->tthc_code},
-	    {"title", p->title},
-	    {"field", p->field},
-	    {"level", p->level},
-	    {"ways", p->ways},
-	    {"place", p->place},
-	    {"who", p->who},
-	    {"conditions", p->conditions},
-	    {"duration", p->duration},
-	    {"fees", p->fees},
-	    {"office", p->office},
-	    {"result", p->result},
-	    {"online_url", web_url(p->online_url)},
-	    {"updated_at", p->updated_at},
-	};
+	struct kv v[PROCEDURE_KV_MAX + 1];
+	size_t n = procedure_kv(p, v);
 
+	v[n++] = (struct kv){"updated_at", p->updated_at};
 	a->bad |= json_object_set_new(a->rec, "id", json_integer(p->id)) != 0;
-	a->bad |= jstrs(a->rec, v, sizeof(v) / sizeof(v[0])) != 0;
+	a->bad |= jstrs(a->rec, v, n) != 0;
 	a->bad |= jlines(a->rec, "steps", p->steps) != 0;
 	a->bad |= jlines(a->rec, "legal_basis", p->legal_basis) != 0;
 	return MC_OK;

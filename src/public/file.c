@@ -30,11 +30,11 @@ enum mc_err mc_pages_file(struct mc_call *c)
 	struct hit h = {.found = false};
 	enum mc_err err;
 
-	if (!c->site->files_dir || !mc_auth_hex64(c->arg))
+	if (!c->site->staff || !mc_auth_hex64(c->arg))
 		return mc_pages_error(c->site->pages, 404, c->r);
 	err = mc_store_file_by_hash(c->s, c->arg, true, hit_cb, &h);
 	if (err == MC_OK && h.found)
-		err = mc_upload_answer(c->site->files_dir, c->arg, h.mime, h.name,
+		err = mc_upload_answer(c->s, c->site->files_dir, c->arg, h.mime, h.name,
 				       PUBLIC_FILE_CACHE, c->r);
 	else if (err == MC_OK)
 		err = MC_ERR_NOTFOUND;

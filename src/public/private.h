@@ -117,7 +117,10 @@ const char *web_url(const char *u);
 /* ward.c: GET /w/SLUG. */
 enum mc_err ward_render(struct page *pg, struct mc_response *r);
 
-/* procedure.c: GET /w/SLUG/procedures/ID. */
+/* procedure.c: GET /w/SLUG/procedures/ID. A procedure's fields as the page and the API name
+ * them (the address only when it may be linked). */
+#define PROCEDURE_KV_MAX 13
+size_t procedure_kv(const struct mc_procedure *p, struct kv v[PROCEDURE_KV_MAX]);
 enum mc_err procedure_render(struct page *pg, int64_t id, struct mc_response *r);
 
 /* announcement.c: GET /w/SLUG/announcements/ID. */

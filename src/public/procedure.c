@@ -5,13 +5,11 @@
 
 #include "private.h"
 
-static enum mc_err proc_cb(void *ctx, const struct mc_procedure *p)
+size_t procedure_kv(const struct mc_procedure *p, struct kv v[PROCEDURE_KV_MAX])
 {
-	struct page *pg = ctx;
-	struct mc_tobj *o = mc_tobj_obj(pg->root, "proc");
-	const struct kv v[] = {
-	    {"title", p->title},
+	const struct kv all[PROCEDURE_KV_MAX] = {
 	    {"tthc_code", p->tthc_code},
+	    {"title", p->title},
 	    {"field", p->field},
 	    {"level", p->level},
 	    {"ways", p->ways},
@@ -24,12 +22,23 @@ static enum mc_err proc_cb(void *ctx, const struct mc_procedure *p)
 	    {"result", p->result},
 	    {"online_url", web_url(p->online_url)},
 	};
+
+	memcpy(v, all, sizeof(all));
+	return PROCEDURE_KV_MAX;
+}
+
+static enum mc_err proc_cb(void *ctx, const struct mc_procedure *p)
+{
+	struct page *pg = ctx;
+	struct mc_tobj *o = mc_tobj_obj(pg->root, "proc");
+	struct kv v[PROCEDURE_KV_MAX];
+	size_t n = procedure_kv(p, v);
 	enum mc_err err;
 
 	if (!o)
 		return MC_ERR_NOMEM;
 	pg->record_ward = p->ward_id;
-	if ((err = set_all(o, v, sizeof(v) / sizeof(v[0]))) != MC_OK ||
+	if ((err = set_all(o, v, n)) != MC_OK ||
 	    (err = mc_tobj_date(o, "updated", p->updated_at)) != MC_OK ||
 	    (err = mc_tobj_date(o, "retired", p->retired_at)) != MC_OK ||
 	    (err = mc_tobj_str(pg->root, "title", p->title)) != MC_OK ||

@@ -153,8 +153,8 @@ static enum mc_err report_store(struct report_ctx *x, const struct mc_form_field
 	rep.description = mc_fields_get(&x->f, "description");
 	rep.contact = mc_fields_get(&x->f, "contact");
 	if (photo) {
-		if ((err = mc_upload_save(x->site->files_dir, photo->value.data, photo->value.len,
-					  sha)) != MC_OK)
+		if ((err = mc_upload_save(x->wr, x->site->files_dir, photo->value.data,
+					  photo->value.len, sha)) != MC_OK)
 			return err;
 		rep.photo_sha256 = sha;
 		rep.photo_mime = mc_upload_sniff(photo->value.data, photo->value.len);
@@ -207,16 +207,25 @@ static enum mc_err report_run(struct report_ctx *x)
 		return report_show(x, "public_report", 422);
 	}
 	hour_ago(since);
-	if ((err = mc_store_report_count_since(
-		 x->wr, x->rq->client_key ? x->rq->client_key : "unknown", since, &n)) != MC_OK)
+	/* Counted and written under the database's write lock: reports sent at once to several
+	 * nodes cannot all slip under the limit, and a photo is kept with its report or not. */
+	if ((err = mc_store_begin(x->wr)) != MC_OK)
 		return err;
-	if (n >= REPORTS_PER_HOUR) {
+	err = mc_store_report_count_since(x->wr, x->rq->client_key ? x->rq->client_key : "unknown",
+					  since, &n);
+	if (err == MC_OK && n >= REPORTS_PER_HOUR) {
+		mc_store_rollback(x->wr);
 		x->form_error =
 		    "Bạn đã gửi nhiều phản ánh trong một giờ qua. Vui lòng thử lại sau.";
 		return report_show(x, "public_report", 429);
 	}
-	if ((err = report_store(x, photo, ref)) != MC_OK ||
-	    (err = mc_tobj_str(x->root, "ref", ref)) != MC_OK)
+	if (err == MC_OK)
+		err = report_store(x, photo, ref);
+	if (err == MC_OK)
+		err = mc_store_commit(x->wr);
+	else
+		mc_store_rollback(x->wr);
+	if (err != MC_OK || (err = mc_tobj_str(x->root, "ref", ref)) != MC_OK)
 		return err;
 	return report_show(x, "public_report_ok", 200);
 }

@@ -42,13 +42,18 @@ enum mc_err mc_store_set_actor(struct mc_store *s, int64_t user_id, const char *
 enum mc_err tx_begin(struct mc_store *s, bool *owned)
 {
 	*owned = !db_in_tx(s->db);
-	return *owned ? mc_store_begin(s) : MC_OK;
+	return *owned ? mc_store_begin(s) : s->db->ops->nest(s->db, NEST_BEGIN);
 }
 
 enum mc_err tx_end(struct mc_store *s, enum mc_err err, bool owned)
 {
-	if (!owned)
-		return err;
+	enum mc_err nested;
+
+	if (!owned) {
+		/* The caller's transaction goes on without this write when it failed. */
+		nested = s->db->ops->nest(s->db, err == MC_OK ? NEST_KEEP : NEST_UNDO);
+		return err != MC_OK ? err : nested;
+	}
 	if (err != MC_OK) {
 		mc_store_rollback(s);
 		return err;
@@ -95,15 +100,6 @@ enum mc_err mc_store_audit_canonical(const struct mc_audit *a, struct mc_buf *ou
 	return err;
 }
 
-static void utc_now(char out[21])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static enum mc_err audit_insert(struct mc_store *s, struct mc_audit *a)
 {
 	char hash[MC_AUTH_SHA256_LEN + 1];
@@ -139,7 +135,7 @@ out:
 enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *action,
 		  const struct mc_buf *before)
 {
-	char at[21], prev[MC_AUTH_SHA256_LEN + 1];
+	char at[UTC_LEN + 1], prev[MC_AUTH_SHA256_LEN + 1];
 	struct mc_audit a = {0};
 	struct mc_buf after;
 	struct db_stmt *st;
@@ -171,7 +167,8 @@ enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *act
 			      .before = before && before->len ? before->data : NULL,
 			      .after = after.len ? after.data : NULL,
 			      .prev_hash = prev};
-	err = audit_insert(s, &a);
+	if ((err = audit_insert(s, &a)) == MC_OK)
+		s->db->ops->changed(s->db);
 out:
 	mc_buf_finish(&after);
 	return err;
@@ -215,8 +212,9 @@ enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, enum enti
 
 enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
 			   void (*bind)(struct db_stmt *st, const void *rec), const void *rec,
-			   enum entity e, const char *action, int64_t *id)
+			   int at_param, enum entity e, const char *action, int64_t *id)
 {
+	char now[UTC_LEN + 1];
 	struct db_stmt *st;
 	int64_t rowid = 0;
 	bool owned;
@@ -227,6 +225,10 @@ enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
 	mc_buf_reset(&s->before);
 	if ((err = stmt(s, sid, &st)) == MC_OK) {
 		bind(st, rec);
+		if (at_param) {
+			utc_now(now);
+			bind_text(st, at_param, now);
+		}
 		err = query_id(st, &rowid);
 	}
 	if (id)

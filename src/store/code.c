@@ -35,6 +35,7 @@ static enum mc_err target_exists(struct mc_store *s, const char *kind, int64_t t
 enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t target_id,
 				 char token[MC_TOKEN_LEN + 1])
 {
+	char now[UTC_LEN + 1];
 	struct db_stmt *st;
 	int64_t rowid = 0;
 	bool owned;
@@ -47,14 +48,18 @@ enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t t
 		goto out;
 	if ((err = stmt(s, ST_CODE_INSERT, &st)) != MC_OK)
 		goto out;
-	/* 40 random bits make a collision rare; a few retries make it harmless. */
+	utc_now(now);
+	/* 40 random bits make a collision rare; a few retries make it harmless. A taken token
+	 * inserts no row (NOTFOUND) rather than failing, which would end the transaction. */
 	for (int tries = 0; tries < 8; tries++) {
 		mc_token_make(token);
 		bind_text(st, 1, token);
 		bind_text(st, 2, kind);
 		db_bind_int64(st, 3, target_id);
-		if ((err = query_id(st, &rowid)) != MC_ERR_EXISTS)
+		bind_text(st, 4, now);
+		if ((err = query_id(st, &rowid)) != MC_ERR_NOTFOUND)
 			break;
+		err = MC_ERR_EXISTS;
 	}
 out:
 	return end_write(s, err, owned, E_CODE, rowid, "create");
@@ -132,6 +137,7 @@ static enum mc_err revoke_write(struct mc_store *s, const char *token, const cha
 				int64_t *id)
 {
 	struct code_state old = {0}, repl = {0};
+	char now[UTC_LEN + 1];
 	struct db_stmt *st;
 	enum mc_err err;
 
@@ -151,6 +157,8 @@ static enum mc_err revoke_write(struct mc_store *s, const char *token, const cha
 	db_bind_int64(st, 1, old.id);
 	if (replacement)
 		db_bind_int64(st, 2, repl.id);
+	utc_now(now);
+	bind_text(st, 3, now);
 	*id = old.id;
 	return exec_stmt(st);
 }

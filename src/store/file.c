@@ -1,4 +1,4 @@
-/* Files attached to permits. */
+/* Files attached to permits, and their content where the database keeps it. */
 #include "private.h"
 
 static enum mc_err file_row(struct db_stmt *st, const struct visit *v)
@@ -32,7 +32,7 @@ enum mc_err mc_store_file_add(struct mc_store *s, const struct mc_file *f, int64
 {
 	if (!f->sha256 || !f->mime || !f->name)
 		return MC_ERR_INVALID;
-	return audited_insert(s, ST_FILE_INSERT, bind_file, f, E_FILE, "attach", id);
+	return audited_insert(s, ST_FILE_INSERT, bind_file, f, 7, E_FILE, "attach", id);
 }
 
 enum mc_err mc_store_file_each(struct mc_store *s, int64_t permit_id, bool public_only,
@@ -57,4 +57,59 @@ enum mc_err mc_store_file_by_hash(struct mc_store *s, const char *sha256, bool p
 	bind_text(st, 1, sha256);
 	db_bind_int64(st, 2, public_only ? 1 : 0);
 	return walk(st, file_row, &v, true);
+}
+
+enum mc_err mc_store_blob_put(struct mc_store *s, const char *sha256, const void *data, size_t len)
+{
+	struct db_stmt *st;
+
+	if (!s->db->ops->keeps_files || !sha256 || (!data && len))
+		return MC_ERR_INVALID;
+	PREPARE(s, ST_BLOB_PUT, st);
+	bind_text(st, 1, sha256);
+	db_bind_blob(st, 2, data, len);
+	return exec_stmt(st);
+}
+
+enum mc_err mc_store_blob_get(struct mc_store *s, const char *sha256, size_t max,
+			      struct mc_buf *out)
+{
+	struct db_stmt *st;
+	const void *data;
+	size_t len = 0;
+	bool row;
+	enum mc_err err;
+
+	if (!s->db->ops->keeps_files || !sha256)
+		return MC_ERR_INVALID;
+	PREPARE(s, ST_BLOB_GET, st);
+	bind_text(st, 1, sha256);
+	err = db_step(st, &row);
+	if (err == MC_OK && !row)
+		err = MC_ERR_NOTFOUND;
+	if (err == MC_OK) {
+		data = db_col_blob(st, 0, &len);
+		if (!data && len == 0 && !db_col_null(st, 0))
+			err = MC_ERR_NOMEM;
+		else if (out->len + len > max)
+			err = MC_ERR_TOOBIG;
+		else if (len)
+			err = mc_buf_add(out, data, len);
+	}
+	done(st);
+	return err;
+}
+
+enum mc_err mc_store_file_hashes(struct mc_store *s, mc_store_hash_fn fn, void *ctx)
+{
+	struct db_stmt *st;
+	bool row;
+	enum mc_err err;
+
+	PREPARE(s, ST_FILE_HASHES, st);
+	while ((err = db_step(st, &row)) == MC_OK && row)
+		if (col_text(st, 0) && (err = fn(ctx, col_text(st, 0))) != MC_OK)
+			break;
+	done(st);
+	return err;
 }

@@ -73,7 +73,7 @@ enum mc_err mc_store_kiosk_feature_add(struct mc_store *s, int64_t ward_id, int6
 	if (!seconds_ok(seconds))
 		return MC_ERR_INVALID;
 	/* The insert selects the procedure in use in that ward: none, no row, MC_ERR_NOTFOUND. */
-	return audited_insert(s, ST_KIOSK_FEATURE_INSERT, bind_feature, &f, E_KIOSK_FEATURE,
+	return audited_insert(s, ST_KIOSK_FEATURE_INSERT, bind_feature, &f, 0, E_KIOSK_FEATURE,
 			      "create", id);
 }
 
@@ -295,8 +295,8 @@ enum mc_err mc_store_kiosk_notice_add(struct mc_store *s, const struct mc_kiosk_
 {
 	if (!n->title || !*n->title || n->expires_at <= n->created_at)
 		return MC_ERR_INVALID;
-	return audited_insert(s, ST_KIOSK_NOTICE_INSERT, bind_notice, n, E_KIOSK_NOTICE, "create",
-			      id);
+	return audited_insert(s, ST_KIOSK_NOTICE_INSERT, bind_notice, n, 0, E_KIOSK_NOTICE,
+			      "create", id);
 }
 
 enum mc_err mc_store_kiosk_notice_get(struct mc_store *s, int64_t id, mc_store_kiosk_notice_fn fn,

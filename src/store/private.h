@@ -6,6 +6,7 @@
  * lends the others. The contract for the rest of motcham is include/motcham/store/store.h. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "motcham/base/buf.h"
@@ -15,23 +16,30 @@
 /* ---- the database interface: the store talks to its database through nothing else ----
  *
  * A driver fills in a struct db_ops, and the connection's ops are chosen when it opens
- * (store.c: driver_for), so every call below is dispatched at run time. sqlite.c is the one
- * driver there is. What a second one (PostgreSQL's, next) must provide:
+ * (store.c: driver_for), so every call below is dispatched at run time. There are two:
+ * sqlite.c (a file) and pg.c with pg_stmt.c (a PostgreSQL server, through libpq). What a
+ * driver provides:
  *  - struct db and struct db_stmt as the first members of its own connection and statement;
  *  - prepare from a text of the statement table, once per connection (store.c caches the
  *    statement and resets it after each use): the texts use numbered parameters ?1, ?2 ...,
  *    which it rewrites to its own ($1, $2 ...); where its SQL must differ it puts its own
- *    text in the table's slot for its dialect (the schema, json_object and strftime will);
+ *    text in the table's slot for its dialect (the schema and the JSON snapshots do);
  *  - every error of its database turned into enum mc_err inside the driver, as sqlite.c's
  *    map_rc does: locked, busy or read-only MC_ERR_BUSY; a unique key taken MC_ERR_EXISTS;
  *    another constraint MC_ERR_INVALID; disk full MC_ERR_FULL; no memory MC_ERR_NOMEM;
- *    cannot open MC_ERR_IO (MC_ERR_NOTFOUND when there is no such database); else MC_ERR_DB;
- *  - the lifetimes the store relies on: bound text is borrowed until the statement is reset,
- *    column text until the next step or reset;
- *  - transactions (begin with write set takes the write lock at once), and the named
- *    operations that have no SQL in the table: data_version, user_version, backup,
- *    integrity. */
-
+ *    cannot open, or the connection lost, MC_ERR_IO (MC_ERR_NOTFOUND when there is no such
+ *    database); else MC_ERR_DB;
+ *  - the lifetimes the store relies on: bound text and blobs are borrowed until the
+ *    statement is reset, column text and blobs until the next step or reset;
+ *  - transactions: begin with write set takes the one write lock of the database at once,
+ *    so that writers on every connection, in every process and on every machine take
+ *    turns (the audit chain is appended under it); begin without it is one snapshot;
+ *  - a store write inside a caller's transaction that fails must leave that transaction as
+ *    it was before the write and usable (import reports every bad row, then rolls back):
+ *    nest brackets each such write (SQLite undoes a failed statement by itself, so its
+ *    nest does nothing; PostgreSQL makes it a savepoint);
+ *  - the named operations that have no SQL in the table: data_version, user_version,
+ *    backup, integrity. */
 /* The SQL dialects the statement table has a slot for. */
 enum db_dialect { DB_SQLITE, DB_PG, DB_DIALECTS };
 
@@ -47,12 +55,24 @@ struct db_stmt {
 	const struct db_ops *ops;
 };
 
+/* The steps of nest. */
+enum db_nest { NEST_BEGIN, NEST_KEEP, NEST_UNDO };
+
 struct db_ops {
 	enum db_dialect dialect;
+	const char *name; /* "sqlite", "postgresql" */
+	/* Uploaded files live in the database (the blob table), where every node of a
+	 * many-node set-up reaches them, rather than in a directory beside it. */
+	bool keeps_files;
+	/* How often, at most, a page cache should ask data_version on this connection, in
+	 * milliseconds: what asking costs (SQLite: two fcntl calls; PostgreSQL: nothing where
+	 * the server tells of commits, a round trip where it cannot, on a hot standby). */
+	unsigned (*poll_ms)(struct db *db);
 
-	/* Opens the database at path as mc_store_open promises (flags: enum mc_store_flags);
-	 * *out NULL on failure. close finalizes what the driver prepared for itself, after
-	 * store.c has finalized the table's statements; accepts NULL. */
+	/* Opens the database at path as mc_store_open promises (flags: enum mc_store_flags).
+	 * On failure *out is NULL, or a connection good only for errmsg (why it failed) and
+	 * close. close finalizes what the driver prepared for itself, after store.c has
+	 * finalized the table's statements; accepts NULL. */
 	enum mc_err (*open)(const char *path, unsigned flags, struct db **out);
 	void (*close)(struct db *db);
 	/* The last error message of the connection, for people; never NULL. */
@@ -67,6 +87,11 @@ struct db_ops {
 	enum mc_err (*commit)(struct db *db);
 	enum mc_err (*rollback)(struct db *db);
 	bool (*in_tx)(struct db *db);
+	/* Brackets one store write inside an open transaction (see above). */
+	enum mc_err (*nest)(struct db *db, enum db_nest step);
+	/* A record changed in the open write transaction (audit.c, with each entry): other
+	 * connections' data_version must move when it commits. */
+	void (*changed)(struct db *db);
 
 	/* Statements: *out NULL on failure (MC_ERR_INTERNAL for a text that holds none);
 	 * finalize accepts NULL. reset makes a statement ready to run again, parameters
@@ -78,6 +103,7 @@ struct db_ops {
 	void (*bind_double)(struct db_stmt *st, int i, double v);
 	void (*bind_text)(struct db_stmt *st, int i, const char *v);
 	void (*bind_null)(struct db_stmt *st, int i);
+	void (*bind_blob)(struct db_stmt *st, int i, const void *v, size_t len);
 	/* Runs the statement to its next row: MC_OK with *row set when there is one, MC_OK
 	 * with *row false when it is done, or the error. */
 	enum mc_err (*step)(struct db_stmt *st, bool *row);
@@ -86,11 +112,16 @@ struct db_ops {
 	double (*col_double)(struct db_stmt *st, int i);
 	const char *(*col_text)(struct db_stmt *st, int i);
 	bool (*col_null)(struct db_stmt *st, int i);
+	/* A blob column and its length in *len; NULL (and 0) for SQL NULL or when it cannot be
+	 * read (no memory: the step after says so). */
+	const void *(*col_blob)(struct db_stmt *st, int i, size_t *len);
 
-	/* Named operations: a number that changes when another connection commits; the schema
-	 * version the database says it has, and setting it (inside the migration's
-	 * transaction); an online copy to a new database at path while others keep writing;
-	 * the database's own consistency check. */
+	/* Named operations: a number that changes when another connection commits content
+	 * (SQLite: anything; PostgreSQL: an audit entry); the schema version the database says
+	 * it has, and setting it (inside the migration's transaction); an online copy to a new
+	 * database at path while others keep writing (NULL for a database that is no file:
+	 * mc_store_backup copies its records into a new SQLite file instead); the database's
+	 * own consistency check. */
 	enum mc_err (*data_version)(struct db *db, long long *v);
 	enum mc_err (*user_version)(struct db *db, int *v);
 	enum mc_err (*set_user_version)(struct db *db, int v);
@@ -140,6 +171,16 @@ static inline bool db_col_null(struct db_stmt *st, int i)
 	return st->ops->col_null(st, i);
 }
 
+static inline void db_bind_blob(struct db_stmt *st, int i, const void *v, size_t len)
+{
+	st->ops->bind_blob(st, i, v, len);
+}
+
+static inline const void *db_col_blob(struct db_stmt *st, int i, size_t *len)
+{
+	return st->ops->col_blob(st, i, len);
+}
+
 static inline int64_t db_changes(struct db *db)
 {
 	return db->ops->changes(db);
@@ -153,6 +194,53 @@ static inline bool db_in_tx(struct db *db)
 /* ---- sqlite.c: the SQLite driver, the one file that includes <sqlite3.h> ---- */
 
 extern const struct db_ops db_sqlite;
+
+/* ---- pg.c and pg_stmt.c: the PostgreSQL driver, the two files that include <libpq-fe.h> ----
+ * pg.c: the connection, transactions, errors and the named operations; pg_stmt.c: the
+ * statements. */
+
+extern const struct db_ops db_pg;
+
+struct pg_conn;	  /* libpq's PGconn */
+struct pg_result; /* libpq's PGresult */
+
+struct pg_db {
+	struct db base;
+	struct pg_conn *conn;
+	unsigned gen;	    /* counts connections made: a statement prepared on an older one
+			     * is prepared again */
+	unsigned names;	    /* statements named so far ("mc1", "mc2" ...) */
+	bool tx;	    /* a transaction we began is open (or was, on a connection lost) */
+	bool readonly;	    /* every transaction read-only (the workers') */
+	bool listening;	    /* told of every commit that changed a record (LISTEN) */
+	bool notify;	    /* the open transaction changed a record: tell at commit */
+	long long heard;    /* commits told of, and connections made: data_version */
+	int64_t changes;    /* rows written by the last statement that wrote */
+	long long retry_at; /* no new connection before this (CLOCK_MONOTONIC, ms) */
+	long long retry_ms; /* the wait after the last failed attempt, 0 after a success */
+	char msg[512];	    /* the last error, for errmsg */
+};
+
+/* Makes the connection usable: at once when it is, else a new one (outside a transaction,
+ * at most every few hundred milliseconds). MC_ERR_IO when there is none. */
+enum mc_err pg_ready(struct pg_db *d);
+/* The error of a failed command (res may be NULL), kept for errmsg. */
+enum mc_err pg_fail(struct pg_db *d, struct pg_result *res);
+/* pg_stmt.c: the statement calls of db_pg. */
+enum mc_err pg_prepare(struct db *db, const char *sql, struct db_stmt **out);
+void pg_finalize(struct db_stmt *st);
+void pg_reset(struct db_stmt *st);
+void pg_bind_int64(struct db_stmt *st, int i, int64_t v);
+void pg_bind_double(struct db_stmt *st, int i, double v);
+void pg_bind_text(struct db_stmt *st, int i, const char *v);
+void pg_bind_null(struct db_stmt *st, int i);
+void pg_bind_blob(struct db_stmt *st, int i, const void *v, size_t len);
+enum mc_err pg_step(struct db_stmt *st, bool *row);
+int64_t pg_col_int64(struct db_stmt *st, int i);
+double pg_col_double(struct db_stmt *st, int i);
+const char *pg_col_text(struct db_stmt *st, int i);
+bool pg_col_null(struct db_stmt *st, int i);
+const void *pg_col_blob(struct db_stmt *st, int i, size_t *len);
 
 /* ---- sql.c: the statement table, every SQL statement of the store ---- */
 
@@ -247,10 +335,17 @@ enum stmt_id {
 	ST_THROTTLE_CLEAR,
 	/* setting.c */
 	ST_SECRET,
+	ST_SECRET_ENSURE,
 	/* file.c */
 	ST_FILE_INSERT,
 	ST_FILE_EACH,
 	ST_FILE_BY_HASH,
+	ST_BLOB_PUT,
+	ST_BLOB_GET,
+	ST_FILE_HASHES,
+	/* copy.c */
+	ST_DEFER_KEYS,
+	ST_SETTING_CLEAR,
 	/* report.c */
 	ST_REPORT_INSERT,
 	ST_REPORT_COUNT,
@@ -325,9 +420,18 @@ enum stmt_id {
 	ST_COUNT_
 };
 
-/* Each statement's text per dialect: the SQLite text, and another dialect's where it must
- * differ. */
+/* Each statement's text per dialect: the SQLite text, and PostgreSQL's where it must differ
+ * (the JSON snapshots, the supervisors' audit query). */
 extern const char *const stmt_sql[ST_COUNT_][DB_DIALECTS];
+/* A table as copy.c copies it: its name as SQL spells it, its columns and their types (one
+ * letter a column: i integer, r real, t text, b blob), the order of its rows, and whether
+ * only a database that keeps files has it (db_ops.keeps_files). */
+struct copy_table {
+	const char *name, *cols, *types, *order;
+	bool files;
+};
+extern const struct copy_table copy_tables[];
+extern const size_t copy_ntables;
 /* The text of text[] for dialect d: its own, or SQLite's when it has none. */
 const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d);
 
@@ -380,6 +484,11 @@ typedef enum mc_err (*row_fn)(struct db_stmt *st, const struct visit *v);
 /* The cached statement id in *st, prepared on first use; on failure *st is NULL and a
  * statement missing from the table is MC_ERR_INTERNAL, never success. */
 enum mc_err stmt(struct mc_store *s, enum stmt_id id, struct db_stmt **st);
+
+/* The current time as the store writes it down: YYYY-MM-DDTHH:MM:SSZ, UTC. Computed here
+ * rather than by each database's SQL, so that every backend writes the same. */
+#define UTC_LEN 20
+void utc_now(char out[UTC_LEN + 1]);
 
 /* Resets a statement after use and clears its parameters. */
 static inline void done(struct db_stmt *st)
@@ -455,10 +564,11 @@ enum entity {
 	E_COUNT_
 };
 
-/* Opens a transaction unless the caller has one; *owned says who must end it. */
+/* Opens a transaction unless the caller has one (then a nested part of it: see nest);
+ * *owned says who must end it. Every tx_begin that succeeds is matched by one tx_end. */
 enum mc_err tx_begin(struct mc_store *s, bool *owned);
 /* Ends what tx_begin opened: commits when err is MC_OK, else rolls back; returns err or the
- * commit's failure. Leaves a caller's transaction alone. */
+ * commit's failure. In a caller's transaction, keeps or undoes only this write. */
 enum mc_err tx_end(struct mc_store *s, enum mc_err err, bool owned);
 /* Appends one entry for record (e, id): before is the JSON taken before the write (empty
  * for a new record); the after image is taken now. Must run inside the write's
@@ -477,10 +587,11 @@ enum mc_err remember_known(struct mc_store *s, enum entity e, int64_t old, int64
 enum mc_err end_write(struct mc_store *s, enum mc_err err, bool owned, enum entity e, int64_t id,
 		      const char *action);
 /* An audited insert of one new record: its own transaction unless one is open, the
- * statement bound by bind, one audit entry, and the new row's id in *id (may be NULL). */
+ * statement bound by bind and its parameter at_param (0: none) to the current time
+ * (utc_now), one audit entry, and the new row's id in *id (may be NULL). */
 enum mc_err audited_insert(struct mc_store *s, enum stmt_id sid,
 			   void (*bind)(struct db_stmt *st, const void *rec), const void *rec,
-			   enum entity e, const char *action, int64_t *id);
+			   int at_param, enum entity e, const char *action, int64_t *id);
 /* Looks a record's id up by its natural key; *old is 0 when there is none. */
 enum mc_err find_old(struct db_stmt *st, int64_t *old);
 /* Finishes an upsert: steps the bound statement (an update of record old, or an insert that
@@ -532,6 +643,8 @@ enum mc_err report_row(struct db_stmt *st, const struct visit *v);
 /* ---- the jobs across tables ---- */
 
 /* ---- merge.c: merging one ward into another ---- */
+
+/* ---- copy.c: copying a whole database into an empty one (mc_store_copy) ---- */
 
 /* ---- backup.c: online backup, integrity check ---- */
 

@@ -42,7 +42,7 @@ enum mc_err mc_store_report_add(struct mc_store *s, const struct mc_report *r, i
 {
 	if (!r->ref || !r->category || !r->description || !r->client_key)
 		return MC_ERR_INVALID;
-	return audited_insert(s, ST_REPORT_INSERT, bind_report, r, E_REPORT, "create", id);
+	return audited_insert(s, ST_REPORT_INSERT, bind_report, r, 9, E_REPORT, "create", id);
 }
 
 enum mc_err mc_store_report_count_since(struct mc_store *s, const char *client_key,
@@ -86,7 +86,7 @@ struct answer {
 	int64_t actor_id;
 };
 
-/* ST_REPORT_ANSWER: ?1 id, ?2 reply, ?3 note, ?4 done, ?5 the user. */
+/* ST_REPORT_ANSWER: ?1 id, ?2 reply, ?3 note, ?4 done, ?5 the user (?6 now). */
 static void bind_answer(struct db_stmt *st, const struct answer *a)
 {
 	db_bind_int64(st, 1, a->id);
@@ -97,7 +97,7 @@ static void bind_answer(struct db_stmt *st, const struct answer *a)
 		db_bind_int64(st, 5, a->actor_id);
 }
 
-/* ST_REPORT_REVIEW: ?1 id, ?2 the user, ?3 note. */
+/* ST_REPORT_REVIEW: ?1 id, ?2 the user, ?3 note (?4 now). */
 static void bind_review(struct db_stmt *st, const struct answer *a)
 {
 	db_bind_int64(st, 1, a->id);
@@ -106,12 +106,13 @@ static void bind_review(struct db_stmt *st, const struct answer *a)
 	bind_text(st, 3, a->note);
 }
 
-/* One audited update of a report: MC_ERR_NOTFOUND without it, MC_ERR_GONE when the
- * statement changes nothing (reviewed already). */
+/* One audited update of a report, the time of it bound to at_param: MC_ERR_NOTFOUND without
+ * it, MC_ERR_GONE when the statement changes nothing (reviewed already). */
 static enum mc_err report_update(struct mc_store *s, enum stmt_id sid,
 				 void (*bind)(struct db_stmt *st, const struct answer *a),
-				 const struct answer *a, const char *action)
+				 const struct answer *a, int at_param, const char *action)
 {
+	char now[UTC_LEN + 1];
 	struct db_stmt *st;
 	bool owned;
 	enum mc_err err;
@@ -124,6 +125,8 @@ static enum mc_err report_update(struct mc_store *s, enum stmt_id sid,
 		err = stmt(s, sid, &st);
 	if (err == MC_OK) {
 		bind(st, a);
+		utc_now(now);
+		bind_text(st, at_param, now);
 		err = exec_stmt(st);
 		if (err == MC_OK && db_changes(s->db) == 0)
 			err = MC_ERR_GONE;
@@ -136,12 +139,12 @@ enum mc_err mc_store_report_answer(struct mc_store *s, int64_t id, const char *r
 {
 	struct answer a = {id, reply, note, done, s->actor_id};
 
-	return report_update(s, ST_REPORT_ANSWER, bind_answer, &a, done ? "review" : "reply");
+	return report_update(s, ST_REPORT_ANSWER, bind_answer, &a, 6, done ? "review" : "reply");
 }
 
 enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *note)
 {
 	struct answer a = {id, NULL, note, true, s->actor_id};
 
-	return report_update(s, ST_REPORT_REVIEW, bind_review, &a, "review");
+	return report_update(s, ST_REPORT_REVIEW, bind_review, &a, 4, "review");
 }

@@ -4,6 +4,72 @@
  * pragmas) are in the driver, the tables in schema.c. */
 #include "private.h"
 
+/* A parameter's type, where nothing before it in the statement says it (PostgreSQL infers
+ * each parameter's type from where it first appears, and cannot from "?1 IS NULL"). */
+#define INT(p) "CAST(" p " AS BIGINT)"
+#define STR(p) "CAST(" p " AS TEXT)"
+
+/* The JSON snapshots of the records, one list of fields each, written in both dialects:
+ * SQLite's json_object, and on PostgreSQL a concatenation that gives the same text byte for
+ * byte (no spaces, keys in this order, reals as SQLite prints them: mc_json_real, made by
+ * the schema). Each field is F(type, column): t text, i integer, r real; the first is F1.
+ * (The formatter would wrap the lists as if they were statements.) */
+/* clang-format off */
+#define WARD_FIELDS(F1, F)                                                                         \
+	F1(t, slug) F(t, name) F(t, address) F(t, phone) F(t, hours) F(t, intro)                   \
+	F(i, merged_into) F(i, sample)
+#define ANN_FIELDS(F1, F)                                                                          \
+	F1(i, ward_id) F(t, title) F(t, body) F(t, published_on) F(t, expires_on) F(t, retired_at)
+#define PROC_FIELDS(F1, F)                                                                         \
+	F1(i, ward_id) F(t, tthc_code) F(t, title) F(t, field) F(t, level) F(t, steps) F(t, ways)  \
+	F(t, place) F(t, who) F(t, conditions) F(t, duration) F(t, fees) F(t, office)              \
+	F(t, result) F(t, legal_basis) F(t, online_url) F(t, retired_at)
+#define DOC_FIELDS(F1, F) F1(i, kind) F(t, name) F(i, originals) F(i, copies)
+#define PERMIT_FIELDS(F1, F)                                                                       \
+	F1(i, ward_id) F(t, number) F(t, kind) F(t, address) F(t, owner_name) F(t, scope)          \
+	F(i, floors) F(r, area_m2) F(r, height_m) F(t, contractor) F(t, office) F(t, issued_on)    \
+	F(t, starts_on) F(t, ends_on) F(t, status) F(t, status_reason)
+#define INSP_FIELDS(F1, F) F1(i, permit_id) F(t, on_date) F(t, inspector) F(t, result) F(t, note)
+#define CODE_FIELDS(F1, F)                                                                         \
+	F1(t, token) F(t, target_kind) F(i, target_id) F(t, revoked_at) F(i, replaced_by)
+#define USER_FIELDS(F1, F) F1(t, name) F(t, role) F(i, ward_id) F(t, disabled_at)
+#define FILE_FIELDS(F1, F)                                                                         \
+	F1(i, permit_id) F(t, sha256) F(t, mime) F(i, size) F(t, name) F(i, public)
+#define REPORT_FIELDS(F1, F)                                                                       \
+	F1(t, ref) F(i, permit_id) F(t, category) F(t, description) F(t, contact)                  \
+	F(t, photo_sha256) F(t, reviewed_at) F(i, reviewed_by) F(t, review_note)                   \
+	F(t, opened_at) F(t, public_reply) F(t, replied_at)
+
+#define KIOSK_FEATURE_FIELDS(F1, F) F1(i, ward_id) F(i, procedure_id) F(i, pos) F(i, seconds)
+#define KIOSK_SLIDE_FIELDS(F1, F)                                                                  \
+	F1(i, ward_id) F(t, title) F(t, body) F(t, shows_from) F(t, shows_until) F(i, seconds)     \
+	F(t, retired_at)
+#define KIOSK_NOTICE_FIELDS(F1, F)                                                                 \
+	F1(i, ward_id) F(t, title) F(t, body) F(i, created_at) F(i, expires_at) F(i, lifted_at)
+
+#define SQ_F1(type, col) "'" #col "', " #col
+#define SQ_F(type, col) ", " SQ_F1(type, col)
+#define SQ_OBJECT(FIELDS, more) "SELECT json_object(" FIELDS(SQ_F1, SQ_F) more ")"
+#define PG_t(col) "coalesce(to_json(" #col ")::text, 'null')"
+#define PG_i(col) "coalesce(" #col "::text, 'null')"
+#define PG_r(col) "mc_json_real(" #col ")"
+#define PG_F1(type, col) "'\"" #col "\":' || " PG_##type(col)
+#define PG_F(type, col) " || ',' || " PG_F1(type, col)
+#define PG_OBJECT(FIELDS, more) "SELECT '{' || " FIELDS(PG_F1, PG_F) more " || '}'"
+#define SNAP(FIELDS, table)                                                                        \
+	{SQ_OBJECT(FIELDS, "") " FROM " table " WHERE id = ?1",                                    \
+	 PG_OBJECT(FIELDS, "") " FROM " table " WHERE id = ?1"}
+/* A procedure's documents, in order, as an array in its snapshot. */
+#define SQ_DOCS                                                                                    \
+	", 'documents', json((SELECT json_group_array(json_object(" DOC_FIELDS(SQ_F1, SQ_F) ")) "  \
+	"FROM (SELECT * FROM procedure_document d WHERE d.procedure_id = procedure.id "            \
+	"ORDER BY pos)))"
+#define PG_DOCS                                                                                    \
+	" || ',\"documents\":[' || coalesce((SELECT string_agg('{' || " DOC_FIELDS(PG_F1, PG_F)    \
+	" || '}', ',' ORDER BY pos) FROM procedure_document d WHERE d.procedure_id = "             \
+	"procedure.id), '') || ']'"
+/* clang-format on */
+
 #define WARD_COLS "id, slug, name, address, phone, hours, intro, merged_into, sample"
 #define ANN_COLS "id, ward_id, title, body, published_on, expires_on, updated_at, retired_at"
 #define PROC_COLS                                                                                  \
@@ -19,9 +85,6 @@
 	"r.id, r.ref, r.permit_id, r.category, r.description, r.contact, r.photo_sha256, "         \
 	"r.photo_mime, r.client_key, r.created_at, r.reviewed_at, r.review_note, p.ward_id, "      \
 	"r.opened_at, r.public_reply, r.replied_at"
-/* The UTC time now, as the store writes timestamps, in each dialect's words. */
-#define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-#define PG_NOW "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* A code with its target's title and ward, whatever the target's kind. */
 #define CODE_SELECT                                                                                \
 	"SELECT c.id, c.token, c.target_kind, c.target_id, c.created_at, c.revoked_at, r.token, "  \
@@ -48,12 +111,17 @@
 	"NULL)"
 #define SUP_DAY "CASE ?4 WHEN 'ends' THEN p.ends_on ELSE p.issued_on END"
 #define SUP_WHERE                                                                                  \
-	"WHERE (?2 = 0 OR p.ward_id = ?2) AND (?3 IS NULL OR p.status = ?3) AND (?5 IS NULL "      \
-	"OR " SUP_DAY " >= ?5) AND (?6 IS NULL OR " SUP_DAY " <= ?6) AND CASE ?1 "                 \
-	"WHEN 1 THEN " SUP_OPEN " AND p.ends_on < ?7 "                                             \
-	"WHEN 2 THEN " SUP_OPEN " AND p.ends_on >= ?7 AND p.ends_on <= ?8 "                        \
-	"WHEN 3 THEN p.status IN ('suspended', 'revoked') "                                        \
-	"WHEN 4 THEN " SUP_OPEN_COUNT " > 0 ELSE 1 END "
+	"WHERE (" INT("?2") " = 0 OR p.ward_id = ?2) AND (" STR(                                   \
+	    "?3") " IS NULL OR p.status = ?3) "                                                    \
+		  "AND (" STR("?5") " IS NULL OR " SUP_DAY " >= ?5) AND (" STR(                    \
+		      "?6") " IS NULL OR " SUP_DAY                                                 \
+			    " <= ?6) AND CASE " INT(                                               \
+				"?1") " "                                                          \
+				      "WHEN 1 THEN " SUP_OPEN " AND p.ends_on < ?7 "               \
+				      "WHEN 2 THEN " SUP_OPEN                                      \
+				      " AND p.ends_on >= ?7 AND p.ends_on <= ?8 "                  \
+				      "WHEN 3 THEN p.status IN ('suspended', 'revoked') "          \
+				      "WHEN 4 THEN " SUP_OPEN_COUNT " > 0 ELSE TRUE END "
 #define KIOSK_FEATURE_COLS                                                                         \
 	"f.id, f.ward_id, f.procedure_id, f.pos, f.seconds, p.title, p.field, p.duration, "        \
 	"p.fees, "                                                                                 \
@@ -62,16 +130,10 @@
 #define KIOSK_SLIDE_COLS                                                                           \
 	"id, ward_id, title, body, shows_from, shows_until, seconds, updated_at, retired_at"
 #define KIOSK_NOTICE_COLS "id, ward_id, title, body, created_at, expires_at, lifted_at"
-/* The kiosk records as their audit entries write them down; PostgreSQL names the function
- * json_build_object. */
-#define KIOSK_SNAP(F, WHAT, TABLE) "SELECT " F "(" WHAT ") FROM " TABLE " WHERE id = ?1"
-#define KIOSK_SNAPS(WHAT, TABLE)                                                                   \
-	{                                                                                          \
-		KIOSK_SNAP("json_object", WHAT, TABLE),                                            \
-		    KIOSK_SNAP("json_build_object", WHAT, TABLE)                                   \
-	}
 #define SUP_SNAP                                                                                   \
 	"CASE WHEN json_valid(coalesce(a.after, a.before)) THEN coalesce(a.after, a.before) END"
+/* mc_jsonb (made by the schema) is NULL for text that is not JSON. */
+#define PG_SNAP "mc_jsonb(coalesce(a.after, a.before))"
 
 const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     /* store.c */
@@ -82,48 +144,21 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 	{"INSERT INTO audit (id, at, actor_id, actor, entity, entity_id, action, "
 	 "before, after, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"},
     [ST_AUDIT_EACH] = {"SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
-		       "prev_hash, hash FROM audit WHERE id > ?1 AND (?2 IS NULL OR "
-		       "(entity = ?2 AND entity_id = ?3)) ORDER BY id"},
+		       "prev_hash, hash FROM audit WHERE id > ?1 AND (" STR(
+			   "?2") " IS NULL OR "
+				 "(entity = ?2 AND entity_id = ?3)) ORDER BY id"},
     [ST_AUDIT_COUNT] = {"SELECT count(*) FROM audit"},
     /* audit.c: each record as its audit entry writes it down (JSON) */
-    [ST_SNAP_WARD] =
-	{"SELECT json_object('slug', slug, 'name', name, 'address', address, 'phone', "
-	 "phone, 'hours', hours, 'intro', intro, 'merged_into', merged_into, 'sample', "
-	 "sample) FROM ward WHERE id = ?1"},
-    [ST_SNAP_ANN] = {"SELECT json_object('ward_id', ward_id, 'title', title, 'body', body, "
-		     "'published_on', published_on, 'expires_on', expires_on, 'retired_at', "
-		     "retired_at) FROM announcement WHERE id = ?1"},
-    [ST_SNAP_PROC] =
-	{"SELECT json_object('ward_id', ward_id, 'tthc_code', tthc_code, 'title', title, "
-	 "'field', field, 'level', level, 'steps', steps, 'ways', ways, 'place', place, "
-	 "'who', who, 'conditions', conditions, 'duration', duration, 'fees', fees, "
-	 "'office', office, 'result', result, 'legal_basis', legal_basis, 'online_url', "
-	 "online_url, 'retired_at', retired_at, 'documents', json((SELECT "
-	 "json_group_array(json_object('kind', kind, 'name', name, 'originals', "
-	 "originals, 'copies', copies)) FROM (SELECT * FROM procedure_document d WHERE "
-	 "d.procedure_id = procedure.id ORDER BY pos)))) FROM procedure WHERE id = ?1"},
-    [ST_SNAP_PERMIT] =
-	{"SELECT json_object('ward_id', ward_id, 'number', number, 'kind', kind, "
-	 "'address', address, 'owner_name', owner_name, 'scope', scope, 'floors', "
-	 "floors, 'area_m2', area_m2, 'height_m', height_m, 'contractor', contractor, "
-	 "'office', office, 'issued_on', issued_on, 'starts_on', starts_on, 'ends_on', "
-	 "ends_on, 'status', status, 'status_reason', status_reason) FROM permit "
-	 "WHERE id = ?1"},
-    [ST_SNAP_INSP] = {"SELECT json_object('permit_id', permit_id, 'on_date', on_date, 'inspector', "
-		      "inspector, 'result', result, 'note', note) FROM inspection WHERE id = ?1"},
-    [ST_SNAP_CODE] = {"SELECT json_object('token', token, 'target_kind', target_kind, 'target_id', "
-		      "target_id, 'revoked_at', revoked_at, 'replaced_by', replaced_by) FROM code "
-		      "WHERE id = ?1"},
-    [ST_SNAP_USER] = {"SELECT json_object('name', name, 'role', role, 'ward_id', ward_id, "
-		      "'disabled_at', disabled_at) FROM user WHERE id = ?1"},
-    [ST_SNAP_FILE] = {"SELECT json_object('permit_id', permit_id, 'sha256', sha256, 'mime', mime, "
-		      "'size', size, 'name', name, 'public', public) FROM file WHERE id = ?1"},
-    [ST_SNAP_REPORT] =
-	{"SELECT json_object('ref', ref, 'permit_id', permit_id, 'category', category, "
-	 "'description', description, 'contact', contact, 'photo_sha256', "
-	 "photo_sha256, 'reviewed_at', reviewed_at, 'reviewed_by', reviewed_by, "
-	 "'review_note', review_note, 'opened_at', opened_at, 'public_reply', public_reply, "
-	 "'replied_at', replied_at) FROM report WHERE id = ?1"},
+    [ST_SNAP_WARD] = SNAP(WARD_FIELDS, "ward"),
+    [ST_SNAP_ANN] = SNAP(ANN_FIELDS, "announcement"),
+    [ST_SNAP_PROC] = {SQ_OBJECT(PROC_FIELDS, SQ_DOCS) " FROM procedure WHERE id = ?1",
+		      PG_OBJECT(PROC_FIELDS, PG_DOCS) " FROM procedure WHERE id = ?1"},
+    [ST_SNAP_PERMIT] = SNAP(PERMIT_FIELDS, "permit"),
+    [ST_SNAP_INSP] = SNAP(INSP_FIELDS, "inspection"),
+    [ST_SNAP_CODE] = SNAP(CODE_FIELDS, "code"),
+    [ST_SNAP_USER] = SNAP(USER_FIELDS, "\"user\""),
+    [ST_SNAP_FILE] = SNAP(FILE_FIELDS, "file"),
+    [ST_SNAP_REPORT] = SNAP(REPORT_FIELDS, "report"),
     /* ward.c */
     [ST_WARD_ID] = {"SELECT id FROM ward WHERE slug = ?1"},
     [ST_WARD_INSERT] =
@@ -169,7 +204,7 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			"title_fold = ?18 WHERE id = ?19"},
     [ST_PROC_GET] = {"SELECT " PROC_COLS " FROM procedure WHERE id = ?1"},
     [ST_PROC_EACH] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
-		      "AND (?2 OR retired_at IS NULL) ORDER BY field, title"},
+		      "AND (?2 <> 0 OR retired_at IS NULL) ORDER BY field, title"},
     [ST_PROC_PAGE] = {"SELECT " PROC_COLS " FROM procedure WHERE ward_id = ?1 "
 		      "ORDER BY field, title, id LIMIT ?2 OFFSET ?3"},
     [ST_PROC_COUNT] = {"SELECT count(*) FROM procedure WHERE ward_id = ?1"},
@@ -213,33 +248,35 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_INSP_EACH] = {"SELECT id, permit_id, on_date, inspector, result, note FROM inspection "
 		      "WHERE permit_id = ?1 ORDER BY on_date, id"},
     /* code.c */
+    /* A token already taken inserts nothing and returns no row: the caller draws another,
+     * and its transaction stays usable on every database. */
     [ST_CODE_INSERT] = {"INSERT INTO code (token, target_kind, target_id, created_at) "
-			"VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id"},
+			"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (token) DO NOTHING RETURNING id"},
     [ST_CODE_GET] = {CODE_SELECT "WHERE c.token = ?1"},
     [ST_CODE_FOR_TARGET] = {CODE_SELECT "WHERE c.target_kind = ?1 AND c.target_id = ?2 "
 					"AND c.revoked_at IS NULL ORDER BY c.id DESC LIMIT 1"},
     [ST_CODE_EACH] = {CODE_SELECT "WHERE c.revoked_at IS NULL "
-				  "AND (?1 IS NULL OR c.target_kind = ?1) "
-				  "ORDER BY c.target_kind, c.id"},
+				  "AND (" STR("?1") " IS NULL OR c.target_kind = ?1) "
+						    "ORDER BY c.target_kind, c.id"},
     /* Apart from ST_CODE_EACH: with "?1 IS NULL OR" the planner scans the whole index, which
      * at a million permits is thousands of pages read to list one ward's codes. */
     [ST_CODE_EACH_KIND] = {CODE_SELECT "WHERE c.target_kind = ?1 AND c.revoked_at IS NULL "
 				       "ORDER BY c.id"},
-    [ST_CODE_REVOKE] = {"UPDATE code SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
-			"replaced_by = ?2 WHERE id = ?1 AND revoked_at IS NULL"},
+    [ST_CODE_REVOKE] = {"UPDATE code SET revoked_at = ?3, replaced_by = ?2 WHERE id = ?1 AND "
+			"revoked_at IS NULL"},
     [ST_TARGET_EXISTS] = {"SELECT CASE ?1"
 			  " WHEN 'ward' THEN (SELECT id FROM ward WHERE id = ?2)"
 			  " WHEN 'announcement' THEN (SELECT id FROM announcement WHERE id = ?2)"
 			  " WHEN 'procedure' THEN (SELECT id FROM procedure WHERE id = ?2)"
 			  " WHEN 'permit' THEN (SELECT id FROM permit WHERE id = ?2) END"},
     /* user.c */
-    [ST_USER_INSERT] = {"INSERT INTO user (name, role, ward_id, pw_hash, created_at) VALUES "
-			"(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id"},
-    [ST_USER_BY_NAME] = {"SELECT " USER_COLS " FROM user WHERE name = ?1"},
-    [ST_USER_BY_ID] = {"SELECT " USER_COLS " FROM user WHERE id = ?1"},
-    [ST_USER_EACH] = {"SELECT " USER_COLS " FROM user ORDER BY name"},
-    [ST_USER_DISABLE] = {"UPDATE user SET disabled_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-			 "WHERE id = ?1 AND disabled_at IS NULL"},
+    [ST_USER_INSERT] = {"INSERT INTO \"user\" (name, role, ward_id, pw_hash, created_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"},
+    [ST_USER_BY_NAME] = {"SELECT " USER_COLS " FROM \"user\" WHERE name = ?1"},
+    [ST_USER_BY_ID] = {"SELECT " USER_COLS " FROM \"user\" WHERE id = ?1"},
+    [ST_USER_EACH] = {"SELECT " USER_COLS " FROM \"user\" ORDER BY name"},
+    [ST_USER_DISABLE] = {"UPDATE \"user\" SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS "
+			 "NULL"},
     [ST_USER_SET_PASSWORD] = {"UPDATE \"user\" SET pw_hash = ?2 WHERE id = ?1"},
     /* session.c */
     [ST_SESSION_INSERT] = {"INSERT INTO session (token_hash, user_id, csrf, created_at, "
@@ -253,8 +290,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_SESSION_END_USER] = {"DELETE FROM session WHERE user_id = ?1"},
     [ST_SESSION_END_OTHERS] = {"DELETE FROM session WHERE user_id = ?1 AND token_hash <> ?2"},
     /* throttle.c */
-    [ST_THROTTLE_GET] = {"SELECT CASE WHEN first_at > ?2 - ?3 THEN failures ELSE 0 END, "
-			 "locked_until FROM throttle WHERE key = ?1"},
+    [ST_THROTTLE_GET] = {"SELECT CASE WHEN first_at > " INT("?2") " - " INT(
+	"?3") " THEN "
+	      "failures ELSE 0 END, locked_until FROM throttle WHERE key = ?1"},
     [ST_THROTTLE_ROW] = {"SELECT failures, first_at, locked_until, locks FROM throttle "
 			 "WHERE key = ?1"},
     [ST_THROTTLE_PUT] = {"INSERT INTO throttle (key, failures, first_at, locked_until, locks) "
@@ -264,48 +302,57 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_THROTTLE_CLEAR] = {"DELETE FROM throttle WHERE key = ?1"},
     /* setting.c */
     [ST_SECRET] = {"SELECT value FROM setting WHERE key = 'secret'"},
+    [ST_SECRET_ENSURE] = {"INSERT INTO setting (key, value) VALUES ('secret', ?1) "
+			  "ON CONFLICT (key) DO NOTHING"},
     /* file.c */
     [ST_FILE_INSERT] = {"INSERT INTO file (permit_id, sha256, mime, size, name, public, "
-			"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-			"strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id"},
+			"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"},
     [ST_FILE_EACH] = {"SELECT " FILE_COLS " FROM file WHERE permit_id = ?1 AND (?2 = 0 OR "
 		      "public = 1) ORDER BY id"},
     [ST_FILE_BY_HASH] = {"SELECT " FILE_COLS " FROM file WHERE sha256 = ?1 AND (?2 = 0 OR "
 			 "public = 1) ORDER BY public DESC, id LIMIT 1"},
+    /* file.c: the files' content, where the database keeps it (db_ops.keeps_files) */
+    [ST_BLOB_PUT] = {"INSERT INTO blob (sha256, data) VALUES (?1, ?2) ON CONFLICT (sha256) DO "
+		     "NOTHING"},
+    [ST_BLOB_GET] = {"SELECT data FROM blob WHERE sha256 = ?1"},
+    /* file.c: every content hash the records name */
+    [ST_FILE_HASHES] = {"SELECT sha256 FROM file UNION SELECT photo_sha256 FROM report WHERE "
+			"photo_sha256 IS NOT NULL ORDER BY 1"},
+    /* copy.c */
+    [ST_DEFER_KEYS] = {"PRAGMA defer_foreign_keys = ON", "SET CONSTRAINTS ALL DEFERRED"},
+    [ST_SETTING_CLEAR] = {"DELETE FROM setting"},
     /* report.c */
-    [ST_REPORT_INSERT] =
-	{"INSERT INTO report (ref, permit_id, category, description, contact, "
-	 "photo_sha256, photo_mime, client_key, created_at) VALUES (?1, ?2, ?3, "
-	 "?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id"},
+    [ST_REPORT_INSERT] = {"INSERT INTO report (ref, permit_id, category, description, contact, "
+			  "photo_sha256, photo_mime, client_key, created_at) VALUES (?1, ?2, ?3, "
+			  "?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"},
     [ST_REPORT_COUNT] = {"SELECT count(*) FROM report WHERE client_key = ?1 AND created_at >= ?2"},
     [ST_REPORT_EACH] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
-			"WHERE ?1 = 0 OR p.ward_id = ?1 ORDER BY r.reviewed_at IS NOT NULL, "
-			"r.created_at, r.id"},
+			"WHERE " INT(
+			    "?1") " = 0 OR p.ward_id = ?1 ORDER BY r.reviewed_at IS NOT NULL, "
+				  "r.created_at, r.id"},
     [ST_REPORT_REVIEW] =
-	{"UPDATE report SET reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
-	 "reviewed_by = ?2, review_note = ?3 WHERE id = ?1 AND reviewed_at IS NULL"},
-    /* ?1 id, ?2 reply, ?3 note, ?4 done, ?5 the user. The SET expressions all read the row as
-     * it was, so replied_at moves only when the reply text changes. */
-    [ST_REPORT_ANSWER] =
-	{"UPDATE report SET opened_at = coalesce(opened_at, reviewed_at, " NOW "), "
-	 "replied_at = CASE WHEN ?2 IS NULL THEN NULL WHEN public_reply IS ?2 THEN replied_at "
-	 "ELSE " NOW " END, public_reply = ?2, review_note = ?3, "
-	 "reviewed_at = CASE WHEN ?4 = 1 THEN " NOW " ELSE reviewed_at END, "
-	 "reviewed_by = CASE WHEN ?4 = 1 THEN ?5 ELSE reviewed_by END "
-	 "WHERE id = ?1 AND (?4 = 0 OR reviewed_at IS NULL)",
-	 "UPDATE report SET opened_at = coalesce(opened_at, reviewed_at, " PG_NOW "), "
-	 "replied_at = CASE WHEN ?2 IS NULL THEN NULL WHEN public_reply IS NOT DISTINCT FROM ?2 "
-	 "THEN replied_at ELSE " PG_NOW " END, public_reply = ?2, review_note = ?3, "
-	 "reviewed_at = CASE WHEN ?4 = 1 THEN " PG_NOW " ELSE reviewed_at END, "
-	 "reviewed_by = CASE WHEN ?4 = 1 THEN ?5 ELSE reviewed_by END "
-	 "WHERE id = ?1 AND (?4 = 0 OR reviewed_at IS NULL)"},
+	{"UPDATE report SET reviewed_at = ?4, reviewed_by = ?2, review_note = ?3 WHERE id = ?1 "
+	 "AND reviewed_at IS NULL"},
+    /* ?1 id, ?2 reply, ?3 note, ?4 done, ?5 the user, ?6 now. The SET expressions all read the
+     * row as it was, so replied_at moves only when the reply text changes. */
+    [ST_REPORT_ANSWER] = {"UPDATE report SET opened_at = coalesce(opened_at, reviewed_at, ?6), "
+			  "replied_at = CASE WHEN " STR(
+			      "?2") " IS NULL THEN NULL WHEN public_reply IS NOT "
+				    "DISTINCT FROM ?2 THEN replied_at ELSE ?6 END, public_reply = "
+				    "?2, review_note = ?3, "
+				    "reviewed_at = CASE WHEN ?4 = 1 THEN ?6 ELSE reviewed_at END, "
+				    "reviewed_by = CASE WHEN ?4 = 1 THEN ?5 ELSE reviewed_by END "
+				    "WHERE id = ?1 AND (?4 = 0 OR reviewed_at IS NULL)"},
     [ST_REPORT_BY_REF] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = "
 			  "r.permit_id WHERE r.ref = ?1"},
     /* scan.c */
+    /* Every node adds its own counts to the same rows. */
     [ST_SCAN_ADD] = {"INSERT INTO scan_daily (code_id, day, count) VALUES (?1, ?2, ?3) "
-		     "ON CONFLICT (code_id, day) DO UPDATE SET count = count + excluded.count"},
+		     "ON CONFLICT (code_id, day) DO UPDATE SET count = scan_daily.count + "
+		     "excluded.count"},
     [ST_SCAN_MISS_ADD] = {"INSERT INTO scan_miss_daily (day, reason, count) VALUES (?1, ?2, ?3) "
-			  "ON CONFLICT (day, reason) DO UPDATE SET count = count + excluded.count"},
+			  "ON CONFLICT (day, reason) DO UPDATE SET count = scan_miss_daily.count + "
+			  "excluded.count"},
     [ST_SCAN_TOP] =
 	{"SELECT c.token, c.target_kind, "
 	 "CASE c.target_kind"
@@ -314,17 +361,19 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 	 " WHEN 'announcement' THEN (SELECT title FROM announcement WHERE id = c.target_id)"
 	 " WHEN 'ward' THEN (SELECT name FROM ward WHERE id = c.target_id) END, "
 	 "c.target_id, sum(d.count) AS n FROM scan_daily d JOIN code c ON c.id = d.code_id "
-	 "WHERE d.day >= ?2 AND (?3 IS NULL OR c.target_kind = ?3) AND (?1 = 0 OR "
-	 "CASE c.target_kind"
-	 " WHEN 'procedure' THEN (SELECT ward_id FROM procedure WHERE id = c.target_id)"
-	 " WHEN 'permit' THEN (SELECT ward_id FROM permit WHERE id = c.target_id)"
-	 " WHEN 'announcement' THEN (SELECT ward_id FROM announcement WHERE id = c.target_id)"
-	 " WHEN 'ward' THEN c.target_id END = ?1) "
-	 "GROUP BY c.id ORDER BY n DESC, c.id LIMIT ?4"},
+	 "WHERE d.day >= ?2 AND (" STR("?3") " IS NULL OR c.target_kind = ?3) AND (" INT(
+	     "?1") " = 0 OR "
+		   "CASE c.target_kind"
+		   " WHEN 'procedure' THEN (SELECT ward_id FROM procedure WHERE id = c.target_id)"
+		   " WHEN 'permit' THEN (SELECT ward_id FROM permit WHERE id = c.target_id)"
+		   " WHEN 'announcement' THEN (SELECT ward_id FROM announcement WHERE id = "
+		   "c.target_id)"
+		   " WHEN 'ward' THEN c.target_id END = ?1) "
+		   "GROUP BY c.id ORDER BY n DESC, c.id LIMIT ?4"},
     [ST_SCAN_MISS_COUNT] = {"SELECT coalesce(sum(count), 0) FROM scan_miss_daily WHERE day >= ?1 "
 			    "AND reason = ?2"},
-    [ST_SCAN_TOTAL] =
-	{"SELECT coalesce(sum(count), 0) FROM scan_daily WHERE (?1 = 0 OR code_id = ?1)"},
+    [ST_SCAN_TOTAL] = {"SELECT coalesce(sum(count), 0) FROM scan_daily WHERE (" INT(
+	"?1") " = 0 OR code_id = ?1)"},
     /* merge.c */
     [ST_MERGE_PERMITS] = {"SELECT id FROM permit WHERE ward_id = ?1 ORDER BY id"},
     /* Records whose key is taken in the other ward stay where they are (still reachable
@@ -335,11 +384,11 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_MERGE_ANNS] = {"SELECT id FROM announcement a WHERE ward_id = ?1 AND NOT EXISTS (SELECT "
 		       "1 FROM announcement b WHERE b.ward_id = ?2 AND b.title = a.title) "
 		       "ORDER BY id"},
-    [ST_MERGE_USERS] = {"SELECT id FROM user WHERE ward_id = ?1 ORDER BY id"},
+    [ST_MERGE_USERS] = {"SELECT id FROM \"user\" WHERE ward_id = ?1 ORDER BY id"},
     [ST_MOVE_PERMIT] = {"UPDATE permit SET ward_id = ?2 WHERE id = ?1"},
     [ST_MOVE_PROC] = {"UPDATE procedure SET ward_id = ?2 WHERE id = ?1"},
     [ST_MOVE_ANN] = {"UPDATE announcement SET ward_id = ?2 WHERE id = ?1"},
-    [ST_MOVE_USER] = {"UPDATE user SET ward_id = ?2 WHERE id = ?1"},
+    [ST_MOVE_USER] = {"UPDATE \"user\" SET ward_id = ?2 WHERE id = ?1"},
     [ST_WARD_MERGE] = {"UPDATE ward SET merged_into = ?2 WHERE id = ?1"},
     /* supervise.c */
     [ST_SUP_PERMITS] = {"SELECT " PERMIT_COLS ", (SELECT slug FROM ward w WHERE w.id = p.ward_id), "
@@ -350,18 +399,20 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			"= 3 THEN p.updated_at END DESC, p.issued_on DESC, p.id DESC "
 			"LIMIT ?9 OFFSET ?10"},
     [ST_SUP_PERMIT_COUNT] = {"SELECT count(*) FROM permit p " SUP_WHERE},
-    [ST_SUP_WARDS] =
-	{"SELECT w.id, w.slug, w.name, count(p.id), "
-	 "count(CASE WHEN p.status = 'issued' THEN 1 END), "
-	 "count(CASE WHEN p.status = 'in_progress' THEN 1 END), "
-	 "count(CASE WHEN p.status = 'suspended' THEN 1 END), "
-	 "count(CASE WHEN p.status = 'revoked' THEN 1 END), "
-	 "count(CASE WHEN p.status = 'completed' THEN 1 END), "
-	 "count(CASE WHEN " SUP_OPEN " AND p.ends_on < ?2 THEN 1 END), "
-	 "count(CASE WHEN " SUP_OPEN " AND p.ends_on >= ?2 AND p.ends_on <= ?3 THEN 1 END), "
-	 "count(CASE WHEN " SUP_OPEN_COUNT " > 0 THEN 1 END) "
-	 "FROM ward w LEFT JOIN permit p ON p.ward_id = w.id "
-	 "WHERE w.merged_into IS NULL AND (?1 = 0 OR w.id = ?1) GROUP BY w.id ORDER BY w.name"},
+    [ST_SUP_WARDS] = {"SELECT w.id, w.slug, w.name, count(p.id), "
+		      "count(CASE WHEN p.status = 'issued' THEN 1 END), "
+		      "count(CASE WHEN p.status = 'in_progress' THEN 1 END), "
+		      "count(CASE WHEN p.status = 'suspended' THEN 1 END), "
+		      "count(CASE WHEN p.status = 'revoked' THEN 1 END), "
+		      "count(CASE WHEN p.status = 'completed' THEN 1 END), "
+		      "count(CASE WHEN " SUP_OPEN " AND p.ends_on < ?2 THEN 1 END), "
+		      "count(CASE WHEN " SUP_OPEN
+		      " AND p.ends_on >= ?2 AND p.ends_on <= ?3 THEN 1 END), "
+		      "count(CASE WHEN " SUP_OPEN_COUNT " > 0 THEN 1 END) "
+		      "FROM ward w LEFT JOIN permit p ON p.ward_id = w.id "
+		      "WHERE w.merged_into IS NULL AND (" INT(
+			  "?1") " = 0 OR w.id = ?1) GROUP BY w.id "
+				"ORDER BY w.name"},
     /* The permit's own entries and those of the records that hang off it: its codes, files,
      * inspections and reports name it in their snapshots. Text that is not JSON (a hand-made
      * entry) is skipped rather than failing the whole page. */
@@ -370,21 +421,19 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 		      "OR (entity IN ('file', 'inspection', 'report') AND "
 		      "json_extract(" SUP_SNAP ", '$.permit_id') = ?1) OR (entity = 'code' AND "
 		      "json_extract(" SUP_SNAP ", '$.target_kind') = 'permit' AND "
-		      "json_extract(" SUP_SNAP ", '$.target_id') = ?1) ORDER BY id"},
+		      "json_extract(" SUP_SNAP ", '$.target_id') = ?1) ORDER BY id",
+		      "SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
+		      "prev_hash, hash FROM audit a WHERE (entity = 'permit' AND entity_id = ?1) "
+		      "OR (entity IN ('file', 'inspection', 'report') AND " PG_SNAP " -> "
+		      "'permit_id' = to_jsonb(?1)) OR (entity = 'code' AND " PG_SNAP " ->> "
+		      "'target_kind' = 'permit' AND " PG_SNAP " -> 'target_id' = to_jsonb(?1)) "
+		      "ORDER BY id"},
     [ST_SUP_REPORTS] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
 			"WHERE r.permit_id = ?1 ORDER BY r.created_at, r.id"},
     /* kiosk.c */
-    [ST_SNAP_KIOSK_FEATURE] = KIOSK_SNAPS("'ward_id', ward_id, 'procedure_id', procedure_id, "
-					  "'pos', pos, 'seconds', seconds",
-					  "kiosk_feature"),
-    [ST_SNAP_KIOSK_SLIDE] = KIOSK_SNAPS("'ward_id', ward_id, 'title', title, 'body', body, "
-					"'shows_from', shows_from, 'shows_until', shows_until, "
-					"'seconds', seconds, 'retired_at', retired_at",
-					"kiosk_slide"),
-    [ST_SNAP_KIOSK_NOTICE] = KIOSK_SNAPS("'ward_id', ward_id, 'title', title, 'body', body, "
-					 "'created_at', created_at, 'expires_at', expires_at, "
-					 "'lifted_at', lifted_at",
-					 "kiosk_notice"),
+    [ST_SNAP_KIOSK_FEATURE] = SNAP(KIOSK_FEATURE_FIELDS, "kiosk_feature"),
+    [ST_SNAP_KIOSK_SLIDE] = SNAP(KIOSK_SLIDE_FIELDS, "kiosk_slide"),
+    [ST_SNAP_KIOSK_NOTICE] = SNAP(KIOSK_NOTICE_FIELDS, "kiosk_notice"),
     /* A procedure moved to another ward (a merge) or retired is no longer featured; the staff
      * list (?2 = 1) still shows a retired one, to be taken off. */
     [ST_KIOSK_FEATURE_EACH] = {"SELECT " KIOSK_FEATURE_COLS " " KIOSK_FEATURE_FROM
@@ -465,6 +514,58 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_COSIG_EACH] = {"SELECT size, name, key_id, cosigned_at, line, received_at FROM "
 		       "log_cosignature WHERE size = ?1 ORDER BY name, key_id"},
 };
+
+/* Every table with its columns, as copy.c copies them: each row's references first where
+ * they can be (a ward merged into a later one, a code replaced by a later one wait for the
+ * commit). Types: i integer, r real, t text, b blob. */
+const struct copy_table copy_tables[] = {
+    {"ward", "id, slug, name, address, phone, hours, intro, merged_into, sample, updated_at",
+     "ittttttiit", "id", false},
+    {"\"user\"", "id, name, role, ward_id, pw_hash, disabled_at, created_at", "ittittt", "id",
+     false},
+    {"announcement", ANN_COLS,
+     "iittttt"
+     "t",
+     "id", false},
+    {"procedure", PROC_COLS ", title_fold",
+     "iittttttttttttttttt"
+     "t",
+     "id", false},
+    {"procedure_document", "procedure_id, pos, kind, name, originals, copies", "iiitii",
+     "procedure_id, pos", false},
+    {"permit", PERMIT_COLS,
+     "iitttttirrttttttt"
+     "t",
+     "id", false},
+    {"inspection", "id, permit_id, on_date, inspector, result, note", "iitttt", "id", false},
+    {"code", "id, token, target_kind, target_id, created_at, revoked_at, replaced_by", "ittitti",
+     "id", false},
+    {"file", FILE_COLS, "iittitit", "id", false},
+    {"report",
+     "id, ref, permit_id, category, description, contact, photo_sha256, photo_mime, "
+     "client_key, created_at, reviewed_at, reviewed_by, review_note, opened_at, public_reply, "
+     "replied_at",
+     "itittttttttitttt", "id", false},
+    {"session", "token_hash, user_id, csrf, created_at, expires_at, seen_at", "titiii",
+     "token_hash", false},
+    {"throttle", "key, failures, first_at, locked_until, locks", "tiiii", "key", false},
+    {"setting", "key, value", "tt", "key", false},
+    {"audit", "id, at, actor_id, actor, entity, entity_id, action, before, after, prev_hash, hash",
+     "itittittttt", "id", false},
+    {"scan_daily", "code_id, day, count", "iti", "code_id, day", false},
+    {"scan_miss_daily", "day, reason, count", "tti", "day, reason", false},
+    {"log_node", "level, idx, hash", "iit", "level, idx", false},
+    {"log_checkpoint", "size, root, note, signed_at", "ittt", "size", false},
+    {"log_cosignature", "size, name, key_id, cosigned_at, line, received_at", "ittitt",
+     "size, name, key_id", false},
+    {"kiosk_feature", "id, ward_id, procedure_id, pos, seconds", "iiiii", "id", false},
+    {"kiosk_slide", KIOSK_SLIDE_COLS, "iittttitt", "id", false},
+    {"kiosk_notice", KIOSK_NOTICE_COLS, "iittiii", "id", false},
+    {"kiosk_screen", "ward_id, screen, first_at, last_at, slide, width, height", "itiitii",
+     "ward_id, screen", false},
+    {"blob", "sha256, data", "tb", "sha256", true},
+};
+const size_t copy_ntables = sizeof(copy_tables) / sizeof(copy_tables[0]);
 
 const char *sql_for(const char *const text[DB_DIALECTS], enum db_dialect d)
 {

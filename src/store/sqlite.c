@@ -2,6 +2,7 @@
  * <sqlite3.h>, and the one place SQLite's result codes become enum mc_err. */
 #include "private.h"
 
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,27 @@ static bool sq_in_tx(struct db *db)
 	return !sqlite3_get_autocommit(sq(db)->db);
 }
 
+/* data_version is a look at shared memory: ask at most every millisecond. */
+static unsigned sq_poll_ms(struct db *db)
+{
+	(void)db;
+	return 1;
+}
+
+/* data_version moves on every commit of another connection by itself. */
+static void sq_changed(struct db *db)
+{
+	(void)db;
+}
+
+/* A failed statement undoes only itself and leaves the transaction open: nothing to add. */
+static enum mc_err sq_nest(struct db *db, enum db_nest step)
+{
+	(void)db;
+	(void)step;
+	return MC_OK;
+}
+
 static enum mc_err sq_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
 	struct sq_stmt *st;
@@ -242,6 +264,14 @@ static void sq_bind_null(struct db_stmt *st, int i)
 	sqlite3_bind_null(raw(st), i);
 }
 
+static void sq_bind_blob(struct db_stmt *st, int i, const void *v, size_t len)
+{
+	if (len > INT_MAX)
+		sqlite3_bind_null(raw(st), i); /* refused by the NOT NULL of the column */
+	else
+		sqlite3_bind_blob(raw(st), i, len ? v : "", (int)len, SQLITE_STATIC);
+}
+
 static enum mc_err sq_step(struct db_stmt *st, bool *row)
 {
 	int rc = sqlite3_step(raw(st));
@@ -268,6 +298,14 @@ static const char *sq_col_text(struct db_stmt *st, int i)
 static bool sq_col_null(struct db_stmt *st, int i)
 {
 	return sqlite3_column_type(raw(st), i) == SQLITE_NULL;
+}
+
+static const void *sq_col_blob(struct db_stmt *st, int i, size_t *len)
+{
+	const void *v = sqlite3_column_blob(raw(st), i);
+
+	*len = v ? (size_t)sqlite3_column_bytes(raw(st), i) : 0;
+	return v;
 }
 
 static enum mc_err sq_data_version(struct db *db, long long *v)
@@ -360,6 +398,8 @@ static enum mc_err sq_integrity(struct db *db, bool *ok)
 
 const struct db_ops db_sqlite = {
     .dialect = DB_SQLITE,
+    .name = "sqlite",
+    .keeps_files = false,
     .open = sq_open,
     .close = sq_close,
     .errmsg = sq_errmsg,
@@ -369,6 +409,9 @@ const struct db_ops db_sqlite = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .in_tx = sq_in_tx,
+    .nest = sq_nest,
+    .changed = sq_changed,
+    .poll_ms = sq_poll_ms,
     .prepare = sq_prepare,
     .finalize = sq_finalize,
     .reset = sq_reset,
@@ -376,11 +419,13 @@ const struct db_ops db_sqlite = {
     .bind_double = sq_bind_double,
     .bind_text = sq_bind_text,
     .bind_null = sq_bind_null,
+    .bind_blob = sq_bind_blob,
     .step = sq_step,
     .col_int64 = sq_col_int64,
     .col_double = sq_col_double,
     .col_text = sq_col_text,
     .col_null = sq_col_null,
+    .col_blob = sq_col_blob,
     .data_version = sq_data_version,
     .user_version = sq_user_version,
     .set_user_version = sq_set_user_version,

@@ -1,20 +1,95 @@
 /* The storage module's core: the connection, transactions, and the typed row walk that every
  * table's file reads through. The connection talks to its database through the driver chosen
- * at open (private.h); statements come from the table in sql.c, prepared once per connection
- * on first use and reset after each use. private.h lists the other files. */
+ * at open by the path's form (private.h); statements come from the table in sql.c, prepared once
+ * per connection on first use and reset after each use. private.h lists the other files. */
 #include "private.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-/* The driver for a path: SQLite's, a file. A PostgreSQL driver would claim its URIs
- * ("postgresql://...") here. */
-static const struct db_ops *driver_for(const char *path)
+bool mc_store_is_pg(const char *path)
 {
-	(void)path;
-	return &db_sqlite;
+	const char *p = path;
+
+	if (!p)
+		return false;
+	if (!strncmp(p, "postgresql://", 13) || !strncmp(p, "postgres://", 11))
+		return true;
+	/* A libpq key=value string starts with a key and its '=' ("host=... dbname=..."). */
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!isalpha((unsigned char)*p) && *p != '_')
+		return false;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '=';
 }
 
-enum mc_err mc_store_open(const char *path, unsigned flags, struct mc_store **out)
+/* The driver for a path: PostgreSQL's for its URLs and key=value strings, else SQLite's. */
+static const struct db_ops *driver_for(const char *path)
+{
+	return mc_store_is_pg(path) ? &db_pg : &db_sqlite;
+}
+
+/* Masks n bytes at p. */
+static void mask(char *p, size_t n)
+{
+	memmove(p + 3, p + n, strlen(p + n) + 1);
+	memcpy(p, "***", 3);
+}
+
+void mc_store_redact(const char *path, char *out, size_t n)
+{
+	char *p, *end, *at, *colon;
+	size_t len;
+
+	if (!n)
+		return;
+	snprintf(out, n, "%s", path ? path : "");
+	if (!mc_store_is_pg(out) || n < 4)
+		return;
+	/* postgresql://user:PASSWORD@host/... */
+	if ((p = strstr(out, "://"))) {
+		p += 3;
+		end = p + strcspn(p, "/?");
+		at = NULL;
+		for (char *q = p; q < end; q++)
+			if (*q == '@')
+				at = q;
+		if (at && (colon = memchr(p, ':', (size_t)(at - p))) && at > colon + 1)
+			mask(colon + 1, (size_t)(at - colon - 1));
+	}
+	/* ?password=... in a URL, password=... in a key=value string */
+	for (p = out; (p = strstr(p, "password")); p += 8) {
+		char *v = p + 8;
+
+		while (*v == ' ')
+			v++;
+		if (*v != '=' || (p > out && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+			continue;
+		v++;
+		while (*v == ' ')
+			v++;
+		if (*v == '\'') {
+			len = 1;
+			while (v[len] && v[len] != '\'')
+				len += v[len] == '\\' && v[len + 1] ? 2 : 1;
+			len += v[len] == '\'';
+		} else {
+			len = strcspn(v, "& \t");
+		}
+		if (len)
+			mask(v, len);
+	}
+}
+
+enum mc_err mc_store_open_why(const char *path, unsigned flags, struct mc_store **out,
+			      struct mc_buf *why)
 {
 	struct mc_store *s;
 	enum mc_err err;
@@ -26,11 +101,33 @@ enum mc_err mc_store_open(const char *path, unsigned flags, struct mc_store **ou
 	if (!s)
 		return MC_ERR_NOMEM;
 	if ((err = driver_for(path)->open(path, flags, &s->db)) != MC_OK) {
+		if (why && s->db)
+			mc_buf_puts(why, s->db->ops->errmsg(s->db));
 		mc_store_destroy(s);
 		return err;
 	}
 	*out = s;
 	return MC_OK;
+}
+
+enum mc_err mc_store_open(const char *path, unsigned flags, struct mc_store **out)
+{
+	return mc_store_open_why(path, flags, out, NULL);
+}
+
+const char *mc_store_backend(const struct mc_store *s)
+{
+	return s->db->ops->name;
+}
+
+bool mc_store_keeps_files(const struct mc_store *s)
+{
+	return s->db->ops->keeps_files;
+}
+
+unsigned mc_store_poll_ms(const struct mc_store *s)
+{
+	return s->db->ops->poll_ms(s->db);
 }
 
 void mc_store_destroy(struct mc_store *s)
@@ -49,6 +146,15 @@ void mc_store_destroy(struct mc_store *s)
 const char *mc_store_errmsg(struct mc_store *s)
 {
 	return s && s->db ? s->db->ops->errmsg(s->db) : "no database";
+}
+
+void utc_now(char out[UTC_LEN + 1])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, UTC_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 enum mc_err stmt(struct mc_store *s, enum stmt_id id, struct db_stmt **st)

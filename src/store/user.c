@@ -30,7 +30,7 @@ enum mc_err mc_store_user_add(struct mc_store *s, const struct mc_user *u, int64
 {
 	if (!u->name || !u->role || !u->pw_hash)
 		return MC_ERR_INVALID;
-	return audited_insert(s, ST_USER_INSERT, bind_user, u, E_USER, "create", id);
+	return audited_insert(s, ST_USER_INSERT, bind_user, u, 5, E_USER, "create", id);
 }
 
 enum mc_err mc_store_user_by_name(struct mc_store *s, const char *name, mc_store_user_fn fn,
@@ -72,9 +72,11 @@ static enum mc_err read_user_state(void *ctx, const struct mc_user *u)
 static enum mc_err disable_write(struct mc_store *s, const char *name, int64_t *id)
 {
 	struct user_state us = {0};
+	char now[UTC_LEN + 1];
 	struct db_stmt *st;
 	enum mc_err err;
 
+	utc_now(now);
 	if ((err = mc_store_user_by_name(s, name, read_user_state, &us)) != MC_OK)
 		return err;
 	if (us.disabled)
@@ -84,6 +86,7 @@ static enum mc_err disable_write(struct mc_store *s, const char *name, int64_t *
 		return err;
 	PREPARE(s, ST_USER_DISABLE, st);
 	db_bind_int64(st, 1, us.id);
+	bind_text(st, 2, now);
 	if ((err = exec_stmt(st)) != MC_OK)
 		return err;
 	PREPARE(s, ST_SESSION_END_USER, st);

@@ -39,10 +39,16 @@ export function motcham(args, input) {
 	return r.stdout;
 }
 
-// `motcham serve --port 0` prints its URL once it listens.
-function startServer(db) {
+export function sql(db, query) {
+	const r = run('sqlite3', ['-batch', db, query]);
+	assert.equal(r.status, 0, `sqlite3 ${query}: ${r.stderr}`);
+	return r.stdout.trim();
+}
+
+// `motcham serve` prints its URL once it listens (port 0: a free one).
+export function startServer(db, port = 0) {
 	return new Promise((resolve, reject) => {
-		const child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--bind', '127.0.0.1'], {
+		const child = spawn(BIN, ['serve', '--db', db, '--port', String(port), '--bind', '127.0.0.1'], {
 			cwd: SRC,
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
@@ -70,7 +76,7 @@ function startServer(db) {
 	});
 }
 
-function stopServer(child) {
+export function stopServer(child) {
 	return new Promise((resolve) => {
 		if (!child || child.exitCode !== null) return resolve(child?.exitCode ?? null);
 		const kill = setTimeout(() => child.kill('SIGKILL'), 10000);
@@ -80,6 +86,32 @@ function stopServer(child) {
 		});
 		child.kill('SIGTERM');
 	});
+}
+
+// A headless chromium with its own profile under dir (kept between pages, as a kiosk's is).
+export async function launch(dir) {
+	const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	});
+	const page = context.pages()[0] || await context.newPage();
+	page.setDefaultTimeout(STEP_MS);
+	return { context, page };
+}
+
+export function pngSize(file) {
+	const b = fs.readFileSync(file);
+	assert.ok(b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+		`${file} is not a PNG`);
+	return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+// Every symbol zbarimg reads in an image (zbarimg exits 4 when it finds none: an empty list).
+export function decodeImage(file) {
+	const z = run('zbarimg', ['--raw', '-q', file]);
+	return z.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
 }
 
 // One test file's world: a demo database with a staff account, the server, a browser. sql()
@@ -92,19 +124,8 @@ export async function open(prefix) {
 		`${PASSWORD}\n`);
 	h.server = await startServer(h.db);
 	h.base = h.server.base;
-	h.context = await chromium.launchPersistentContext(path.join(h.tmp, 'profile'), {
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
-	h.page = h.context.pages()[0] || await h.context.newPage();
-	h.page.setDefaultTimeout(STEP_MS);
-	h.sql = (query) => {
-		const r = run('sqlite3', ['-batch', h.db, query]);
-		assert.equal(r.status, 0, `sqlite3 ${query}: ${r.stderr}`);
-		return r.stdout.trim();
-	};
+	({ context: h.context, page: h.page } = await launch(h.tmp));
+	h.sql = (query) => sql(h.db, query);
 	h.close = async () => {
 		await h.context?.close().catch(() => {});
 		const code = await stopServer(h.server);

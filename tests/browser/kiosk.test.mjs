@@ -24,7 +24,7 @@ import path from 'node:path';
 import {
 	ARTIFACTS, decodeImage, fillField, launch, motcham, pngSize, signIn, sql as dbSql,
 	startServer, STEP_MS, stopServer, submit,
-} from './lib.mjs';
+} from './harness.mjs';
 
 const SLUG = 'phuong-7-quan-8';
 const USER = 'sanh';
@@ -138,7 +138,7 @@ before(async () => {
 	state.server = await startServer(state.db, state.port);
 	state.base = state.server.base;
 	({ context: state.context, page: state.staff } = await launch(state.tmp));
-	await signIn(state.staff, state.base, USER, PASSWORD);
+	await signIn({ base: state.base }, state.staff, USER, PASSWORD);
 	// Two featured procedures, chosen through the real form, the second before the first.
 	for (const title of ['Đăng ký kết hôn', 'Đăng ký khai sinh']) {
 		const id = sql(`SELECT id FROM procedure WHERE title = '${title}';`);

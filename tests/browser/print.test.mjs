@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ARTIFACTS, SLUG, fillField, open, pdfPages, rasterise, run, signIn, submit, day }
+import { ARTIFACTS, SLUG, fillField, open, pdfPages, pngSize, rasterise, run, signIn, submit, day }
 	from './harness.mjs';
 
 let h = null;
@@ -25,13 +25,6 @@ function decodePdf(file, dpi, crop) {
 }
 
 const codeUrl = (token) => `${h.base}/q/${token}`.toUpperCase();
-
-function pngSize(file) {
-	const b = fs.readFileSync(file);
-	assert.ok(b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
-		`${file} is not a PNG`);
-	return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-}
 
 before(async () => {
 	h = await open('motcham-browser-');

@@ -312,21 +312,42 @@ def unusable_db(tmp):
 # --- where SQLite and PostgreSQL keep things differently --------------------------------------
 
 def schema_version(db):
-    """The schema version the database says it has (SQLite: PRAGMA user_version)."""
+    """The schema version the database says it has (SQLite: PRAGMA user_version; PostgreSQL:
+    the one row of the table schema_version)."""
     if is_pg(db):
-        # The PostgreSQL driver decides where it keeps the version; say it here when it lands.
-        raise AssertionError("schema_version: where does the PostgreSQL driver keep the schema "
-                             "version? Set it in tests/integration/backend.py")
+        return int(sql(db, "", pg="SELECT version FROM schema_version;"))
     return int(sql(db, "PRAGMA user_version;"))
 
 
 def files_dir(db):
-    """The directory where `motcham serve --db db` keeps uploaded files (SQLite: DB.files)."""
+    """The directory where `motcham serve --db db` keeps uploaded files (SQLite: DB.files);
+    None for PostgreSQL, which keeps their content in the database (table blob), where every
+    node reaches it."""
     if is_pg(db):
-        # The PostgreSQL driver decides where uploads go (DB.files is no path for a URL).
-        raise AssertionError("files_dir: where does motcham keep uploads for a PostgreSQL "
-                             "--db? Set it in tests/integration/backend.py")
+        return None
     return db + ".files"
+
+
+def stored_files(db):
+    """The SHA-256 names of the uploaded files' content motcham keeps for db, sorted."""
+    if is_pg(db):
+        return [h for h in sql(db, "", pg="SELECT sha256 FROM blob ORDER BY sha256 "
+                                         "COLLATE \"C\";").splitlines() if h]
+    d = files_dir(db)
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def stored_file(db, sha):
+    """The content motcham keeps under the SHA-256 sha for db (bytes); raises when none."""
+    if is_pg(db):
+        if not re.fullmatch(r"[0-9a-f]{64}", sha):
+            raise AssertionError("not a SHA-256: %r" % sha)
+        out = sql(db, "", pg="SELECT encode(data, 'hex') FROM blob WHERE sha256 = '%s';" % sha)
+        if not out:
+            raise AssertionError("no content stored under %s" % sha)
+        return bytes.fromhex(out)
+    with open(os.path.join(files_dir(db), sha), "rb") as f:
+        return f.read()
 
 
 def unlock_audit_sql(db):

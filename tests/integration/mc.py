@@ -31,7 +31,8 @@ import zlib
 from backend import (BACKEND, db_counts, db_dump, db_tables, db_touched, drop_db,  # noqa: F401
                      files_dir, integrity_check, is_pg, new_db, pg_database_size,
                      pg_move_to_tablespace, pg_read_only, pg_read_only_role, pg_server_owner,
-                     schema_sql, schema_version, sql, try_sql, unlock_audit_sql, unusable_db)
+                     schema_sql, schema_version, sql, stored_file, stored_files, try_sql,
+                     unlock_audit_sql, unusable_db)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("MOTCHAM_SRC") or os.path.dirname(os.path.dirname(HERE))

@@ -81,7 +81,6 @@ class Staff(unittest.TestCase):
     def setUpClass(cls):
         cls.t = mc.TempDir()
         cls.db = mc.new_db(cls.t, "staff.db")
-        cls.files = mc.files_dir(cls.db)
         cls.srv = None
         r = mc.run(["demo", "--db", cls.db])
         assert r.rc == 0, r
@@ -161,7 +160,7 @@ class Staff(unittest.TestCase):
     def snapshot(self):
         counts = {k: v for k, v in mc.db_counts(self.db).items()
                   if k not in UNTOUCHED_TABLES}
-        files = sorted(os.listdir(self.files)) if os.path.isdir(self.files) else []
+        files = mc.stored_files(self.db)
         # In the table's order (SQLite: by rowid, PostgreSQL: by id, as it does not keep one).
         data = mc.sql(self.db, "SELECT json_group_array(json_object('p', p.id, 's', status, "
                                "'r', status_reason, 'sc', scope, 'e', ends_on)) "
@@ -725,8 +724,7 @@ class Staff(unittest.TestCase):
         png_sha = mc.sha256_hex(png)
         self.assertEqual((rows[0]["after"]["sha256"], rows[0]["after"]["public"]), (png_sha, 0))
         for sha, data in ((pdf_sha, pdf), (png_sha, png)):
-            with open(os.path.join(self.files, sha), "rb") as f:
-                self.assertEqual(f.read(), data, "stored under its SHA-256")
+            self.assertEqual(mc.stored_file(self.db, sha), data, "stored under its SHA-256")
 
         # Public: downloadable without an account, as an attachment, never sniffed.
         r = mc.request(self.port, "/files/" + pdf_sha)
@@ -899,8 +897,7 @@ class Staff(unittest.TestCase):
         self.assertEqual((a["ref"], a["permit_id"], a["category"], a["description"]),
                          (ref, pid, "unsafe", desc))
         self.assertEqual(a["photo_sha256"], mc.sha256_hex(photo))
-        with open(os.path.join(self.files, a["photo_sha256"]), "rb") as f:
-            self.assertEqual(f.read(), photo)
+        self.assertEqual(mc.stored_file(self.db, a["photo_sha256"]), photo)
         rid = int(mc.sql(self.db, "SELECT id FROM report WHERE ref = '%s';" % ref))
 
         lan = self.login("lan")

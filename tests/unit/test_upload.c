@@ -41,25 +41,25 @@ static void test_save_and_load(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(mc_upload_save(dir, data, sizeof(data) - 1, sha), MC_OK);
+	assert_int_equal(mc_upload_save(NULL, dir, data, sizeof(data) - 1, sha), MC_OK);
 	mc_auth_sha256_hex(data, sizeof(data) - 1, want);
 	assert_string_equal(sha, want);
 	/* Saving the same bytes again is harmless and gives the same name. */
-	assert_int_equal(mc_upload_save(dir, data, sizeof(data) - 1, sha2), MC_OK);
+	assert_int_equal(mc_upload_save(NULL, dir, data, sizeof(data) - 1, sha2), MC_OK);
 	assert_string_equal(sha, sha2);
 	snprintf(path, sizeof(path), "%s/%s", dir, sha);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((size_t)st.st_size, sizeof(data) - 1);
 	mc_buf_init(&b);
-	assert_int_equal(mc_upload_load(dir, sha, 1024, &b), MC_OK);
+	assert_int_equal(mc_upload_load(NULL, dir, sha, 1024, &b), MC_OK);
 	assert_int_equal(b.len, sizeof(data) - 1);
 	assert_memory_equal(b.data, data, b.len);
 	mc_buf_reset(&b);
-	assert_int_equal(mc_upload_load(dir, sha, 4, &b), MC_ERR_TOOBIG);
+	assert_int_equal(mc_upload_load(NULL, dir, sha, 4, &b), MC_ERR_TOOBIG);
 	mc_buf_reset(&b);
-	assert_int_equal(mc_upload_load(dir, "../../etc/passwd", 1024, &b), MC_ERR_INVALID);
+	assert_int_equal(mc_upload_load(NULL, dir, "../../etc/passwd", 1024, &b), MC_ERR_INVALID);
 	want[0] = want[0] == '0' ? '1' : '0';
-	assert_int_equal(mc_upload_load(dir, want, 1024, &b), MC_ERR_NOTFOUND);
+	assert_int_equal(mc_upload_load(NULL, dir, want, 1024, &b), MC_ERR_NOTFOUND);
 	mc_buf_finish(&b);
 	unlink(path);
 	assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */

@@ -2,8 +2,8 @@
 #define MOTCHAM_HTTP_H
 
 /* The web server: libmicrohttpd set-up, request limits, routing, response headers.
- * Each worker thread opens its own read-only SQLite connection on first use; staff pages and
- * form posts share one read-write connection, one at a time. */
+ * Each worker thread opens its own read-only database connection on first use; staff pages
+ * and form posts share one read-write connection, one at a time. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,7 +17,9 @@ struct mc_note_keyring;
 struct mc_pages;
 
 struct mc_http_config {
-	const char *db_path;	   /* opened read-only by each worker */
+	const char *db_path;	   /* the writes, the staff's and supervisors' pages */
+	const char *db_read_path;  /* opened read-only by each worker for the public pages (a
+				    * hot standby); NULL: db_path */
 	int listen_fd;		   /* a socket from mc_http_listen; the server takes it over */
 	unsigned threads;	   /* worker threads; 0: one per core */
 	const char *assets_dir;	   /* every file in it is loaded once at start */

@@ -3,8 +3,10 @@
 
 /* Scan counting that never slows an answer: workers push (code, day) into a bounded queue
  * and go on; one writer thread drains it every ~100 ms or ~1000 items into scan_daily with
- * one transaction per batch. When the queue is full a scan is dropped and counted as such,
- * rather than making a resident wait. Stopping writes whatever is queued. */
+ * one transaction per batch, adding to what other nodes count. When the queue is full a scan
+ * is dropped and counted as such, rather than making a resident wait. Counts the database
+ * did not take (stopped, unreachable) are kept and written when it is back. Stopping writes
+ * whatever is queued. */
 
 #include <stdint.h>
 
@@ -15,10 +17,10 @@ struct mc_scans;
 enum mc_scan_miss { MC_SCAN_UNKNOWN, MC_SCAN_MISTYPED };
 
 struct mc_scans_stats {
-	unsigned long long queued;  /* accepted into the queue */
-	unsigned long long written; /* committed to the database */
-	unsigned long long dropped; /* refused because the queue was full */
-	unsigned long long db_errors;
+	unsigned long long queued;    /* accepted into the queue */
+	unsigned long long written;   /* committed to the database */
+	unsigned long long dropped;   /* refused because the queue was full */
+	unsigned long long db_errors; /* batches the database did not take (kept, tried again) */
 };
 
 /* Opens its own read-write connection to db_path and starts the writer thread. *out owned

@@ -17,17 +17,20 @@ struct mc_store;
 
 struct mc_staff_config {
 	struct mc_pages *pages;
-	const char *files_dir; /* uploaded files, by content hash; outside the web root */
+	const char *files_dir; /* uploaded files, by content hash; outside the web root. NULL
+				* where the database keeps them (mc_store_keeps_files) */
 };
 
 struct mc_staff;
 
-/* Creates files_dir when missing. *out owned by the caller. MC_ERR_IO, MC_ERR_NOMEM. */
+/* Creates files_dir (when given) if missing. *out owned by the caller. MC_ERR_IO,
+ * MC_ERR_NOMEM. */
 enum mc_err mc_staff_create(const struct mc_staff_config *cfg, struct mc_staff **out);
 /* Accepts NULL. */
 void mc_staff_destroy(struct mc_staff *st);
 
-/* The directory uploaded files are kept in (st's own copy); NULL for NULL. */
+/* The directory uploaded files are kept in (st's own copy); NULL for NULL, or where the
+ * database keeps them. */
 const char *mc_staff_files_dir(const struct mc_staff *st);
 
 #endif

@@ -3,7 +3,7 @@
 
 /* The storage module: the only place that knows SQL. Everything else sees typed records.
  *
- * Reading uses callbacks: a record's strings are borrowed from SQLite and valid only during
+ * Reading uses callbacks: a record's strings are borrowed from the database and valid only during
  * the callback (copy what you keep). A callback returning anything but MC_OK stops the walk
  * and that value is returned. A callback may call other store functions, but not the one it
  * is called from (each function reuses one prepared statement). Optional text fields are NULL when
@@ -143,15 +143,40 @@ typedef enum mc_err (*mc_store_permit_fn)(void *ctx, const struct mc_permit *p);
 typedef enum mc_err (*mc_store_inspection_fn)(void *ctx, const struct mc_inspection *i);
 typedef enum mc_err (*mc_store_code_fn)(void *ctx, const struct mc_code *c);
 
-/* Opens the database at path (flags: enum mc_store_flags) with foreign keys on and a busy
- * timeout; a read-write handle also turns on WAL. Does not create tables: see migrate.
- * *out is owned by the caller (mc_store_destroy). MC_ERR_DB / MC_ERR_NOTFOUND on failure,
- * *out NULL. */
+/* Whether path names a PostgreSQL database: a postgresql:// or postgres:// URL, or a libpq
+ * key=value string ("host=db1 dbname=motcham"). Anything else is a SQLite file. */
+bool mc_store_is_pg(const char *path);
+/* Copies path into out[n] for messages and logs, with any password in it replaced by
+ * "***". */
+void mc_store_redact(const char *path, char *out, size_t n);
+
+/* Opens the database at path (flags: enum mc_store_flags). A SQLite file gets foreign keys
+ * on and a busy timeout, and a read-write handle turns on WAL; MC_STORE_CREATE makes a
+ * missing file. A PostgreSQL database must exist; MC_STORE_READONLY makes every
+ * transaction read-only (a hot standby is fine), and a lost connection is made again by
+ * itself on a later call. Does not create tables: see migrate. *out is owned by the caller
+ * (mc_store_destroy). MC_ERR_IO (cannot open or connect), MC_ERR_NOTFOUND (no such file
+ * or database), MC_ERR_DB on failure, *out NULL. */
 enum mc_err mc_store_open(const char *path, unsigned flags, struct mc_store **out);
+/* mc_store_open, and on failure the database's own words for why appended to why (may be
+ * NULL; nothing appended when it has none). */
+enum mc_err mc_store_open_why(const char *path, unsigned flags, struct mc_store **out,
+			      struct mc_buf *why);
 /* Finalizes every statement and closes the connection. Accepts NULL. */
 void mc_store_destroy(struct mc_store *s);
-/* The last SQLite error message of this connection, for diagnostics; never NULL. */
+/* The last error message of the database on this connection, for diagnostics; never
+ * NULL. */
 const char *mc_store_errmsg(struct mc_store *s);
+/* The kind of database: "sqlite" or "postgresql". */
+const char *mc_store_backend(const struct mc_store *s);
+/* Whether uploaded files' content is kept in the database (PostgreSQL: every node of a
+ * many-node set-up reaches it; see mc_store_blob_put) rather than in a directory beside it
+ * (SQLite). */
+bool mc_store_keeps_files(const struct mc_store *s);
+/* How often, in milliseconds, a cache may usefully ask mc_store_data_version on this
+ * connection: what asking costs (SQLite: 1, a look at shared memory; PostgreSQL: 0, a look
+ * at the socket, where the server tells of commits; 100 on a hot standby, a round trip). */
+unsigned mc_store_poll_ms(const struct mc_store *s);
 
 /* Creates or upgrades the schema to the current version (PRAGMA user_version), in one
  * transaction. Returns MC_ERR_DB on failure (nothing changed). */
@@ -161,7 +186,10 @@ int mc_store_schema_version(void);
 /* Reads the database's schema version into *version. */
 enum mc_err mc_store_version(struct mc_store *s, int *version);
 
-/* PRAGMA data_version: changes when another connection has committed anything. */
+/* A number that changes when another connection has committed: SQLite's PRAGMA
+ * data_version (anything committed); on PostgreSQL the commits that changed a record, as
+ * the server tells a read-only connection of them (LISTEN), or on a hot standby, which
+ * cannot, the content version. */
 enum mc_err mc_store_data_version(struct mc_store *s, long long *v);
 /* A number that changes whenever a record (not a scan count) changes: caches of rendered
  * pages compare it to know when to drop what they hold. */
@@ -173,7 +201,9 @@ enum mc_err mc_store_read_begin(struct mc_store *s);
 /* Ends the read transaction, if one is open. */
 void mc_store_read_end(struct mc_store *s);
 
-/* Transactions: begin takes the write lock at once (BEGIN IMMEDIATE). */
+/* Transactions: begin takes the database's one write lock at once (SQLite: BEGIN IMMEDIATE;
+ * PostgreSQL: an advisory lock), so write transactions on every connection, process and
+ * machine take turns: the audit chain is appended by one at a time. */
 enum mc_err mc_store_begin(struct mc_store *s);
 enum mc_err mc_store_commit(struct mc_store *s);
 /* Rolls back if a transaction is open; safe to call on any error path. */
@@ -391,6 +421,20 @@ enum mc_err mc_store_file_each(struct mc_store *s, int64_t permit_id, bool publi
 /* The file with this hash attached to any permit (public_only: only public ones). */
 enum mc_err mc_store_file_by_hash(struct mc_store *s, const char *sha256, bool public_only,
 				  mc_store_file_fn fn, void *ctx);
+typedef enum mc_err (*mc_store_hash_fn)(void *ctx, const char *sha256);
+/* Every content hash the records name (files attached to permits, residents' photos), once
+ * each, in byte order. */
+enum mc_err mc_store_file_hashes(struct mc_store *s, mc_store_hash_fn fn, void *ctx);
+/* Where the database keeps files (mc_store_keeps_files): stores data under sha256, its
+ * SHA-256 (hex); content already stored under it is kept. Not audited (the file record is),
+ * and part of the caller's transaction when one is open, so a file and its record are
+ * written together or not at all. MC_ERR_INVALID where the database keeps no files. */
+enum mc_err mc_store_blob_put(struct mc_store *s, const char *sha256, const void *data, size_t len);
+/* Appends the content stored under sha256 to out. MC_ERR_NOTFOUND when there is none,
+ * MC_ERR_TOOBIG when out would pass max bytes, MC_ERR_INVALID where the database keeps no
+ * files. */
+enum mc_err mc_store_blob_get(struct mc_store *s, const char *sha256, size_t max,
+			      struct mc_buf *out);
 
 struct mc_report {
 	int64_t id;
@@ -495,10 +539,21 @@ struct mc_merge_stats {
  * from was merged already, MC_ERR_INVALID for a ward into itself or into a merged ward. */
 enum mc_err mc_store_ward_merge(struct mc_store *s, const char *from_slug, const char *into_slug,
 				struct mc_merge_stats *stats);
-/* Copies the live database to a new file at path with SQLite's online backup API, while
- * other connections keep reading and writing. */
+/* Copies the live database to a new SQLite file at path while other connections keep reading
+ * and writing: with SQLite's online backup API; from PostgreSQL, every record of one
+ * snapshot (mc_store_copy; the uploaded files' content is not part of it: see
+ * mc_store_file_hashes). */
 enum mc_err mc_store_backup(struct mc_store *s, const char *path);
-/* Runs PRAGMA integrity_check; *ok tells whether it said "ok". */
+/* Copies every record of from into to, which must have the current schema (mc_store_migrate)
+ * and hold no record (MC_ERR_EXISTS otherwise; the secret migrate made is replaced): every
+ * table's rows as they are, ids, codes, sessions, the secret and the audit chain byte for
+ * byte. from is read in one snapshot; to is written in one transaction (the caller's when
+ * one is open: then uploaded files can join it, see mc_store_file_hashes). Files' content
+ * is copied only between two databases that keep it. *rows (may be NULL) gets the rows
+ * copied. */
+enum mc_err mc_store_copy(struct mc_store *from, struct mc_store *to, long long *rows);
+/* Runs PRAGMA integrity_check; *ok tells whether it said "ok". PostgreSQL checks its pages
+ * itself: *ok says it counted no checksum failure in this database. */
 enum mc_err mc_store_integrity(struct mc_store *s, bool *ok);
 
 /* ---- supervision queries ---- */

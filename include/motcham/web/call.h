@@ -35,7 +35,8 @@ enum mc_gate {
 struct mc_site {
 	struct mc_pages *pages; /* templates and the public base URL */
 	struct mc_staff *staff; /* the office side; NULL: no staff pages and no form posts */
-	const char *files_dir;	/* uploaded files, by content hash (NULL with no office side) */
+	const char *files_dir;	/* uploaded files, by content hash (NULL with no office side, or
+				 * where the database keeps them: mc_store_keeps_files) */
 	struct mc_http *http;	/* the server itself, for its own rows (health, metrics) */
 	const struct mc_note_keyring *witnesses; /* whose cosignatures the log keeps (NULL: none) */
 };
