@@ -163,10 +163,15 @@ class SignIn(unittest.TestCase):
 
     def test_many_clients_lock_the_account_and_it_is_counted(self):
         before = self.metric("motcham_signin_locked_total")
+        times = []
         for i in range(ACCOUNT_FAILURES):
             _, r = self.try_login("khoa", "doan-tu-noi-khac-%02d" % i, "127.0.3.%d" % (i + 1))
             self.assertEqual(r.status, 401, mc.describe(r))
-            self.assertLess(r.seconds, 2.0, "a client's first failure is not held back long")
+            times.append(r.seconds)
+        # Each client's first failure is not held back, however many the account has had:
+        # the hold-back grows with the pair's and the client's failures only.
+        first, last = sorted(times[:10]), sorted(times[-10:])
+        self.assertLess(last[5], first[5] + 0.2, "first %r, last %r" % (first, last))
         _, r = self.try_login("khoa", PASSWORDS["khoa"], "127.0.3.200")
         self.assertEqual(r.status, 429, mc.describe(r))
         self.assertEqual(self.metric("motcham_signin_locked_total"), before + 1)
