@@ -24,6 +24,7 @@ import tlog  # noqa: E402
 DUMP = os.environ.get("MOTCHAM_LOG_DUMP") or os.path.join(mc.SRC, "build", "tests", "log_dump")
 PERMITS = os.path.join(mc.SRC, "bench", "permits.py")
 UNLOCK = ("DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;"
+          "DROP TRIGGER IF EXISTS audit_only_next;"
           "DROP TRIGGER IF EXISTS log_node_no_update; DROP TRIGGER IF EXISTS log_node_no_delete;")
 COLS = ["id", "at", "actor_id", "actor", "entity", "entity_id", "action", "before", "after",
         "prev_hash", "hash"]
