@@ -105,6 +105,8 @@ static const struct mc_route table[] = {
     {POST, "/staff/reports/{id}/review", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_review},
     {POST, "/staff/reports/{id}/reply", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_reply},
     {POST, "/staff/codes/{token}/retire", "staff", W, STAFF, 0, FORM_BODY, mc_office_code_retire},
+    {POST, "/staff/codes/{token}/restore", "staff", W, STAFF, 0, FORM_BODY, mc_office_code_restore},
+    {GET, "/staff/keychain", "staff", W, STAFF, 0, 0, mc_office_keychain},
     {GET, "/staff/files/{sha}", "staff", W, STAFF, 0, 0, mc_office_file},
     {GET, "/staff/print/keychain", "staff", W, STAFF, 0, 0, mc_office_print_keychain},
     {GET, "/staff/print/keychain.svg", "staff", W, STAFF, 0, 0, mc_office_print_keychain_svg},

@@ -262,6 +262,11 @@ static bool is_role(const struct mc_session_user *u, const char *role)
 	return strcmp(u->role, role) == 0;
 }
 
+bool mc_session_is_admin(const struct mc_session_user *u)
+{
+	return is_role(u, MC_ROLE_ADMIN);
+}
+
 bool mc_session_all_wards(const struct mc_session_user *u)
 {
 	return is_role(u, MC_ROLE_ADMIN) || is_role(u, MC_ROLE_SUPERVISOR);

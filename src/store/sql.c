@@ -262,6 +262,10 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
      * at a million permits is thousands of pages read to list one ward's codes. */
     [ST_CODE_EACH_KIND] = {CODE_SELECT "WHERE c.target_kind = ?1 AND c.revoked_at IS NULL "
 				       "ORDER BY c.id"},
+    [ST_CODE_HISTORY] = {CODE_SELECT "WHERE c.target_kind = ?1 AND c.target_id = ?2 "
+				     "ORDER BY c.id DESC"},
+    [ST_CODE_RESTORE] = {"UPDATE code SET revoked_at = NULL, replaced_by = NULL WHERE id = ?1 "
+			 "AND revoked_at IS NOT NULL"},
     [ST_CODE_REVOKE] = {"UPDATE code SET revoked_at = ?3, replaced_by = ?2 WHERE id = ?1 AND "
 			"revoked_at IS NULL"},
     [ST_TARGET_EXISTS] = {"SELECT CASE ?1"

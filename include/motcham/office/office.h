@@ -63,8 +63,12 @@ enum mc_err mc_office_announcement_list(struct mc_call *call);
 enum mc_err mc_office_reports(struct mc_call *call);
 enum mc_err mc_office_report_review(struct mc_call *call);
 enum mc_err mc_office_report_reply(struct mc_call *call);
-/* POST /staff/codes/TOKEN/retire. */
+/* POST /staff/codes/TOKEN/retire; for a ward's keychain code, admins only and after a
+ * confirmation. POST /staff/codes/TOKEN/restore: a ward's keychain code retired within a
+ * week back in use (admins). GET /staff/keychain: a ward's keychain codes. */
 enum mc_err mc_office_code_retire(struct mc_call *call);
+enum mc_err mc_office_code_restore(struct mc_call *call);
+enum mc_err mc_office_keychain(struct mc_call *call);
 /* GET /staff/files/SHA256: any file of a permit (or report photo) of a ward one may read. */
 enum mc_err mc_office_file(struct mc_call *call);
 /* Print pages: GET /staff/print/keychain, /staff/print/keychain.svg,

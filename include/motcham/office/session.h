@@ -95,6 +95,8 @@ void mc_session_login_cookie(const char *value, bool https, char out[320]);
  * write nothing; admins do everything. */
 bool mc_session_can_read(const struct mc_session_user *u, int64_t ward_id);
 bool mc_session_can_write(const struct mc_session_user *u, int64_t ward_id);
+/* True for admins only: what no ward's own staff may do (retire a ward's keychain code). */
+bool mc_session_is_admin(const struct mc_session_user *u);
 /* True for supervisors and admins: they pick the ward they look at. */
 bool mc_session_all_wards(const struct mc_session_user *u);
 /* The role as the staff and supervisors' pages name it, in Vietnamese ("Cán bộ" for staff

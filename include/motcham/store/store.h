@@ -298,12 +298,19 @@ enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t t
 /* Like create, but returns the target's active code when it already has one. */
 enum mc_err mc_store_code_ensure(struct mc_store *s, const char *kind, int64_t target_id,
 				 char token[MC_TOKEN_LEN + 1], bool *created);
+/* Like create, with the token given (canonical, from mc_token_make or typed and normalised):
+ * MC_ERR_EXISTS when a code has it already. */
+enum mc_err mc_store_code_create_as(struct mc_store *s, const char *kind, int64_t target_id,
+				    const char *token);
 /* The code with this canonical token, active or revoked. */
 enum mc_err mc_store_code_get(struct mc_store *s, const char *token, mc_store_code_fn fn,
 			      void *ctx);
 /* The newest active code of a target. */
 enum mc_err mc_store_code_for_target(struct mc_store *s, const char *kind, int64_t target_id,
 				     mc_store_code_fn fn, void *ctx);
+/* Every code of a target, active and revoked, newest first. */
+enum mc_err mc_store_code_history(struct mc_store *s, const char *kind, int64_t target_id,
+				  mc_store_code_fn fn, void *ctx);
 /* Every active code, or those of one kind (kind NULL for all), by kind then id. */
 enum mc_err mc_store_code_each(struct mc_store *s, const char *kind, mc_store_code_fn fn,
 			       void *ctx);
@@ -311,6 +318,11 @@ enum mc_err mc_store_code_each(struct mc_store *s, const char *kind, mc_store_co
  * unknown token or replacement, MC_ERR_GONE if it is already revoked, MC_ERR_INVALID if the
  * replacement is the code itself or revoked. */
 enum mc_err mc_store_code_revoke(struct mc_store *s, const char *token, const char *replacement);
+/* Puts a revoked code back in use, when it was revoked at since (UTC, as utc times are
+ * stored: "YYYY-MM-DDTHH:MM:SSZ") or later; its replacement stays in use too. Audited (code,
+ * "restore"). MC_ERR_NOTFOUND for an unknown token, MC_ERR_INVALID for a code in use,
+ * MC_ERR_GONE for one revoked before since. */
+enum mc_err mc_store_code_restore(struct mc_store *s, const char *token, const char *since);
 
 /* ---- Staff, audit, files and reports (schema version 2) ----
  *
