@@ -1,9 +1,13 @@
 """Keys worth stealing, attacked against the real server (issue 14): the ward's keychain code,
 on thousands of keychains, which only an admin may retire, after a confirmation naming the
-ward and the replacement, and which can be brought back within 7 days."""
+ward and the replacement, and which can be brought back within 7 days; and the secret that
+keys client addresses, which is not in the database, so that a copy of the database does not
+give the addresses back to whoever hashes every address there is."""
 
+import hashlib
 import os
 import re
+import stat
 import sys
 import time
 import unittest
@@ -16,6 +20,7 @@ PASSWORDS = {"lan": "mat-khau-cua-lan-1", "giamsat": "mat-khau-giam-sat-3",
              "quantri": "mat-khau-quan-tri-4"}
 ROLES = {"lan": "staff", "giamsat": "supervisor", "quantri": "admin"}
 TOKEN_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{9}")
+RATCHET = b"motcham client key ratchet"
 
 
 def login(port, name, source=None):
@@ -174,6 +179,120 @@ class WardCode(unittest.TestCase):
         self.assertEqual(r.status, 422, mc.describe(r))
         self.assertEqual(mc.audit_last_id(self.db), last)
         self.assertEqual(mc.request(self.port, "/q/" + token).status, 410)
+
+
+class ClientKey(unittest.TestCase):
+    """Sign-in failures from several clients, then the database copied: the copy holds the
+    clients' keys, the per-database secret and the code that made them, and still no
+    address comes back from hashing every candidate."""
+
+    def setUp(self):
+        self.t = mc.TempDir()
+        self.db = mc.new_db(self.t, "clients.db")
+        self.assertEqual(mc.run(["demo", "--db", self.db]).rc, 0)
+        self.keyfile = self.t.join("client.key")
+        self.srv = None
+
+    def tearDown(self):
+        try:
+            if self.srv:
+                self.srv.close()
+        finally:
+            self.t.cleanup()
+
+    def serve(self, *extra):
+        self.srv = mc.Server(self.db, extra=list(extra)).start()
+        return self.srv.port
+
+    def stop(self):
+        self.srv.close()
+        self.srv = None
+
+    def fail_sign_in(self, port, source):
+        c = mc.Client(port, source)
+        form = mc.find_form(c.get("/staff/login").body, "/staff/login")
+        r = c.post("/staff/login", {"name": "khong-co-ai", "password": "sai-mat-khau-1",
+                                    "csrf": mc.form_value(form, "csrf")})
+        self.assertEqual(r.status, 401, mc.describe(r))
+
+    def stored_keys(self):
+        keys = set()
+        for k in mc.sql(self.db, "SELECT key FROM throttle WHERE key LIKE 'client:%' OR "
+                                 "key LIKE 'pair:%';").split():
+            keys.add(k.split("|")[-1].split(":")[-1])
+        return keys
+
+    def key_of(self, secret_hex, addr):
+        return hashlib.sha256(("%s|%s" % (secret_hex, addr)).encode()).hexdigest()
+
+    def read_keyfile(self, path=None):
+        with open(path or self.keyfile) as f:
+            magic, version, period, hex_ = f.read().split()
+        self.assertEqual((magic, version), ("motcham-client-key", "1"))
+        return int(period), hex_
+
+    def test_a_copy_of_the_database_does_not_give_addresses_back(self):
+        port = self.serve("--client-key", self.keyfile)
+        sources = ["127.0.61.%d" % i for i in range(1, 6)]
+        for s in sources:
+            self.fail_sign_in(port, s)
+        self.stop()
+        keys = self.stored_keys()
+        self.assertEqual(len(keys), len(sources), keys)
+        dump = mc.db_dump(self.db)
+        self.assertNotIn(b"127.0.61.", dump)
+        secret = mc.sql(self.db, "SELECT value FROM setting WHERE key = 'secret';")
+        candidates = ["127.0.61.%d" % i for i in range(256)] + ["127.0.0.1"]
+        found = [a for a in candidates if self.key_of(secret, a) in keys]
+        self.assertEqual(found, [], "the database's own secret gives the addresses back")
+        # The key is the file's, which the database does not hold, and which only its
+        # owner may read.
+        self.assertEqual(stat.S_IMODE(os.stat(self.keyfile).st_mode), 0o600)
+        period, hex_ = self.read_keyfile()
+        self.assertEqual(period, int(time.time()) // 86400)
+        self.assertNotIn(hex_.encode(), dump)
+        self.assertEqual({self.key_of(hex_, s) for s in sources}, keys)
+
+    def test_the_key_outlasts_a_restart_and_moves_on_each_day(self):
+        port = self.serve("--client-key", self.keyfile)
+        self.fail_sign_in(port, "127.0.62.1")
+        self.stop()
+        period, k0 = self.read_keyfile()
+        port = self.serve("--client-key", self.keyfile)
+        self.fail_sign_in(port, "127.0.62.1")
+        self.assertEqual(mc.sql(self.db, "SELECT failures FROM throttle WHERE key = 'client:%s';"
+                                % self.key_of(k0, "127.0.62.1")), "2",
+                         "a restart forgot the client")
+        self.stop()
+        # As if the file had been written the day before: the server moves the key on by
+        # one ratchet step and forgets the old one.
+        with open(self.keyfile, "w") as f:
+            f.write("motcham-client-key 1 %d %s\n" % (period - 1, k0))
+        port = self.serve("--client-key", self.keyfile)
+        self.fail_sign_in(port, "127.0.62.1")
+        self.stop()
+        now, k1 = self.read_keyfile()
+        self.assertEqual(now, period)
+        self.assertEqual(k1, hashlib.sha256(RATCHET + bytes.fromhex(k0)).hexdigest())
+        with open(self.keyfile) as f:
+            self.assertNotIn(k0, f.read())
+        self.assertIn(self.key_of(k1, "127.0.62.1"), self.stored_keys())
+
+    @unittest.skipIf(mc.BACKEND == "postgresql", "a URL has no file beside it")
+    def test_by_default_the_key_is_a_file_beside_the_database(self):
+        port = self.serve()
+        self.fail_sign_in(port, "127.0.63.1")
+        self.stop()
+        _, hex_ = self.read_keyfile(self.db + ".client-key")
+        self.assertIn(self.key_of(hex_, "127.0.63.1"), self.stored_keys())
+
+    def test_a_broken_key_file_stops_the_server(self):
+        with open(self.keyfile, "w") as f:
+            f.write("not a key\n")
+        r = mc.run(["serve", "--db", self.db, "--port", "0", "--client-key", self.keyfile],
+                   timeout=30)
+        self.assertNotEqual(r.rc, 0, r)
+        self.assertIn("not a motcham client key file", r.err)
 
 
 if __name__ == "__main__":
