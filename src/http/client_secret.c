@@ -38,15 +38,16 @@ static void ratchet(unsigned char key[32])
 	crypto_hash_sha256_final(&st, key);
 }
 
-/* Writes the file anew (a temporary beside it, renamed over it), readable by its owner
- * only. */
-static enum mc_err save(const struct client_secret *cs)
+/* Writes the file anew, readable by its owner only: a temporary beside it, renamed over it,
+ * or (first) linked to its name, so that of two nodes making it at once one wins and the
+ * other is told (MC_ERR_EXISTS) to read what the winner wrote. */
+static enum mc_err save(const struct client_secret *cs, bool first)
 {
 	char tmp[4200];
 	FILE *f;
 	int fd, rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", cs->path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", cs->path, (long)getpid()) >= (int)sizeof(tmp))
 		return MC_ERR_INVALID;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
 		return MC_ERR_IO;
@@ -58,7 +59,16 @@ static enum mc_err save(const struct client_secret *cs)
 	rc = fprintf(f, "%s %lld %s\n", MAGIC, cs->n, cs->hex);
 	if (fflush(f) != 0 || fsync(fd) != 0)
 		rc = -1;
-	if (fclose(f) != 0 || rc < 0 || rename(tmp, cs->path) != 0) {
+	if (fclose(f) != 0 || rc < 0) {
+		unlink(tmp);
+		return MC_ERR_IO;
+	}
+	if (first) {
+		rc = link(tmp, cs->path);
+		unlink(tmp);
+		return rc == 0 ? MC_OK : errno == EEXIST ? MC_ERR_EXISTS : MC_ERR_IO;
+	}
+	if (rename(tmp, cs->path) != 0) {
 		unlink(tmp);
 		return MC_ERR_IO;
 	}
@@ -100,7 +110,7 @@ static void advance(struct client_secret *cs, long long n)
 	}
 	cs->n = n;
 	to_hex(cs);
-	if (cs->path && save(cs) != MC_OK)
+	if (cs->path && save(cs, false) != MC_OK)
 		fprintf(stderr,
 			"motcham: cannot write the client key file %s (%s); the new key "
 			"is kept in memory\n",
@@ -119,25 +129,37 @@ enum mc_err client_secret_start(struct client_secret *cs, const char *path, long
 	cs->period = period > 0 ? period : CLIENT_SECRET_PERIOD;
 	if (path && !(cs->path = strdup(path)))
 		return MC_ERR_NOMEM;
-	err = cs->path ? load(cs) : MC_ERR_NOTFOUND;
-	if (err == MC_ERR_INVALID || err == MC_ERR_IO) {
+	if (!cs->path) {
+		fprintf(stderr, "motcham: the client key is kept in memory: give every node the "
+				"same --client-key FILE to share throttles and rate limits\n");
+		err = MC_ERR_NOTFOUND;
+	} else {
+		err = load(cs);
+	}
+	if (err == MC_ERR_NOTFOUND) {
+		randombytes_buf(cs->key, sizeof(cs->key));
+		cs->n = now / cs->period;
+		to_hex(cs);
+		if (!cs->path || (err = save(cs, true)) == MC_OK)
+			return MC_OK;
+		if (err == MC_ERR_EXISTS) {
+			err = load(cs); /* another node made it first */
+		} else {
+			fprintf(stderr,
+				"motcham: cannot create the client key file %s (%s); the key is "
+				"kept in memory, and throttles start afresh at each restart\n",
+				cs->path, strerror(errno));
+			return MC_OK;
+		}
+	}
+	if (err != MC_OK) {
 		mc_buf_printf(errs, "--client-key %s: %s", cs->path,
-			      err == MC_ERR_IO ? strerror(errno) : "not a motcham client key file");
+			      err == MC_ERR_INVALID ? "not a motcham client key file"
+						    : strerror(errno));
 		return err;
 	}
-	if (err == MC_OK) {
-		advance(cs, now / cs->period);
-		to_hex(cs);
-		return MC_OK;
-	}
-	randombytes_buf(cs->key, sizeof(cs->key));
-	cs->n = now / cs->period;
+	advance(cs, now / cs->period);
 	to_hex(cs);
-	if (cs->path && save(cs) != MC_OK)
-		fprintf(stderr,
-			"motcham: cannot create the client key file %s (%s); the key is kept in "
-			"memory, and throttles start afresh at each restart\n",
-			cs->path, strerror(errno));
 	return MC_OK;
 }
 
