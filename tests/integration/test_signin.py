@@ -61,14 +61,14 @@ class SignIn(unittest.TestCase):
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def try_login(self, name, password, source, c=None):
+    def try_login(self, name, password, source, c=None, timeout=mc.HTTP_TIMEOUT):
         c = c or mc.Client(self.port, source)
         r = c.get("/staff/login")
         self.assertEqual(r.status, 200, mc.describe(r))
         form = mc.find_form(r.body, "/staff/login")
         t0 = time.monotonic()
         r = c.post("/staff/login", {"name": name, "password": password,
-                                    "csrf": mc.form_value(form, "csrf")})
+                                    "csrf": mc.form_value(form, "csrf")}, timeout=timeout)
         r.seconds = time.monotonic() - t0
         return c, r
 
@@ -83,11 +83,13 @@ class SignIn(unittest.TestCase):
 
     def try_many(self, attempts):
         """try_login(*a) for each a in attempts, all at once (each answer's hold-back runs
-        on the server's timer, so they overlap); the responses in order."""
+        on the server's timer, so they overlap); the responses in order. The sign-ins take
+        their turns on the one write connection, one Argon2id run each, so the last may wait
+        many seconds on a loaded machine."""
         out = [None] * len(attempts)
 
         def one(i):
-            out[i] = self.try_login(*attempts[i])[1]
+            out[i] = self.try_login(*attempts[i], timeout=120)[1]
         threads = [threading.Thread(target=one, args=(i,)) for i in range(len(attempts))]
         for t in threads:
             t.start()
