@@ -106,13 +106,14 @@ static void keep_session(void)
 {
 	struct mc_request rq = {.method = "GET", .path = "/staff", .lookup = cookie_of};
 	struct mc_session_user u;
-	enum mc_login_result res;
+	struct mc_login l;
 
 	if (env->cookie[0] && mc_session_get(env->s, &rq, (long long)time(NULL), &u) == MC_OK)
 		return;
 	FUZZ_CHECK(mc_session_login(env->s, STAFF_NAME, STAFF_PASSWORD, "fuzz-harness",
-				    (long long)time(NULL), &res, env->cookie, NULL) == MC_OK);
-	FUZZ_CHECK(res == MC_LOGIN_OK);
+				    (long long)time(NULL), &l) == MC_OK);
+	FUZZ_CHECK(l.res == MC_LOGIN_OK);
+	snprintf(env->cookie, sizeof(env->cookie), "%s", l.token);
 	FUZZ_CHECK(mc_session_get(env->s, &rq, (long long)time(NULL), &u) == MC_OK);
 	snprintf(env->csrf, sizeof(env->csrf), "%s", u.csrf);
 }

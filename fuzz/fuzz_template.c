@@ -1,7 +1,11 @@
 /* Templates from arbitrary bytes, rendered against a small data tree; and the escaping
- * property: "{{x}}" with x = the input never lets markup through and loses nothing. */
+ * property: "{{x}}" with x = the input never lets markup through and loses nothing but what
+ * no XML may hold (written as U+FFFD). */
 
+#include <stdint.h>
 #include <string.h>
+
+#include <unistr.h>
 
 #include "fuzz.h"
 #include "motcham/base/buf.h"
@@ -36,16 +40,49 @@ static struct mc_tdata *make_data(const char *x, size_t xlen)
 	return d;
 }
 
-/* Undoes mc_html_escape, refusing anything it would not have written. */
+/* The character at x[k] (its bytes into *len), and how many of them mc_html_escape writes
+ * as one U+FFFD (0: none): a C0 control but tab, LF and CR; U+FFFE or U+FFFF, which no XML
+ * may hold; a byte that starts no well-formed UTF-8 sequence, alone. */
+static size_t replaced(const char *x, size_t k, size_t xlen, size_t *len)
+{
+	unsigned char c = (unsigned char)x[k];
+	ucs4_t cp;
+	int n;
+
+	*len = 1;
+	if (c < 0x80)
+		return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+	if ((n = u8_mbtoucr(&cp, (const uint8_t *)x + k, xlen - k)) < 0)
+		return 1;
+	*len = (size_t)n;
+	return cp == 0xFFFE || cp == 0xFFFF ? *len : 0;
+}
+
+/* Undoes mc_html_escape, refusing anything it would not have written: nothing is lost but
+ * what XML cannot hold, each such character written as U+FFFD. */
 static bool unescape_matches(const char *out, size_t n, const char *x, size_t xlen)
 {
 	static const char *const ent[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
 	static const char raw[] = "&<>\"'";
-	size_t i = 0, k = 0;
+	size_t i = 0, k = 0, len, r;
 
 	while (i < n) {
 		size_t e = 0;
 
+		if (k < xlen && (r = replaced(x, k, xlen, &len)) > 0) {
+			if (n - i < 3 || memcmp(out + i, "\xEF\xBF\xBD", 3) != 0)
+				return false;
+			i += 3;
+			k += r;
+			continue;
+		}
+		if (k < xlen && len > 1) { /* a character of more bytes passes as it is */
+			if (n - i < len || memcmp(out + i, x + k, len) != 0)
+				return false;
+			i += len;
+			k += len;
+			continue;
+		}
 		if (out[i] == '<' || out[i] == '>' || out[i] == '"' || out[i] == '\'')
 			return false;
 		if (out[i] != '&') {

@@ -23,7 +23,7 @@ const char cmd_serve_usage[] =
     "usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
     "                     [--access-log FILE] [--metrics-allow ADDRS] [--trust-proxy ADDRS]\n"
     "                     [--page-cache MB] [--log-key FILE] [--log-witness KEYS]\n"
-    "                     [--db-read URL]\n"
+    "                     [--db-read URL] [--client-key FILE]\n"
     "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on SIGINT or\n"
     "SIGTERM; SIGHUP reopens the access log. A database of an older schema is first copied\n"
     "beside itself (PATH.schemaN-TIME.bak), then migrated; a newer one is refused, untouched.\n"
@@ -47,7 +47,11 @@ const char cmd_serve_usage[] =
     "  --log-key FILE        sign checkpoints of the public log with this key (log keygen):\n"
     "                        when the tree grows, at most once a second, and on a clean stop\n"
     "  --log-witness KEYS    verifier keys (comma-separated) of the witnesses whose\n"
-    "                        cosignatures POST /log/add-cosignature keeps\n";
+    "                        cosignatures POST /log/add-cosignature keeps\n"
+    "  --client-key FILE     the secret client addresses are keyed with (throttles, rate\n"
+    "                        limits, the access log), made when missing and moved on\n"
+    "                        daily; never in the database (default PATH.client-key beside\n"
+    "                        a SQLite database; with a URL, in memory unless given)\n";
 
 static enum mc_err first_ward_code(void *ctx, const struct mc_code *c)
 {
@@ -123,6 +127,7 @@ struct serve_opts {
 	const char *metrics_allow;
 	const char *trust_proxy;
 	const char *log_key, *log_witness;
+	const char *client_key;
 	long port;
 	long threads;
 	long page_cache_mb;
@@ -139,7 +144,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	struct mc_http *http = NULL;
 	struct cli_log tlog = {0};
 	FILE *log = NULL;
-	struct mc_buf tdir, adir, fdir, errs, base;
+	struct mc_buf tdir, adir, fdir, kfile, errs, base;
 	uint16_t port = 0;
 	sigset_t set;
 	enum mc_err err;
@@ -155,6 +160,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	mc_buf_init(&tdir);
 	mc_buf_init(&adir);
 	mc_buf_init(&fdir);
+	mc_buf_init(&kfile);
 	mc_buf_init(&errs);
 	mc_buf_init(&base);
 	if ((err = mc_http_listen(o->bind, (uint16_t)o->port, &fd, &port, &errs)) != MC_OK)
@@ -169,6 +175,10 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 		err = mc_buf_printf(&adir, "%s/assets", cli_home_dir());
 	if (err == MC_OK)
 		err = mc_buf_printf(&fdir, "%s.files", o->db);
+	/* Beside a database file, as its uploads are; a URL has no "beside". */
+	if (err == MC_OK && (o->client_key || !mc_store_keeps_files(*s)))
+		err = o->client_key ? mc_buf_puts(&kfile, o->client_key)
+				    : mc_buf_printf(&kfile, "%s.client-key", o->db);
 	if (err != MC_OK)
 		goto out;
 	pc.templates_dir = tdir.data;
@@ -198,6 +208,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	hc.access_log = log;
 	hc.metrics_allow = o->metrics_allow;
 	hc.trust_proxy = o->trust_proxy;
+	hc.client_key_file = kfile.data;
 	hc.page_cache_mb = o->page_cache_mb == 0 ? -1 : (int)o->page_cache_mb;
 	hc.https = !strncmp(base.data, "https://", 8);
 	if ((err = cli_log_start(o->db, o->log_key, o->log_witness, &tlog, &errs)) != MC_OK)
@@ -229,6 +240,7 @@ out:
 	mc_buf_finish(&tdir);
 	mc_buf_finish(&adir);
 	mc_buf_finish(&fdir);
+	mc_buf_finish(&kfile);
 	mc_buf_finish(&errs);
 	mc_buf_finish(&base);
 	return rc;
@@ -248,6 +260,7 @@ int cmd_serve(struct args *a, int argc, char **argv)
 				   {"log-key", OPT_STR, &o.log_key, 0, 0},
 				   {"log-witness", OPT_STR, &o.log_witness, 0, 0},
 				   {"db-read", OPT_STR, &o.db_read, 0, 0},
+				   {"client-key", OPT_STR, &o.client_key, 0, 0},
 				   {0}};
 	struct mc_store *s = NULL;
 	int rc;

@@ -102,6 +102,48 @@ void mc_check_web_address_tidy(char *s)
 			s[i] = (char)(s[i] + 32);
 }
 
+/* The code point at s[0..n) and its length in bytes (0: not a UTF-8 sequence). */
+static size_t decode(const unsigned char *s, size_t n, unsigned *cp)
+{
+	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+
+	if (!len || len > n)
+		return 0;
+	*cp = len == 1 ? s[0] : s[0] & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (s[i] & 0x3F);
+	}
+	return len;
+}
+
+static bool refused(unsigned cp)
+{
+	return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE ||
+	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+bool mc_check_text(const char *s, size_t n, unsigned *bad)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp = 0;
+	size_t len;
+
+	for (size_t i = 0; i < n; i += len) {
+		if (u[i] < 0x80) {
+			len = 1;
+			continue;
+		}
+		if (!(len = decode(u + i, n - i, &cp)) || refused(cp)) {
+			if (bad)
+				*bad = len ? cp : 0xFFFD;
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';

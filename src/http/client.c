@@ -8,6 +8,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
+
+#include <sodium.h>
 
 #include "motcham/base/auth.h"
 #include "motcham/base/buf.h"
@@ -228,17 +231,19 @@ void client_resolve(struct mc_http *h, struct MHD_Connection *conn, struct reque
 }
 
 /* A keyed hash of the client's address: enough to rate-limit a client, useless to anyone
- * who copies the database. */
+ * who copies the database, which does not hold the key (client_secret.c). */
 void client_key(struct mc_http *h, const struct request *req, char out[65])
 {
-	char addr[MC_ADDR_TEXT_MAX];
+	char addr[MC_ADDR_TEXT_MAX], secret[65];
 	struct mc_buf b;
 
 	mc_addr_format(&req->client, addr);
+	client_secret_hex(&h->secret, (long long)time(NULL), secret);
 	mc_buf_init(&b);
-	if (mc_buf_printf(&b, "%s|%s", h->secret, addr) == MC_OK)
+	if (mc_buf_printf(&b, "%s|%s", secret, addr) == MC_OK)
 		mc_auth_sha256_hex(b.data, b.len, out);
 	else
 		snprintf(out, 65, "%s", "unknown");
+	sodium_memzero(secret, sizeof(secret));
 	mc_buf_finish(&b);
 }

@@ -26,6 +26,7 @@ struct mc_metrics {
 	atomic_ullong bucket[NBOUND + 1]; /* the last one is +Inf */
 	atomic_ullong micros;		  /* sum of latencies */
 	atomic_ullong db_errors;
+	atomic_ullong signin_locked;
 	atomic_ullong cache_hits, cache_misses;
 };
 
@@ -71,6 +72,12 @@ void mc_metrics_cache(struct mc_metrics *m, bool hit)
 	if (m)
 		atomic_fetch_add_explicit(hit ? &m->cache_hits : &m->cache_misses, 1,
 					  memory_order_relaxed);
+}
+
+void mc_metrics_signin_locked(struct mc_metrics *m)
+{
+	if (m)
+		atomic_fetch_add_explicit(&m->signin_locked, 1, memory_order_relaxed);
 }
 
 void mc_metrics_db_error(struct mc_metrics *m)
@@ -142,11 +149,15 @@ enum mc_err mc_metrics_render(struct mc_metrics *m, const struct mc_scans_stats 
 			    atomic_load(&m->cache_hits), atomic_load(&m->cache_misses));
 	if (err != MC_OK)
 		return err;
-	err =
-	    mc_buf_printf(out,
-			  "# HELP motcham_db_errors_total Database errors met while answering.\n"
-			  "# TYPE motcham_db_errors_total counter\nmotcham_db_errors_total %llu\n",
-			  atomic_load(&m->db_errors));
+	err = mc_buf_printf(
+	    out,
+	    "# HELP motcham_db_errors_total Database errors met while answering.\n"
+	    "# TYPE motcham_db_errors_total counter\nmotcham_db_errors_total %llu\n"
+	    "# HELP motcham_signin_locked_total Accounts whose sign-in was locked for "
+	    "every client, after failures from many.\n"
+	    "# TYPE motcham_signin_locked_total counter\n"
+	    "motcham_signin_locked_total %llu\n",
+	    atomic_load(&m->db_errors), atomic_load(&m->signin_locked));
 	if (err != MC_OK || !scans)
 		return err;
 	return mc_buf_printf(out,

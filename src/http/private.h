@@ -31,6 +31,19 @@ struct asset {
 	size_t size, size_gz;
 };
 
+/* The secret client keys are made with (client_secret.c): a day's, kept outside the
+ * database. */
+#define CLIENT_SECRET_PERIOD 86400
+struct client_secret {
+	pthread_mutex_t lock;
+	bool made;
+	char *path;	       /* the file it is kept in; NULL: memory only */
+	long long period;      /* seconds each secret lasts */
+	long long n;	       /* the period the secret is of (Unix time / period) */
+	unsigned char key[32]; /* the secret, and as hex */
+	char hex[65];
+};
+
 #define POOL_MAX 8
 #define POOL_QUEUE_MAX 256
 
@@ -102,11 +115,11 @@ struct mc_http {
 	struct mc_store *writer;
 	pthread_mutex_t writer_lock;
 	bool lock_made;
-	char secret[65];	 /* keys client addresses without keeping them */
-	struct pool pool;	 /* the write connection's own threads */
-	struct limits limits;	 /* open connections per client address */
-	unsigned per_client;	 /* the most one address may hold; 0: no limit */
-	size_t page_cache_bytes; /* per worker; 0: no page cache */
+	struct client_secret secret; /* keys client addresses without keeping them */
+	struct pool pool;	     /* the write connection's own threads */
+	struct limits limits;	     /* open connections per client address */
+	unsigned per_client;	     /* the most one address may hold; 0: no limit */
+	size_t page_cache_bytes;     /* per worker; 0: no page cache */
 };
 
 /* Per-request state, allocated on the first call of the access handler. */
@@ -174,6 +187,16 @@ enum mc_err gzip_body(const void *data, size_t len, struct mc_buf *out);
 /* client.c: who is asking. */
 void client_resolve(struct mc_http *h, struct MHD_Connection *conn, struct request *req);
 void client_key(struct mc_http *h, const struct request *req, char out[65]);
+
+/* client_secret.c: the secret of client_key. start reads the file at path (NULL: none),
+ * bringing it to now's period, or makes one (a file that cannot be written leaves the
+ * secret in memory, with a warning); MC_ERR_INVALID or MC_ERR_IO, told in errs, for a file
+ * that is there but unreadable. hex writes now's secret (hex), moving it on to a new period
+ * first. finish accepts a secret never started (all zero). */
+enum mc_err client_secret_start(struct client_secret *cs, const char *path, long long period,
+				long long now, struct mc_buf *errs);
+void client_secret_hex(struct client_secret *cs, long long now, char out[65]);
+void client_secret_finish(struct client_secret *cs);
 
 /* ops.c: the operator's routes. */
 enum mc_err ops_health(struct mc_call *c);

@@ -1,12 +1,14 @@
 /* libmicrohttpd's callbacks. Every request is matched against the route table on its first
  * call, and what happens next (how much body is read, which connection, the cache, the gate,
  * the handler, the metric label) comes from the row it matched. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "motcham/http/metrics.h"
 #include "motcham/office/office.h"
+#include "motcham/office/session.h"
 #include "motcham/public/pages.h"
 #include "motcham/store/store.h"
 #include "motcham/web/request.h"
@@ -47,6 +49,14 @@ enum mc_err request_run_writer(struct mc_http *h, struct mc_call *c, const struc
 	/* What a post wrote shows at once on this server's cached pages (worker.c). */
 	if (c->rq->form)
 		atomic_fetch_add(&h->writes, 1);
+	/* Many clients failing one account's sign-in: worth an alert. */
+	if (err == MC_OK && c->r->signin_locked) {
+		mc_metrics_signin_locked(h->metrics);
+		fprintf(stderr,
+			"motcham: an account's sign-in is locked for %d minutes after %d "
+			"failures within an hour\n",
+			MC_SESSION_LOCK / 60, MC_SESSION_ACCOUNT_FAILURES);
+	}
 	return err;
 }
 

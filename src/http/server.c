@@ -116,8 +116,7 @@ static enum mc_err open_writer(struct mc_http *h, struct mc_buf *errs)
 
 	char shown[512];
 
-	if ((err = mc_store_open(h->db_path, 0, &h->writer)) != MC_OK ||
-	    (err = mc_store_secret(h->writer, h->secret)) != MC_OK) {
+	if ((err = mc_store_open(h->db_path, 0, &h->writer)) != MC_OK) {
 		mc_store_redact(h->db_path, shown, sizeof(shown));
 		mc_buf_printf(errs, "cannot open %s for writing: %s", shown, mc_strerror(err));
 		return err;
@@ -173,7 +172,9 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 		MC_OK ||
 	    (err = parse_list("--trust-proxy", cfg->trust_proxy, &h->trusted, errs)) != MC_OK)
 		goto fail;
-	if ((err = open_writer(h, errs)) != MC_OK)
+	if ((err = open_writer(h, errs)) != MC_OK ||
+	    (err = client_secret_start(&h->secret, cfg->client_key_file, cfg->client_key_period,
+				       (long long)time(NULL), errs)) != MC_OK)
 		goto fail;
 	if ((err = assets_load(h, cfg->assets_dir, errs)) != MC_OK)
 		goto fail;
@@ -220,6 +221,7 @@ void mc_http_destroy(struct mc_http *h)
 	pool_destroy(h);
 	if (h->limits.made)
 		pthread_mutex_destroy(&h->limits.lock);
+	client_secret_finish(&h->secret);
 	free(h->db_path);
 	free(h->db_read_path);
 	free(h);

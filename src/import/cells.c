@@ -40,6 +40,7 @@ static enum mc_err clean_cell(struct imp *im, size_t i)
 	const struct col *col = &im->kind->cols[c];
 	const char *raw = im->len[i] ? im->cells.data + im->off[i] : "";
 	struct mc_buf *out = &im->val[c];
+	unsigned bad = 0;
 	enum mc_err err;
 
 	if (im->len[i] > CELL_RAW_MAX)
@@ -47,6 +48,12 @@ static enum mc_err clean_cell(struct imp *im, size_t i)
 	if (!mc_utf8_valid(raw, im->len[i]))
 		return import_reject(im, "column %s: not valid UTF-8 text (save the file as UTF-8)",
 				     col->name);
+	if (!mc_check_text(raw, im->len[i], &bad))
+		return import_reject(
+		    im,
+		    "column %s: U+%04X is not allowed in text (a non-character, or "
+		    "a bidirectional override or isolate)",
+		    col->name, bad);
 	mc_buf_reset(&im->tmp);
 	if ((err = mc_utf8_nfc(raw, im->len[i], &im->tmp)) != MC_OK)
 		return err;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "motcham/domain/permit.h"
 #include "motcham/store/store.h"
 
 enum {
@@ -95,6 +96,33 @@ static enum mc_err permit_checks(struct imp *im, struct mc_permit *p)
 	return import_row_ward(im, &p->ward_id);
 }
 
+static enum mc_err copy_status(void *ctx, const struct mc_permit *p)
+{
+	snprintf(ctx, 32, "%s", p->status ? p->status : "");
+	return MC_OK;
+}
+
+/* A row for a permit already stored may keep its status or move it only as the staff pages
+ * may (mc_permit_can_move, which the store holds to as well): a file cannot un-revoke a
+ * permit, reopen a completed one or lift a suspension that staff would have to lift. */
+static enum mc_err status_move(struct imp *im, const struct mc_permit *p)
+{
+	char from[32] = "";
+	int64_t id = 0;
+	enum mc_err err = mc_store_permit_id(im->s, p->number, &id);
+
+	if (err == MC_ERR_NOTFOUND || (err == MC_OK && !id))
+		return MC_OK;
+	if (err != MC_OK || (err = mc_store_permit_get(im->s, id, copy_status, from)) != MC_OK)
+		return err;
+	if (!strcmp(from, p->status) || mc_permit_can_move(from, p->status))
+		return MC_OK;
+	return import_reject(im,
+			     "column status: permit %s is %s, and a permit cannot go from %s to "
+			     "%s (on the staff pages neither)",
+			     p->number, from, from, p->status);
+}
+
 static enum mc_err take_permit(struct imp *im)
 {
 	struct mc_permit p = {0};
@@ -115,6 +143,8 @@ static enum mc_err take_permit(struct imp *im)
 	p.starts_on = v[R_STARTS];
 	p.ends_on = v[R_ENDS];
 	p.status_reason = v[R_REASON];
+	if ((err = status_move(im, &p)) != MC_OK)
+		return err;
 	if ((err = import_db(im, mc_store_permit_upsert(im->s, &p, &id, &created))) != MC_OK)
 		return err;
 	return import_settle(im, MC_KIND_PERMIT, id, created, "the same permit number");

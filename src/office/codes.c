@@ -1,5 +1,6 @@
 /* The QR codes of records: the code block of a record's page, and retiring a code
- * (/staff/codes/TOKEN/retire), with a replacement or without. */
+ * (/staff/codes/TOKEN/retire), with a replacement or without; a ward's keychain code goes to
+ * keychain.c, for admins only. */
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +88,9 @@ static enum mc_err code_retire(struct office *c)
 		return page_not_found(c);
 	if (err != MC_OK)
 		return err;
+	if (!strcmp(h.kind, MC_KIND_WARD))
+		return mc_session_can_read(&c->u, h.target) ? keychain_retire(c, token, h.target)
+							    : page_forbidden(c);
 	if (!mc_session_can_write(&c->u, h.ward_id))
 		return page_forbidden(c);
 	record_url(&h, back);
@@ -112,4 +116,26 @@ static enum mc_err code_retire(struct office *c)
 enum mc_err mc_office_code_retire(struct mc_call *call)
 {
 	return code_retire(call->scope);
+}
+
+/* Only a ward's keychain code comes back: any other retired code stays retired. */
+static enum mc_err code_restore(struct office *c)
+{
+	char token[MC_TOKEN_LEN + 1];
+	struct code_hit h = {.found = false};
+	enum mc_err err;
+
+	if (strlen(c->call->arg) > MC_TOKEN_INPUT_MAX ||
+	    (err = lookup_code(c, c->call->arg, token, &h)) == MC_ERR_NOTFOUND)
+		return page_not_found(c);
+	if (err != MC_OK)
+		return err;
+	if (strcmp(h.kind, MC_KIND_WARD) || !mc_session_can_read(&c->u, h.target))
+		return page_forbidden(c);
+	return keychain_restore(c, token, h.target);
+}
+
+enum mc_err mc_office_code_restore(struct mc_call *call)
+{
+	return code_restore(call->scope);
 }

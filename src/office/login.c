@@ -41,29 +41,29 @@ static enum mc_err login(struct office *c)
 	const char *csrf = mc_form_get(c->rq->form, "csrf");
 	const char *name = mc_form_get(c->rq->form, "name");
 	const char *pw = mc_form_get(c->rq->form, "password");
-	char token[MC_AUTH_TOKEN_LEN + 1];
-	enum mc_login_result res;
+	struct mc_login l;
 	enum mc_err err;
 
 	if (!mc_auth_hex64(cookie) || !csrf || !mc_auth_equal(cookie, csrf))
 		return login_page(c, 403, "Trang đăng nhập đã hết hạn. Vui lòng đăng nhập lại.",
 				  NULL, NULL);
-	if ((err = mc_session_login(c->wr, name, pw, c->rq->client_key, c->now, &res, token,
-				    &c->r->delay_ms)) != MC_OK)
+	if ((err = mc_session_login(c->wr, name, pw, c->rq->client_key, c->now, &l)) != MC_OK)
 		return err;
+	c->r->delay_ms = l.delay_ms;
+	c->r->signin_locked = l.account_locked;
 	if (name && (strlen(name) > 64 || !mc_utf8_valid(name, strlen(name))))
 		name = NULL;
-	if (res == MC_LOGIN_LOCKED)
+	if (l.res == MC_LOGIN_LOCKED)
 		return login_page(c, 429, MSG_LOGIN_LOCKED, name, cookie);
-	if (res == MC_LOGIN_BAD)
+	if (l.res == MC_LOGIN_BAD)
 		return login_page(c, 401, MSG_LOGIN_BAD, name, cookie);
-	mc_session_cookie(token, c->rq->https, c->r->cookie);
+	mc_session_cookie(l.token, c->rq->https, c->r->cookie);
 	return page_redirect(c, "%s", "/staff");
 }
 
 static enum mc_err logout(struct office *c)
 {
-	enum mc_err err = mc_session_logout(c->wr, &c->u);
+	enum mc_err err = mc_session_logout(c->wr, &c->u, c->now);
 
 	if (err != MC_OK)
 		return err;

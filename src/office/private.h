@@ -129,10 +129,15 @@ long long lists_page_asked(struct office *c);
 /* root.pager for page of a list of total items, per_page a page: page, pages, prev, next. */
 enum mc_err lists_pager(struct office *c, long long page, long long total, long long per_page);
 
-/* login.c, dashboard.c: handlers only. */
+/* login.c, password.c, dashboard.c: handlers only. */
 
 /* codes.c: a record's code on its page; retiring codes. */
 enum mc_err codes_add(struct office *c, const char *kind, int64_t id);
+
+/* keychain.c: a ward's keychain code, retired (after a confirmation) and put back in use
+ * by admins only; codes.c hands it the posts about a ward's code. */
+enum mc_err keychain_retire(struct office *c, const char *token, int64_t ward_id);
+enum mc_err keychain_restore(struct office *c, const char *token, int64_t ward_id);
 
 /* permit.c: a permit's page, and loading a permit for any permit route. */
 struct permit_rec {

@@ -32,7 +32,8 @@ enum mc_err mc_session_get(struct mc_store *s, const struct mc_request *rq, long
 	if (!mc_auth_hex64(token))
 		return MC_ERR_NOTFOUND;
 	mc_auth_sha256_hex(token, MC_AUTH_TOKEN_LEN, u->token_hash);
-	return mc_store_session_get(s, u->token_hash, now, copy_user, u, u->csrf);
+	return mc_store_session_get(s, u->token_hash, now, now - MC_SESSION_IDLE, copy_user, u,
+				    u->csrf);
 }
 
 struct account {
@@ -52,8 +53,39 @@ static enum mc_err copy_account(void *ctx, const struct mc_user *su)
 	return MC_OK;
 }
 
-static enum mc_err is_locked(struct mc_store *s, const char *key, long long now, bool *locked,
-			     int *failures)
+static const struct mc_throttle_rule pair_rule = {MC_SESSION_PAIR_FAILURES, MC_SESSION_WINDOW,
+						  MC_SESSION_LOCK, MC_SESSION_LOCK_MAX};
+static const struct mc_throttle_rule client_rule = {MC_SESSION_CLIENT_FAILURES, MC_SESSION_WINDOW,
+						    MC_SESSION_LOCK, MC_SESSION_LOCK_MAX};
+static const struct mc_throttle_rule account_rule = {
+    MC_SESSION_ACCOUNT_FAILURES, MC_SESSION_ACCOUNT_WINDOW, MC_SESSION_LOCK, MC_SESSION_LOCK};
+
+/* The throttle keys of one attempt: the account name (or "?" for one that cannot be), the
+ * client, and the two together. */
+struct keys {
+	char acct[8 + NAME_MAX_BYTES + 1];
+	char client[8 + 65];
+	char pair[8 + NAME_MAX_BYTES + 1 + 65];
+};
+
+static bool usable_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > 0 && n <= NAME_MAX_BYTES && mc_utf8_valid(name, n);
+}
+
+static void make_keys(const char *name, const char *client_key, struct keys *k)
+{
+	const char *n = usable_name(name) ? name : "?";
+	const char *c = client_key ? client_key : "?";
+
+	snprintf(k->acct, sizeof(k->acct), "acct:%s", n);
+	snprintf(k->client, sizeof(k->client), "client:%s", c);
+	snprintf(k->pair, sizeof(k->pair), "pair:%s|%s", n, c);
+}
+
+static enum mc_err is_locked(struct mc_store *s, const char *key, long long now, bool *locked)
 {
 	long long until = 0;
 	int n = 0;
@@ -61,35 +93,57 @@ static enum mc_err is_locked(struct mc_store *s, const char *key, long long now,
 
 	if (err == MC_OK && until > now)
 		*locked = true;
-	if (err == MC_OK && n > *failures)
-		*failures = n;
 	return err;
 }
 
-/* Each failure costs more time, so guessing stays slow even below the lock threshold. */
-static unsigned penalty_ms(int failures)
+static enum mc_err any_locked(struct mc_store *s, const struct keys *k, long long now, bool *locked)
 {
-	unsigned ms = 200u * (unsigned)(failures > 0 ? failures : 1);
-
-	return ms > 2000 ? 2000 : ms;
-}
-
-static enum mc_err fail_login(struct mc_store *s, const char *acct, const char *client,
-			      long long now, unsigned *delay_ms)
-{
-	bool locked = false;
-	int failures = 0;
 	enum mc_err err;
 
-	if ((err = mc_store_throttle_fail(s, acct, now, MC_SESSION_MAX_FAILURES, MC_SESSION_WINDOW,
-					  MC_SESSION_LOCK)) != MC_OK ||
-	    (err = mc_store_throttle_fail(s, client, now, MC_SESSION_MAX_FAILURES,
-					  MC_SESSION_WINDOW, MC_SESSION_LOCK)) != MC_OK ||
-	    (err = is_locked(s, acct, now, &locked, &failures)) != MC_OK ||
-	    (err = is_locked(s, client, now, &locked, &failures)) != MC_OK)
+	*locked = false;
+	if ((err = is_locked(s, k->pair, now, locked)) != MC_OK ||
+	    (err = is_locked(s, k->client, now, locked)) != MC_OK)
 		return err;
+	return is_locked(s, k->acct, now, locked);
+}
+
+/* How far along a key is: its failures, and a whole count more for each lock before. */
+static int strikes(const struct mc_throttle *t, int max)
+{
+	return t->failures + (t->locks > 0 ? max : 0);
+}
+
+/* None for a first typo, then 250 ms doubling up to 4 s: guessing stays slow even below the
+ * locks. */
+static unsigned penalty_ms(int strikes)
+{
+	unsigned ms = 250;
+
+	if (strikes <= 1)
+		return 0;
+	for (int i = 2; i < strikes && ms < 4000; i++)
+		ms *= 2;
+	return ms > 4000 ? 4000 : ms;
+}
+
+static enum mc_err fail_login(struct mc_store *s, const struct keys *k, long long now,
+			      unsigned *delay_ms, bool *account_locked)
+{
+	struct mc_throttle pair, client, acct;
+	int n;
+	enum mc_err err;
+
+	if ((err = mc_store_throttle_fail(s, k->pair, now, &pair_rule, &pair)) != MC_OK ||
+	    (err = mc_store_throttle_fail(s, k->client, now, &client_rule, &client)) != MC_OK ||
+	    (err = mc_store_throttle_fail(s, k->acct, now, &account_rule, &acct)) != MC_OK)
+		return err;
+	n = strikes(&pair, MC_SESSION_PAIR_FAILURES);
+	if (strikes(&client, MC_SESSION_CLIENT_FAILURES) > n)
+		n = strikes(&client, MC_SESSION_CLIENT_FAILURES);
 	if (delay_ms)
-		*delay_ms = penalty_ms(failures);
+		*delay_ms = penalty_ms(n);
+	if (account_locked)
+		*account_locked = acct.locked_now;
 	return MC_OK;
 }
 
@@ -103,55 +157,91 @@ static enum mc_err start_session(struct mc_store *s, int64_t user_id, long long 
 	return mc_store_session_add(s, hash, user_id, csrf, now, now + MC_SESSION_MAX_AGE);
 }
 
-static bool usable_name(const char *name)
+/* The password check every attempt makes: the account's hash, or (no such account, or a
+ * name that cannot be one) the dummy, so that each costs the same Argon2id. A disabled
+ * account is checked against its own hash and then refused. */
+static enum mc_err check_password(struct mc_store *s, const char *name, const char *password,
+				  struct account *a, bool *ok)
 {
-	size_t n = name ? strlen(name) : 0;
+	enum mc_err err;
 
-	return n > 0 && n <= NAME_MAX_BYTES && mc_utf8_valid(name, n);
+	*a = (struct account){.found = false};
+	if (usable_name(name)) {
+		err = mc_store_user_by_name(s, name, copy_account, a);
+		if (err != MC_OK && err != MC_ERR_NOTFOUND)
+			return err;
+	}
+	*ok = password && strlen(password) <= PASSWORD_MAX_BYTES &&
+	      mc_auth_verify_password(a->found ? a->hash : NULL, password) && a->found &&
+	      !a->disabled;
+	return MC_OK;
 }
 
 enum mc_err mc_session_login(struct mc_store *s, const char *name, const char *password,
-			     const char *client_key, long long now, enum mc_login_result *res,
-			     char token[65], unsigned *delay_ms)
+			     const char *client_key, long long now, struct mc_login *out)
 {
-	char acct[8 + NAME_MAX_BYTES + 1], client[8 + 65];
-	struct account a = {.found = false};
-	bool locked = false, ok;
-	int failures = 0;
+	struct account a;
+	struct keys k;
+	bool locked, ok;
+	enum mc_err err;
+
+	*out = (struct mc_login){.res = MC_LOGIN_BAD};
+	make_keys(name, client_key, &k);
+	if ((err = any_locked(s, &k, now, &locked)) != MC_OK)
+		return err;
+	if (locked) {
+		out->res = MC_LOGIN_LOCKED;
+		return MC_OK;
+	}
+	if ((err = check_password(s, name, password, &a, &ok)) != MC_OK)
+		return err;
+	if (!ok)
+		return fail_login(s, &k, now, &out->delay_ms, &out->account_locked);
+	if ((err = mc_store_throttle_clear(s, k.pair)) != MC_OK ||
+	    (err = start_session(s, a.id, now, out->token)) != MC_OK)
+		return err;
+	out->res = MC_LOGIN_OK;
+	return MC_OK;
+}
+
+enum mc_err mc_session_change_password(struct mc_store *s, const struct mc_session_user *u,
+				       const char *old, const char *fresh, const char *client_key,
+				       long long now, enum mc_login_result *res, unsigned *delay_ms)
+{
+	char hash[MC_AUTH_HASH_MAX];
+	struct account a;
+	struct keys k;
+	bool locked, ok;
 	enum mc_err err;
 
 	*res = MC_LOGIN_BAD;
-	token[0] = '\0';
-	snprintf(acct, sizeof(acct), "acct:%s", usable_name(name) ? name : "?");
-	snprintf(client, sizeof(client), "client:%s", client_key ? client_key : "?");
-	if ((err = is_locked(s, acct, now, &locked, &failures)) != MC_OK ||
-	    (err = is_locked(s, client, now, &locked, &failures)) != MC_OK)
+	if (delay_ms)
+		*delay_ms = 0;
+	if (mc_auth_check_password(fresh) != MC_OK)
+		return MC_ERR_INVALID;
+	make_keys(u->name, client_key, &k);
+	if ((err = any_locked(s, &k, now, &locked)) != MC_OK)
 		return err;
 	if (locked) {
 		*res = MC_LOGIN_LOCKED;
 		return MC_OK;
 	}
-	if (usable_name(name)) {
-		err = mc_store_user_by_name(s, name, copy_account, &a);
-		if (err != MC_OK && err != MC_ERR_NOTFOUND)
-			return err;
-	}
-	ok = password && strlen(password) <= PASSWORD_MAX_BYTES &&
-	     mc_auth_verify_password(a.found ? a.hash : NULL, password);
-	if (!ok || !a.found || a.disabled)
-		return fail_login(s, acct, client, now, delay_ms);
-	if ((err = mc_store_throttle_clear(s, acct)) != MC_OK ||
-	    (err = start_session(s, a.id, now, token)) != MC_OK)
+	if ((err = check_password(s, u->name, old, &a, &ok)) != MC_OK)
+		return err;
+	if (!ok || a.id != u->id)
+		return fail_login(s, &k, now, delay_ms, NULL);
+	if ((err = mc_auth_hash_password(fresh, hash)) != MC_OK ||
+	    (err = mc_store_user_set_password(s, u->id, hash, u->token_hash)) != MC_OK)
 		return err;
 	*res = MC_LOGIN_OK;
-	return MC_OK;
+	return mc_store_throttle_clear(s, k.pair);
 }
 
-enum mc_err mc_session_logout(struct mc_store *s, const struct mc_session_user *u)
+enum mc_err mc_session_logout(struct mc_store *s, const struct mc_session_user *u, long long now)
 {
 	if (!u || !u->token_hash[0])
 		return MC_OK;
-	return mc_store_session_end(s, u->token_hash);
+	return mc_store_session_end(s, u->token_hash, now, now - MC_SESSION_IDLE);
 }
 
 void mc_session_cookie(const char *token, bool https, char out[320])
@@ -170,6 +260,11 @@ void mc_session_login_cookie(const char *value, bool https, char out[320])
 static bool is_role(const struct mc_session_user *u, const char *role)
 {
 	return strcmp(u->role, role) == 0;
+}
+
+bool mc_session_is_admin(const struct mc_session_user *u)
+{
+	return is_role(u, MC_ROLE_ADMIN);
 }
 
 bool mc_session_all_wards(const struct mc_session_user *u)

@@ -23,10 +23,9 @@ static const struct mc_label entities[] = {
 };
 
 static const struct mc_label actions[] = {
-    {"create", "Tạo mới"},	  {"update", "Sửa thông tin"},
-    {"status", "Đổi trạng thái"}, {"attach", "Đính kèm"},
-    {"revoke", "Thu hồi mã"},	  {"review", "Đã xử lý"},
-    {"merge", "Sáp nhập phường"}, {NULL, NULL},
+    {"create", "Tạo mới"},	  {"update", "Sửa thông tin"}, {"status", "Đổi trạng thái"},
+    {"attach", "Đính kèm"},	  {"revoke", "Thu hồi mã"},    {"review", "Đã xử lý"},
+    {"merge", "Sáp nhập phường"}, {"restore", "Dùng lại mã"},  {NULL, NULL},
 };
 
 static const struct mc_label fields[] = {

@@ -63,6 +63,8 @@ static int pixels(const struct mc_call *c, const char *name, bool *bad)
 
 enum mc_err mc_pages_kiosk_beat(struct mc_call *c)
 {
+	static const struct mc_throttle_rule beats = {BEATS_MAX, BEATS_WINDOW, BEATS_LOCK,
+						      BEATS_LOCK};
 	struct mc_pages *p = c->site->pages;
 	struct ward_ref ref = {0};
 	struct mc_kiosk_beat b = {0};
@@ -93,8 +95,7 @@ enum mc_err mc_pages_kiosk_beat(struct mc_call *c)
 		return err;
 	if (locked_until > b.now)
 		return mc_pages_error(p, 429, c->r);
-	if ((err = mc_store_throttle_fail(c->s, key, b.now, BEATS_MAX, BEATS_WINDOW, BEATS_LOCK)) !=
-		MC_OK ||
+	if ((err = mc_store_throttle_fail(c->s, key, b.now, &beats, NULL)) != MC_OK ||
 	    (err = mc_store_kiosk_beat(c->s, &b, &res)) != MC_OK)
 		return err;
 	if (res != MC_BEAT_OK)

@@ -3,6 +3,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "motcham/base/auth.h"
@@ -13,6 +15,7 @@ struct walk {
 	struct mc_audit_check *out;
 	int64_t last_id;
 	struct mc_buf canon;
+	char why[128];
 };
 
 static enum mc_err bad(struct walk *w, int64_t id, const char *why)
@@ -29,6 +32,15 @@ static enum mc_err check_entry(void *ctx, const struct mc_audit *a)
 	enum mc_err err;
 
 	w->out->entries++;
+	/* Entries are numbered from 1: one below would stand before the first, where no walk
+	 * from 1 would see it, and the chain cannot be trusted from its start. */
+	if (a->id < 1) {
+		snprintf(w->why, sizeof(w->why),
+			 "an entry numbered %lld stands before it (entries "
+			 "are numbered from 1)",
+			 (long long)a->id);
+		return bad(w, 1, w->why);
+	}
 	if (a->id != w->last_id + 1)
 		return bad(w, a->id,
 			   w->last_id ? "an entry before it is missing"
@@ -49,13 +61,23 @@ static enum mc_err check_entry(void *ctx, const struct mc_audit *a)
 enum mc_err mc_audit_verify(struct mc_store *s, struct mc_audit_check *out)
 {
 	struct walk w = {.out = out};
+	long long count = 0;
 	enum mc_err err;
 
 	memset(out, 0, sizeof(*out));
 	memset(out->head, '0', MC_AUTH_SHA256_LEN);
+	/* Counted before the walk, which reads every id: entries appended meanwhile can only
+	 * make the walk see more, so fewer seen than counted means some the walk cannot reach. */
+	if ((err = mc_store_audit_count(s, &count)) != MC_OK)
+		return err;
 	mc_buf_init(&w.canon);
-	err = mc_store_audit_each(s, 0, NULL, 0, check_entry, &w);
+	err = mc_store_audit_each(s, INT64_MIN, NULL, 0, check_entry, &w);
 	mc_buf_finish(&w.canon);
+	if (err == MC_OK && out->entries < count) {
+		snprintf(w.why, sizeof(w.why), "the trail holds %lld entries, the chain %lld",
+			 count, out->entries);
+		bad(&w, 1, w.why);
+	}
 	return err == MC_ERR_CHECK ? MC_OK : err;
 }
 

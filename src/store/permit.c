@@ -2,6 +2,7 @@
 #include "private.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "motcham/base/date.h"
 #include "motcham/domain/permit.h"
@@ -40,6 +41,38 @@ enum mc_err mc_store_permit_id(struct mc_store *s, const char *number, int64_t *
 	return query_id(st, id);
 }
 
+/* The stored status of permit id into from[32]. */
+static enum mc_err read_status(struct mc_store *s, int64_t id, char from[32])
+{
+	struct db_stmt *st;
+	enum mc_err err;
+	bool row;
+
+	from[0] = '\0';
+	PREPARE(s, ST_PERMIT_STATUS, st);
+	db_bind_int64(st, 1, id);
+	if ((err = db_step(st, &row)) == MC_OK && row)
+		snprintf(from, 32, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+	else if (err == MC_OK)
+		err = MC_ERR_NOTFOUND;
+	done(st);
+	return err;
+}
+
+/* An update may keep a permit's status or move it as the staff pages may
+ * (mc_permit_can_move): an import or an edit never un-revokes one. */
+static enum mc_err status_kept_or_moved(struct mc_store *s, int64_t id, const char *status)
+{
+	char from[32];
+	enum mc_err err = read_status(s, id, from);
+
+	if (err != MC_OK)
+		return err;
+	return !status || !strcmp(from, status) || mc_permit_can_move(from, status)
+		   ? MC_OK
+		   : MC_ERR_INVALID;
+}
+
 static enum mc_err permit_write(struct mc_store *s, const struct mc_permit *p, int64_t *id,
 				bool *created)
 {
@@ -54,6 +87,7 @@ static enum mc_err permit_write(struct mc_store *s, const struct mc_permit *p, i
 	if (err != MC_OK && err != MC_ERR_NOTFOUND)
 		return err;
 	if ((err = by_id(&old, p->id)) != MC_OK ||
+	    (old && (err = status_kept_or_moved(s, old, p->status)) != MC_OK) ||
 	    (err = remember_known(s, E_PERMIT, old, p->id)) != MC_OK)
 		return err;
 	PREPARE(s, old ? ST_PERMIT_UPDATE : ST_PERMIT_INSERT, st);
@@ -192,19 +226,11 @@ enum mc_err mc_store_inspection_upsert(struct mc_store *s, const struct mc_inspe
 static enum mc_err status_write(struct mc_store *s, int64_t id, const char *status,
 				const char *reason)
 {
-	char today[MC_DATE_LEN + 1], from[32] = "";
+	char today[MC_DATE_LEN + 1], from[32];
 	struct db_stmt *st;
 	enum mc_err err;
-	bool row;
 
-	PREPARE(s, ST_PERMIT_STATUS, st);
-	db_bind_int64(st, 1, id);
-	if ((err = db_step(st, &row)) == MC_OK && row)
-		snprintf(from, sizeof(from), "%s", col_text(st, 0) ? col_text(st, 0) : "");
-	else if (err == MC_OK)
-		err = MC_ERR_NOTFOUND;
-	done(st);
-	if (err != MC_OK)
+	if ((err = read_status(s, id, from)) != MC_OK)
 		return err;
 	if (!mc_permit_can_move(from, status) ||
 	    (mc_permit_needs_reason(status) && (!reason || !*reason)))

@@ -3,7 +3,7 @@
 
 #include "motcham/base/auth.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 static const char schema_v1[] =
     "CREATE TABLE ward ("
@@ -480,10 +480,43 @@ static const char pg_v6[] =
     " PRIMARY KEY (size, name, key_id));";
 /* clang-format on */
 
+/* Hardening. Sign-in locks that grow (how many a key has had), and sessions that end when
+ * idle (when each was last used, Unix time; a session of before counts from its start).
+ * And the audit table takes an entry only as the next one: its id one more than the last
+ * (so above 0, and never an existing one: INSERT OR REPLACE or an upsert cannot put a new
+ * entry in an old one's place), its prev_hash the last one's hash (64 zeros for the first). */
+#define SCHEMA_V7_COMMON                                                                           \
+	"ALTER TABLE throttle ADD COLUMN locks BIGINT NOT NULL DEFAULT 0;"                         \
+	"ALTER TABLE session ADD COLUMN seen_at BIGINT NOT NULL DEFAULT 0;"                        \
+	"UPDATE session SET seen_at = created_at;"
+#define ZERO_HASH "'0000000000000000000000000000000000000000000000000000000000000000'"
+
+/* clang-format off */
+static const char schema_v7[] = SCHEMA_V7_COMMON
+    "CREATE TRIGGER audit_only_next BEFORE INSERT ON audit"
+    " WHEN NEW.id IS NULL OR NEW.id < 1"
+    "  OR NEW.id IS NOT (SELECT coalesce(max(id), 0) + 1 FROM audit)"
+    "  OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1),"
+    "   " ZERO_HASH ")"
+    " BEGIN SELECT RAISE(ABORT, 'an audit entry is only ever the next one'); END;";
+static const char pg_v7[] = SCHEMA_V7_COMMON
+    "CREATE FUNCTION mc_audit_next() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " DECLARE last_id bigint; head text; BEGIN"
+    " SELECT id, hash INTO last_id, head FROM audit ORDER BY id DESC LIMIT 1;"
+    " IF NEW.id IS NULL OR NEW.id < 1 OR NEW.id <> coalesce(last_id, 0) + 1"
+    "  OR NEW.prev_hash IS DISTINCT FROM coalesce(head, " ZERO_HASH ") THEN"
+    "  RAISE EXCEPTION 'an audit entry is only ever the next one'"
+    "  USING ERRCODE = 'integrity_constraint_violation';"
+    " END IF;"
+    " RETURN NEW; END $$;"
+    "CREATE TRIGGER audit_only_next BEFORE INSERT ON audit"
+    " FOR EACH ROW EXECUTE FUNCTION mc_audit_next();";
+/* clang-format on */
+
 /* Each entry brings a database from version i to i + 1, in each dialect's words. */
 static const char *const migrations[][DB_DIALECTS] = {
-    {schema_v1, pg_v1}, {schema_v2, pg_v2}, {schema_v3, pg_v3},
-    {schema_v4, pg_v4}, {schema_v5, pg_v5}, {schema_v6, pg_v6},
+    {schema_v1, pg_v1}, {schema_v2, pg_v2}, {schema_v3, pg_v3}, {schema_v4, pg_v4},
+    {schema_v5, pg_v5}, {schema_v6, pg_v6}, {schema_v7, pg_v7},
 };
 
 /* What a migration computes that SQL cannot: after version 6, the leaves of the entries

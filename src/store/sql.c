@@ -262,6 +262,10 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
      * at a million permits is thousands of pages read to list one ward's codes. */
     [ST_CODE_EACH_KIND] = {CODE_SELECT "WHERE c.target_kind = ?1 AND c.revoked_at IS NULL "
 				       "ORDER BY c.id"},
+    [ST_CODE_HISTORY] = {CODE_SELECT "WHERE c.target_kind = ?1 AND c.target_id = ?2 "
+				     "ORDER BY c.id DESC"},
+    [ST_CODE_RESTORE] = {"UPDATE code SET revoked_at = NULL, replaced_by = NULL WHERE id = ?1 "
+			 "AND revoked_at IS NOT NULL"},
     [ST_CODE_REVOKE] = {"UPDATE code SET revoked_at = ?3, replaced_by = ?2 WHERE id = ?1 AND "
 			"revoked_at IS NULL"},
     [ST_TARGET_EXISTS] = {"SELECT CASE ?1"
@@ -277,34 +281,28 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_USER_EACH] = {"SELECT " USER_COLS " FROM \"user\" ORDER BY name"},
     [ST_USER_DISABLE] = {"UPDATE \"user\" SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS "
 			 "NULL"},
+    [ST_USER_SET_PASSWORD] = {"UPDATE \"user\" SET pw_hash = ?2 WHERE id = ?1"},
     /* session.c */
     [ST_SESSION_INSERT] = {"INSERT INTO session (token_hash, user_id, csrf, created_at, "
-			   "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)"},
-    [ST_SESSION_GET] = {"SELECT " USER_COLS_U ", s.csrf FROM session s JOIN \"user\" u ON "
-			"u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND "
-			"u.disabled_at IS NULL"},
-    [ST_SESSION_END] = {"DELETE FROM session WHERE token_hash = ?1 OR expires_at < ?2"},
+			   "expires_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4)"},
+    [ST_SESSION_GET] = {"SELECT " USER_COLS_U ", s.csrf, s.seen_at FROM session s JOIN \"user\" u "
+			"ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND "
+			"s.seen_at > ?3 AND u.disabled_at IS NULL"},
+    [ST_SESSION_TOUCH] = {"UPDATE session SET seen_at = ?2 WHERE token_hash = ?1"},
+    [ST_SESSION_END] = {"DELETE FROM session WHERE token_hash = ?1 OR expires_at <= ?2 OR "
+			"seen_at <= ?3"},
     [ST_SESSION_END_USER] = {"DELETE FROM session WHERE user_id = ?1"},
+    [ST_SESSION_END_OTHERS] = {"DELETE FROM session WHERE user_id = ?1 AND token_hash <> ?2"},
     /* throttle.c */
     [ST_THROTTLE_GET] = {"SELECT CASE WHEN first_at > " INT("?2") " - " INT(
 	"?3") " THEN "
 	      "failures ELSE 0 END, locked_until FROM throttle WHERE key = ?1"},
-    /* The row being updated is named by its table: a bare column would be ambiguous with
-     * excluded's on PostgreSQL. */
-    [ST_THROTTLE_FAIL] =
-	{"INSERT INTO throttle (key, failures, first_at, locked_until) "
-	 "VALUES (?1, 1, ?2, 0) ON CONFLICT (key) DO UPDATE SET "
-	 "failures = CASE WHEN throttle.first_at > ?2 - " INT(
-	     "?3") " THEN "
-		   "throttle.failures + 1 ELSE 1 END, "
-		   "first_at = CASE WHEN throttle.first_at > ?2 - " INT(
-		       "?3") " THEN "
-			     "throttle.first_at ELSE ?2 END, "
-			     "locked_until = CASE WHEN throttle.first_at > ?2 - " INT(
-				 "?3") " AND "
-				       "throttle.failures + 1 >= ?4 THEN ?2 + " INT(
-					   "?5") " ELSE "
-						 "throttle.locked_until END"},
+    [ST_THROTTLE_ROW] = {"SELECT failures, first_at, locked_until, locks FROM throttle "
+			 "WHERE key = ?1"},
+    [ST_THROTTLE_PUT] = {"INSERT INTO throttle (key, failures, first_at, locked_until, locks) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
+			 "failures = excluded.failures, first_at = excluded.first_at, "
+			 "locked_until = excluded.locked_until, locks = excluded.locks"},
     [ST_THROTTLE_CLEAR] = {"DELETE FROM throttle WHERE key = ?1"},
     /* setting.c */
     [ST_SECRET] = {"SELECT value FROM setting WHERE key = 'secret'"},
@@ -567,8 +565,9 @@ const struct copy_table copy_tables[] = {
      "client_key, created_at, reviewed_at, reviewed_by, review_note, opened_at, public_reply, "
      "replied_at",
      "itittttttttitttt", "id", false},
-    {"session", "token_hash, user_id, csrf, created_at, expires_at", "titii", "token_hash", false},
-    {"throttle", "key, failures, first_at, locked_until", "tiii", "key", false},
+    {"session", "token_hash, user_id, csrf, created_at, expires_at, seen_at", "titiii",
+     "token_hash", false},
+    {"throttle", "key, failures, first_at, locked_until, locks", "tiiii", "key", false},
     {"setting", "key, value", "tt", "key", false},
     {"audit", "id, at, actor_id, actor, entity, entity_id, action, before, after, prev_hash, hash",
      "itittittttt", "id", false},

@@ -105,3 +105,36 @@ enum mc_err mc_store_user_disable(struct mc_store *s, const char *name)
 	err = disable_write(s, name, &id);
 	return end_write(s, err, owned, E_USER, id, "disable");
 }
+
+static enum mc_err password_write(struct mc_store *s, int64_t id, const char *pw_hash,
+				  const char *keep_session)
+{
+	struct db_stmt *st;
+	enum mc_err err;
+
+	if ((err = remember_known(s, E_USER, id, id)) != MC_OK)
+		return err;
+	PREPARE(s, ST_USER_SET_PASSWORD, st);
+	db_bind_int64(st, 1, id);
+	bind_text(st, 2, pw_hash);
+	if ((err = exec_stmt(st)) != MC_OK)
+		return err;
+	PREPARE(s, ST_SESSION_END_OTHERS, st);
+	db_bind_int64(st, 1, id);
+	bind_text(st, 2, keep_session ? keep_session : "");
+	return exec_stmt(st);
+}
+
+enum mc_err mc_store_user_set_password(struct mc_store *s, int64_t id, const char *pw_hash,
+				       const char *keep_session)
+{
+	bool owned;
+	enum mc_err err;
+
+	if (!pw_hash || !*pw_hash)
+		return MC_ERR_INVALID;
+	if ((err = tx_begin(s, &owned)) != MC_OK)
+		return err;
+	err = password_write(s, id, pw_hash, keep_session);
+	return end_write(s, err, owned, E_USER, id, "password");
+}

@@ -181,6 +181,12 @@ enum mc_err mc_fields_clean(const char *s, size_t len, size_t max, bool multilin
 			 "Có ký tự không hợp lệ (ký tự điều khiển hoặc sai mã UTF-8).");
 		return MC_ERR_INVALID;
 	}
+	if (!mc_check_text(s, len, NULL)) {
+		snprintf(msg, 160, "%s",
+			 "Có ký tự không được phép (ký tự không phải chữ, hoặc ký tự đảo chiều "
+			 "văn bản).");
+		return MC_ERR_INVALID;
+	}
 	mc_buf_init(&nfc);
 	if ((err = mc_utf8_nfc(s, len, &nfc)) != MC_OK || !nfc.data) {
 		mc_buf_finish(&nfc);

@@ -15,6 +15,7 @@ void mc_response_init(struct mc_response *r)
 	r->code_id = 0;
 	r->scan_miss = 0;
 	r->delay_ms = 0;
+	r->signin_locked = false;
 	r->prebuilt = NULL;
 	r->vary = false;
 	mc_buf_init(&r->body);

@@ -10,6 +10,7 @@
 
 #include "motcham/base/auth.h"
 #include "motcham/base/utf8.h"
+#include "motcham/domain/check.h"
 #include "motcham/store/store.h"
 #include "motcham/web/response.h"
 
@@ -119,7 +120,8 @@ enum mc_err mc_upload_display_name(const char *client_name, struct mc_buf *out)
 		base = slash + 1;
 	len = strlen(base);
 	mc_buf_init(&nfc);
-	if (len > 0 && len <= 4 * NAME_MAX_BYTES && mc_utf8_valid(base, len))
+	if (len > 0 && len <= 4 * NAME_MAX_BYTES && mc_utf8_valid(base, len) &&
+	    mc_check_text(base, len, NULL))
 		err = mc_utf8_nfc(base, len, &nfc);
 	for (i = 0; err == MC_OK && nfc.data && i < nfc.len; i++)
 		if (nfc.data[i] == '\t' || nfc.data[i] == '\n' || nfc.data[i] == '\r')

@@ -352,11 +352,13 @@ def stored_file(db, sha):
 
 def unlock_audit_sql(db):
     """SQL that lifts the audit table's append-only guard, as a dishonest operator with the
-    database's own tools would. SQLite: drop its two triggers. PostgreSQL, as a superuser: turn
-    off every user trigger on the table."""
+    database's own tools would. SQLite: drop its three triggers (no update, no delete, an insert
+    only as the next entry). PostgreSQL, as a superuser: turn off every user trigger on the
+    table."""
     if is_pg(db):
         return "ALTER TABLE audit DISABLE TRIGGER USER;"
-    return "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;"
+    return ("DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; "
+            "DROP TRIGGER IF EXISTS audit_only_next;")
 
 
 # --- PostgreSQL's own faults (test_faults: what a read-only file or a full disk is there) ------

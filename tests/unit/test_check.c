@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "motcham/domain/check.h"
@@ -162,13 +163,49 @@ static void test_doc_line(void **state)
 	assert_string_equal(d.part[2], "21");
 }
 
+static void test_text(void **state)
+{
+	static const char *const refused[] = {
+	    "\xEF\xBF\xBE",	/* U+FFFE */
+	    "\xEF\xBF\xBF",	/* U+FFFF */
+	    "\xEF\xB7\x90",	/* U+FDD0 */
+	    "\xEF\xB7\xAF",	/* U+FDEF */
+	    "\xF0\x9F\xBF\xBE", /* U+1FFFE */
+	    "\xF4\x8F\xBF\xBF", /* U+10FFFF */
+	    "\xE2\x80\xAA",	/* U+202A LRE */
+	    "\xE2\x80\xAE",	/* U+202E RLO */
+	    "\xE2\x81\xA6",	/* U+2066 LRI */
+	    "\xE2\x81\xA9",	/* U+2069 PDI */
+	};
+	static const unsigned points[] = {0xFFFE,   0xFFFF, 0xFDD0, 0xFDEF, 0x1FFFE,
+					  0x10FFFF, 0x202A, 0x202E, 0x2066, 0x2069};
+	static const char near[] = "\xEF\xB7\x8F\xEF\xB7\xB0\xEF\xBF\xBD\xE2\x80\x8E\xE2\x80\x8F"
+				   "\xE2\x80\xA9\xE2\x80\xAF\xE2\x81\xA5\xE2\x81\xAA";
+	char text[64];
+	unsigned bad;
+
+	(void)state;
+	assert_true(
+	    mc_check_text("Phường Bến Nghé, Quận 1", strlen("Phường Bến Nghé, Quận 1"), NULL));
+	assert_true(mc_check_text("", 0, NULL));
+	/* Neighbours of the refused ranges, and the marks (LRM, RLM) that only nudge. */
+	assert_true(mc_check_text(near, sizeof(near) - 1, NULL));
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(text, sizeof(text), "GP-%s-01", refused[i]);
+		bad = 0;
+		assert_false(mc_check_text(text, strlen(text), &bad));
+		assert_int_equal(bad, points[i]);
+	}
+	assert_false(mc_check_text("a\xC3", 2, NULL)); /* cut short */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_slug),	cmocka_unit_test(test_tthc),
 	    cmocka_unit_test(test_count),	cmocka_unit_test(test_decimal),
 	    cmocka_unit_test(test_web_address), cmocka_unit_test(test_tidy_and_trim),
-	    cmocka_unit_test(test_doc_line),
+	    cmocka_unit_test(test_doc_line),	cmocka_unit_test(test_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-/* Staff sign-in: sessions by token hash, CSRF tokens, throttling, disabled users, roles. */
+/* Staff sign-in: sessions by token hash, idle and expired sessions, CSRF tokens, throttling
+ * by pair, client and account, disabled users, password changes, roles. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "motcham/base/auth.h"
 #include "motcham/web/request.h"
@@ -87,107 +89,239 @@ static enum mc_err lookup_session(struct fixture *f, const char *cookie, long lo
 	return mc_session_get(f->s, &rq, now, u);
 }
 
+static enum mc_err login(struct fixture *f, const char *name, const char *pw, const char *client,
+			 long long now, struct mc_login *l)
+{
+	return mc_session_login(f->s, name, pw, client, now, l);
+}
+
 static void test_login_makes_session(void **state)
 {
 	struct fixture *f = *state;
 	struct mc_session_user u;
-	enum mc_login_result res;
-	char token[65];
+	struct mc_login l;
 
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token, NULL), MC_OK);
-	assert_int_equal(res, MC_LOGIN_OK);
-	assert_true(mc_auth_hex64(token));
-	assert_int_equal(lookup_session(f, token, NOW + 60, &u), MC_OK);
+	assert_int_equal(login(f, "lan", PW, "k1", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
+	assert_true(mc_auth_hex64(l.token));
+	assert_int_equal(lookup_session(f, l.token, NOW + 60, &u), MC_OK);
 	assert_string_equal(u.name, "lan");
 	assert_string_equal(u.role, MC_ROLE_STAFF);
 	assert_int_equal(u.ward_id, f->ward);
 	assert_true(mc_auth_hex64(u.csrf));
 	/* The database holds the hash of the token, never the token. */
-	assert_string_not_equal(u.token_hash, token);
-	/* Expired after eight hours; a made-up or malformed cookie finds nothing. */
-	assert_int_equal(lookup_session(f, token, NOW + MC_SESSION_MAX_AGE + 1, &u),
+	assert_string_not_equal(u.token_hash, l.token);
+	/* Expired after eight hours, used or not; a made-up or malformed cookie finds
+	 * nothing. */
+	for (long long t = NOW + 1500; t < NOW + MC_SESSION_MAX_AGE; t += 1500)
+		assert_int_equal(lookup_session(f, l.token, t, &u), MC_OK);
+	assert_int_equal(lookup_session(f, l.token, NOW + MC_SESSION_MAX_AGE + 1, &u),
 			 MC_ERR_NOTFOUND);
 	assert_int_equal(lookup_session(f, "abc", NOW, &u), MC_ERR_NOTFOUND);
 	assert_int_equal(lookup_session(f, NULL, NOW, &u), MC_ERR_NOTFOUND);
-	token[0] = token[0] == 'a' ? 'b' : 'a';
-	assert_int_equal(lookup_session(f, token, NOW, &u), MC_ERR_NOTFOUND);
+	l.token[0] = l.token[0] == 'a' ? 'b' : 'a';
+	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_ERR_NOTFOUND);
+}
+
+static void test_idle_session_ends(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_session_user u;
+	struct mc_login l;
+
+	assert_int_equal(login(f, "lan", PW, "k1", NOW, &l), MC_OK);
+	/* Used within the idle time, it lives on: each use moves the end. */
+	assert_int_equal(lookup_session(f, l.token, NOW + MC_SESSION_IDLE - 10, &u), MC_OK);
+	assert_int_equal(lookup_session(f, l.token, NOW + 2 * MC_SESSION_IDLE - 20, &u), MC_OK);
+	/* Left alone for the idle time, it is over. */
+	assert_int_equal(lookup_session(f, l.token, NOW + 3 * MC_SESSION_IDLE, &u),
+			 MC_ERR_NOTFOUND);
 }
 
 static void test_logout_ends_session(void **state)
 {
 	struct fixture *f = *state;
 	struct mc_session_user u;
-	enum mc_login_result res;
-	char token[65];
+	struct mc_login l;
 
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token, NULL), MC_OK);
-	assert_int_equal(lookup_session(f, token, NOW, &u), MC_OK);
-	assert_int_equal(mc_session_logout(f->s, &u), MC_OK);
-	assert_int_equal(lookup_session(f, token, NOW, &u), MC_ERR_NOTFOUND);
+	assert_int_equal(login(f, "lan", PW, "k1", NOW, &l), MC_OK);
+	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_OK);
+	assert_int_equal(mc_session_logout(f->s, &u, NOW), MC_OK);
+	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_ERR_NOTFOUND);
 }
 
 static void test_bad_password_and_unknown_user(void **state)
 {
 	struct fixture *f = *state;
-	enum mc_login_result res = MC_LOGIN_OK;
-	char token[65];
+	struct mc_login l;
 
-	assert_int_equal(
-	    mc_session_login(f->s, "lan", "sai-mat-khau-roi", "k1", NOW, &res, token, NULL), MC_OK);
-	assert_int_equal(res, MC_LOGIN_BAD);
-	assert_string_equal(token, "");
-	assert_int_equal(mc_session_login(f->s, "ghost", PW, "k2", NOW, &res, token, NULL), MC_OK);
-	assert_int_equal(res, MC_LOGIN_BAD);
-	assert_int_equal(mc_session_login(f->s, NULL, NULL, "k3", NOW, &res, token, NULL), MC_OK);
-	assert_int_equal(res, MC_LOGIN_BAD);
+	assert_int_equal(login(f, "lan", "sai-mat-khau-roi", "k1", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_BAD);
+	assert_string_equal(l.token, "");
+	assert_int_equal(login(f, "ghost", PW, "k2", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_BAD);
+	assert_int_equal(login(f, NULL, NULL, "k3", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_BAD);
 }
 
-static void test_lockout_after_five_failures(void **state)
+/* The unknown account's check is the same Argon2id as a real one's. */
+static void test_dummy_hash_has_the_real_parameters(void **state)
+{
+	char hash[MC_AUTH_HASH_MAX];
+
+	(void)state;
+	assert_int_equal(mc_auth_hash_password(PW, hash), MC_OK);
+	assert_int_equal(crypto_pwhash_str_needs_rehash(mc_auth_dummy_hash(),
+							crypto_pwhash_OPSLIMIT_INTERACTIVE,
+							crypto_pwhash_MEMLIMIT_INTERACTIVE),
+			 0);
+	assert_int_equal(
+	    strncmp(hash, mc_auth_dummy_hash(), strlen("$argon2id$v=19$m=65536,t=2,p=1$")), 0);
+	assert_false(mc_auth_verify_password(NULL, PW));
+	assert_false(mc_auth_verify_password(NULL, ""));
+}
+
+/* One client failing one account: each answer waits longer, the fifth locks that pair out,
+ * and the real user signs in from elsewhere all the while. */
+static void test_pair_lock_spares_other_clients(void **state)
 {
 	struct fixture *f = *state;
-	enum mc_login_result res;
-	char token[65];
-	int i;
-
-	/* Different clients, one account: the account key locks; each failure asks the caller
-	 * to hold its answer back longer than the one before. */
+	struct mc_login l;
 	unsigned prev = 0;
 
-	for (i = 0; i < MC_SESSION_MAX_FAILURES; i++) {
-		unsigned delay = 0;
-		char key[8];
-
-		snprintf(key, sizeof(key), "c%d", i);
-		assert_int_equal(
-		    mc_session_login(f->s, "lan", "khong-dung-dau", key, NOW, &res, token, &delay),
-		    MC_OK);
-		assert_int_equal(res, MC_LOGIN_BAD);
-		assert_true(delay > prev && delay <= 2000);
-		prev = delay;
+	for (int i = 0; i < MC_SESSION_PAIR_FAILURES; i++) {
+		assert_int_equal(login(f, "lan", "khong-dung-dau", "attacker", NOW, &l), MC_OK);
+		assert_int_equal(l.res, MC_LOGIN_BAD);
+		if (i > 0)
+			assert_true(l.delay_ms > prev && l.delay_ms <= 4000);
+		prev = l.delay_ms;
+		assert_false(l.account_locked);
 	}
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "fresh", NOW + 1, &res, token, NULL),
-			 MC_OK);
-	assert_int_equal(res, MC_LOGIN_LOCKED);
-	/* After the lock the right password works again and clears the account's count. */
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "fresh", NOW + MC_SESSION_LOCK + 1, &res,
-					  token, NULL),
-			 MC_OK);
-	assert_int_equal(res, MC_LOGIN_OK);
+	assert_int_equal(login(f, "lan", PW, "attacker", NOW + 1, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_LOCKED);
+	assert_int_equal(login(f, "lan", PW, "office", NOW + 1, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
+	/* The pair's next lock lasts twice as long. */
+	for (int i = 0; i < MC_SESSION_PAIR_FAILURES; i++) {
+		assert_int_equal(
+		    login(f, "lan", "khong-dung-dau", "attacker", NOW + MC_SESSION_LOCK + 1, &l),
+		    MC_OK);
+		assert_int_equal(l.res, MC_LOGIN_BAD);
+		assert_true(l.delay_ms > 0);
+	}
+	assert_int_equal(login(f, "lan", PW, "attacker", NOW + 2 * MC_SESSION_LOCK, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_LOCKED);
+	assert_int_equal(login(f, "lan", PW, "attacker", NOW + 3 * MC_SESSION_LOCK + 2, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
+	assert_int_equal(login(f, "lan", PW, "office", NOW + 2 * MC_SESSION_LOCK, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
+}
+
+/* One client trying many names locks itself out, and nobody else. */
+static void test_client_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_login l;
+	char name[16];
+
+	for (int i = 0; i < MC_SESSION_CLIENT_FAILURES; i++) {
+		snprintf(name, sizeof(name), "ten-%d", i);
+		assert_int_equal(login(f, name, "khong-dung-dau", "sprayer", NOW, &l), MC_OK);
+		assert_int_equal(l.res, MC_LOGIN_BAD);
+	}
+	assert_int_equal(login(f, "lan", PW, "sprayer", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_LOCKED);
+	assert_int_equal(login(f, "lan", PW, "office", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
+}
+
+/* Failures from many clients lock the account for everyone, once, and say so; one client
+ * alone cannot get there. */
+static void test_account_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_login l;
+	int locked = 0;
+	char key[16];
+
+	for (int i = 0; i < MC_SESSION_ACCOUNT_FAILURES; i++) {
+		snprintf(key, sizeof(key), "c%d", i);
+		assert_int_equal(login(f, "lan", "khong-dung-dau", key, NOW, &l), MC_OK);
+		assert_int_equal(l.res, MC_LOGIN_BAD);
+		locked += l.account_locked;
+		assert_int_equal(l.delay_ms, 0); /* each client's first failure */
+	}
+	assert_int_equal(locked, 1);
+	assert_int_equal(login(f, "lan", PW, "office", NOW + 1, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_LOCKED);
+	assert_int_equal(login(f, "lan", PW, "office", NOW + MC_SESSION_LOCK + 1, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
+}
+
+static void test_one_client_never_locks_the_account(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_login l;
+	long long t = NOW;
+
+	int tried = 0;
+
+	/* An hour of trying every ten seconds: only the tries the pair lock lets through
+	 * count, 15 of them. */
+	for (; t < NOW + MC_SESSION_ACCOUNT_WINDOW; t += 10) {
+		assert_int_equal(login(f, "lan", "khong-dung-dau", "attacker", t, &l), MC_OK);
+		assert_true(l.res == MC_LOGIN_BAD || l.res == MC_LOGIN_LOCKED);
+		assert_false(l.account_locked);
+		tried += l.res == MC_LOGIN_BAD;
+	}
+	assert_int_equal(tried, 3 * MC_SESSION_PAIR_FAILURES);
+	assert_true(tried < MC_SESSION_ACCOUNT_FAILURES);
+	assert_int_equal(login(f, "lan", PW, "office", t, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
 }
 
 static void test_disabled_user_cannot_sign_in(void **state)
 {
 	struct fixture *f = *state;
 	struct mc_session_user u;
-	enum mc_login_result res;
-	char token[65];
+	struct mc_login l;
 
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token, NULL), MC_OK);
-	assert_int_equal(res, MC_LOGIN_OK);
+	assert_int_equal(login(f, "lan", PW, "k1", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
 	assert_int_equal(mc_store_user_disable(f->s, "lan"), MC_OK);
-	assert_int_equal(lookup_session(f, token, NOW, &u), MC_ERR_NOTFOUND);
-	assert_int_equal(mc_session_login(f->s, "lan", PW, "k1", NOW, &res, token, NULL), MC_OK);
+	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_ERR_NOTFOUND);
+	assert_int_equal(login(f, "lan", PW, "k1", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_BAD);
+}
+
+static void test_change_password(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_session_user u, other;
+	struct mc_login l, l2;
+	enum mc_login_result res;
+	const char *fresh = "mat-khau-moi-rat-dai";
+
+	assert_int_equal(login(f, "lan", PW, "k1", NOW, &l), MC_OK);
+	assert_int_equal(login(f, "lan", PW, "k2", NOW, &l2), MC_OK);
+	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_OK);
+	assert_int_equal(
+	    mc_session_change_password(f->s, &u, "sai-mat-khau-cu", fresh, "k1", NOW, &res, NULL),
+	    MC_OK);
 	assert_int_equal(res, MC_LOGIN_BAD);
+	assert_int_equal(mc_session_change_password(f->s, &u, PW, "ngan", "k1", NOW, &res, NULL),
+			 MC_ERR_INVALID);
+	assert_int_equal(lookup_session(f, l2.token, NOW, &other), MC_OK);
+	assert_int_equal(mc_session_change_password(f->s, &u, PW, fresh, "k1", NOW, &res, NULL),
+			 MC_OK);
+	assert_int_equal(res, MC_LOGIN_OK);
+	/* This session goes on, the other one is over; the old password is. */
+	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_OK);
+	assert_int_equal(lookup_session(f, l2.token, NOW, &other), MC_ERR_NOTFOUND);
+	assert_int_equal(login(f, "lan", PW, "k3", NOW, &l2), MC_OK);
+	assert_int_equal(l2.res, MC_LOGIN_BAD);
+	assert_int_equal(login(f, "lan", fresh, "k3", NOW, &l2), MC_OK);
+	assert_int_equal(l2.res, MC_LOGIN_OK);
 }
 
 static void test_roles(void **state)
@@ -242,8 +376,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_login_makes_session, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_logout_ends_session, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_password_and_unknown_user, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_lockout_after_five_failures, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_session_ends, setup, teardown),
+	    cmocka_unit_test(test_dummy_hash_has_the_real_parameters),
+	    cmocka_unit_test_setup_teardown(test_pair_lock_spares_other_clients, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_client_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_account_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_one_client_never_locks_the_account, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_disabled_user_cannot_sign_in, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_change_password, setup, teardown),
 	    cmocka_unit_test(test_roles),
 	    cmocka_unit_test(test_role_labels),
 	    cmocka_unit_test(test_cookies),

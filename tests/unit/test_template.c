@@ -56,6 +56,15 @@ static void test_escape(void **state)
 	mc_buf_init(&b);
 	assert_int_equal(mc_html_escape(&b, "1 < 2 > 0 \"'&", 13), MC_OK);
 	assert_string_equal(b.data, "1 &lt; 2 &gt; 0 &quot;&#39;&amp;");
+	/* What XML refuses becomes U+FFFD; Vietnamese, tabs and new lines pass as they are. */
+	mc_buf_reset(&b);
+	assert_int_equal(mc_html_escape(&b, "Phường\x01 7\xEF\xBF\xBE\xEF\xBF\xBF\xff\t\n<", 22),
+			 MC_OK);
+	assert_string_equal(b.data,
+			    "Phường\xEF\xBF\xBD 7\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\t\n&lt;");
+	mc_buf_reset(&b);
+	assert_int_equal(mc_html_escape(&b, "\xED\xA0\x80!", 4), MC_OK); /* a surrogate */
+	assert_string_equal(b.data, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD!");
 	mc_buf_finish(&b);
 	mc_tdata_destroy(d);
 }

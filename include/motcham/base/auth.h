@@ -21,9 +21,13 @@ enum mc_err mc_auth_check_password(const char *pw);
 /* Hashes pw with Argon2id (interactive limits) into out. MC_ERR_NOMEM when the KDF cannot
  * get its memory. */
 enum mc_err mc_auth_hash_password(const char *pw, char out[MC_AUTH_HASH_MAX]);
-/* True when pw matches hash; takes the same time whether or not the user exists when given
- * a NULL hash (a dummy hash is verified instead). */
+/* True when pw matches hash. A NULL hash (no such user) verifies pw against
+ * mc_auth_dummy_hash instead and is false: one Argon2id run with the same parameters, so the
+ * time taken does not tell whether a user exists. */
 bool mc_auth_verify_password(const char *hash, const char *pw);
+/* A static Argon2id hash of a password nobody knows, with the parameters of
+ * mc_auth_hash_password. */
+const char *mc_auth_dummy_hash(void);
 /* Writes a fresh random token (hex) and its NUL. */
 void mc_auth_token(char out[MC_AUTH_TOKEN_LEN + 1]);
 /* Writes SHA-256(data) as hex: sessions are stored by the hash of their token, so a copy of

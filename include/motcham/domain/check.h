@@ -35,6 +35,16 @@ bool mc_check_web_address(const char *s);
  * ("HTTPS://x" becomes "https://x"), so every stored address looks the same. */
 void mc_check_web_address_tidy(char *s);
 
+/* Text a record may hold, beyond well-formed UTF-8 (mc_utf8_valid, checked first): no
+ * non-character (U+FDD0 to U+FDEF, and the last two code points of every plane: U+FFFE,
+ * U+FFFF, U+1FFFE ... U+10FFFF), which XML and many readers refuse, and no bidirectional
+ * embedding, override or isolate (U+202A to U+202E, U+2066 to U+2069), which shows text in
+ * another order than it is stored ("permit\u202Etxt.exe"), so a record could read as
+ * another. The forms, the import and upload names all ask this one rule. False for the first
+ * character refused, its code point into *bad (may be NULL); also false for a sequence that
+ * is not UTF-8. */
+bool mc_check_text(const char *s, size_t n, unsigned *bad);
+
 /* Tidies text as typed or exported: lines may end in LF, CRLF or CR and all become LF;
  * trailing blanks of each line go, and so do blank lines at both ends (and, for a list of one
  * item per line, blanks before each item and blank lines between items). Writes the result

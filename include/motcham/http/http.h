@@ -36,6 +36,10 @@ struct mc_http_config {
 				    * negative none (every page rendered from the database) */
 	int max_per_client;	   /* open connections one client address may hold: 0 the default
 				    * (64), negative no limit; --trust-proxy peers are not counted */
+	const char *client_key_file; /* the secret client addresses are keyed with, kept
+				      * outside the database; made when missing (NULL: in
+				      * memory only) */
+	long long client_key_period; /* seconds before that secret moves on; 0: a day */
 	const struct mc_note_keyring *log_witnesses; /* borrowed; the witnesses whose
 						      * cosignatures POST /log/add-cosignature
 						      * keeps (NULL: none) */

@@ -24,6 +24,9 @@ void mc_metrics_destroy(struct mc_metrics *m);
 void mc_metrics_request(struct mc_metrics *m, size_t label, int status, double seconds);
 /* Counts one cacheable answer: hit when it came from a worker's page cache. */
 void mc_metrics_cache(struct mc_metrics *m, bool hit);
+/* Counts one account whose sign-in was locked for every client (many failures from many
+ * clients: motcham_signin_locked_total). */
+void mc_metrics_signin_locked(struct mc_metrics *m);
 /* Counts one database error met while answering. */
 void mc_metrics_db_error(struct mc_metrics *m);
 /* Appends the Prometheus text exposition; scans may be NULL. */

@@ -22,6 +22,9 @@ enum mc_err mc_supervise_gate(struct mc_call *call, mc_handler_fn fn);
 enum mc_err mc_office_login_page(struct mc_call *call); /* GET /staff/login */
 enum mc_err mc_office_login(struct mc_call *call);	/* POST /staff/login */
 enum mc_err mc_office_logout(struct mc_call *call);	/* POST /staff/logout */
+/* GET and POST /staff/password: the signed-in user changes their own password. */
+enum mc_err mc_office_password_page(struct mc_call *call);
+enum mc_err mc_office_password(struct mc_call *call);
 /* GET /staff: the ward's records, open reports and scan counts. */
 enum mc_err mc_office_dashboard(struct mc_call *call);
 
@@ -60,8 +63,12 @@ enum mc_err mc_office_announcement_list(struct mc_call *call);
 enum mc_err mc_office_reports(struct mc_call *call);
 enum mc_err mc_office_report_review(struct mc_call *call);
 enum mc_err mc_office_report_reply(struct mc_call *call);
-/* POST /staff/codes/TOKEN/retire. */
+/* POST /staff/codes/TOKEN/retire; for a ward's keychain code, admins only and after a
+ * confirmation. POST /staff/codes/TOKEN/restore: a ward's keychain code retired within a
+ * week back in use (admins). GET /staff/keychain: a ward's keychain codes. */
 enum mc_err mc_office_code_retire(struct mc_call *call);
+enum mc_err mc_office_code_restore(struct mc_call *call);
+enum mc_err mc_office_keychain(struct mc_call *call);
 /* GET /staff/files/SHA256: any file of a permit (or report photo) of a ward one may read. */
 enum mc_err mc_office_file(struct mc_call *call);
 /* Print pages: GET /staff/print/keychain, /staff/print/keychain.svg,

@@ -15,9 +15,24 @@ struct mc_store;
 #define MC_SESSION_COOKIE "mc_session"
 #define MC_SESSION_LOGIN_COOKIE "mc_login"
 #define MC_SESSION_MAX_AGE 28800 /* 8 hours: one working day */
-#define MC_SESSION_MAX_FAILURES 5
-#define MC_SESSION_WINDOW 900 /* failures counted within 15 minutes ... */
-#define MC_SESSION_LOCK 900   /* ... lock the key for 15 minutes */
+#define MC_SESSION_IDLE 1800	 /* 30 minutes without a request end a session too */
+
+/* Failed sign-ins are counted three ways, so that no one client can lock out anyone but
+ * itself. One client guessing one account (the pair): MC_SESSION_PAIR_FAILURES failures
+ * within MC_SESSION_WINDOW lock that pair for MC_SESSION_LOCK, each next lock twice as long
+ * up to MC_SESSION_LOCK_MAX. One client guessing many accounts: MC_SESSION_CLIENT_FAILURES
+ * lock the client likewise. One account from everywhere: MC_SESSION_ACCOUNT_FAILURES within
+ * MC_SESSION_ACCOUNT_WINDOW lock the account for every client for MC_SESSION_LOCK; one
+ * client cannot get there alone, as its pair locks let it fail at most 5 + 5 + 5 times in
+ * an hour (15, then 30 minutes locked between). Each failure's answer is held back a little
+ * longer than the one before (see mc_login.delay_ms). */
+#define MC_SESSION_PAIR_FAILURES 5
+#define MC_SESSION_CLIENT_FAILURES 20
+#define MC_SESSION_ACCOUNT_FAILURES 50
+#define MC_SESSION_WINDOW 900	       /* 15 minutes */
+#define MC_SESSION_ACCOUNT_WINDOW 3600 /* an hour */
+#define MC_SESSION_LOCK 900	       /* 15 minutes ... */
+#define MC_SESSION_LOCK_MAX 86400      /* ... doubling up to a day */
 
 /* The signed-in user of one request, copied out of the store. */
 struct mc_session_user {
@@ -35,20 +50,41 @@ enum mc_login_result {
 	MC_LOGIN_LOCKED, /* too many failures: try later */
 };
 
-/* The live session named by the request's mc_session cookie. MC_ERR_NOTFOUND when there
- * is none (no cookie, malformed, expired, user disabled). */
+/* What a sign-in attempt came to. */
+struct mc_login {
+	enum mc_login_result res;
+	char token[65];	     /* MC_LOGIN_OK: the session cookie's token (64 hex), else "" */
+	unsigned delay_ms;   /* after a failure: how long to hold the answer back, else 0 */
+	bool account_locked; /* this failure locked the account for every client */
+};
+
+/* The live session named by the request's mc_session cookie; a session used after a minute
+ * or more is marked as used now. MC_ERR_NOTFOUND when there is none (no cookie, malformed,
+ * expired, idle for MC_SESSION_IDLE, user disabled). */
 enum mc_err mc_session_get(struct mc_store *s, const struct mc_request *rq, long long now,
 			   struct mc_session_user *u);
-/* Checks name and password with throttling on "acct:NAME" and "client:KEY" and, on
- * success, stores a new session and writes its cookie token (64 hex) into token.
- * After a failure *delay_ms (may be NULL) says how long to hold the answer back: a little
- * longer each time, at most 2 s. The caller waits, after releasing the database, so that a
- * guesser slows down only itself. */
+/* Checks name and password, throttled as above on the pair, the client (client_key) and
+ * the account, and on success stores a new session. Every attempt that is not refused by a
+ * lock costs one Argon2id verification with the same parameters, whether the name is an
+ * account, a disabled one or none. A failure's delay_ms grows with the pair's and the
+ * client's failures (none for the first, then 250 ms doubling up to 4 s): the caller waits,
+ * after releasing the database, so that a guesser slows down only itself. */
 enum mc_err mc_session_login(struct mc_store *s, const char *name, const char *password,
-			     const char *client_key, long long now, enum mc_login_result *res,
-			     char token[65], unsigned *delay_ms);
-/* Ends the session (accepts a user without session: does nothing). */
-enum mc_err mc_session_logout(struct mc_store *s, const struct mc_session_user *u);
+			     const char *client_key, long long now, struct mc_login *out);
+
+/* Changes the signed-in user's own password: old must be their password (a wrong one counts
+ * as a failed sign-in of the pair, the client and the account, and is throttled as one),
+ * fresh must pass mc_auth_check_password. Every other session of the user ends; u's goes
+ * on. The change is audited (user, "password"). *res gets MC_LOGIN_OK, MC_LOGIN_BAD (old
+ * is wrong) or MC_LOGIN_LOCKED; *delay_ms (may be NULL) as for a sign-in. MC_ERR_INVALID
+ * when fresh does not pass. */
+enum mc_err mc_session_change_password(struct mc_store *s, const struct mc_session_user *u,
+				       const char *old, const char *fresh, const char *client_key,
+				       long long now, enum mc_login_result *res,
+				       unsigned *delay_ms);
+/* Ends the session, and every one expired or idle at now (accepts a user without session:
+ * does nothing). */
+enum mc_err mc_session_logout(struct mc_store *s, const struct mc_session_user *u, long long now);
 
 /* Cookie header values (Set-Cookie) into out[320]: the session cookie (token NULL clears
  * it), and the pre-login CSRF cookie. */
@@ -59,6 +95,8 @@ void mc_session_login_cookie(const char *value, bool https, char out[320]);
  * write nothing; admins do everything. */
 bool mc_session_can_read(const struct mc_session_user *u, int64_t ward_id);
 bool mc_session_can_write(const struct mc_session_user *u, int64_t ward_id);
+/* True for admins only: what no ward's own staff may do (retire a ward's keychain code). */
+bool mc_session_is_admin(const struct mc_session_user *u);
 /* True for supervisors and admins: they pick the ward they look at. */
 bool mc_session_all_wards(const struct mc_session_user *u);
 /* The role as the staff and supervisors' pages name it, in Vietnamese ("Cán bộ" for staff

@@ -65,7 +65,9 @@ struct mc_tobj *mc_tobj_obj(struct mc_tobj *o, const char *key);
  * when out of memory. */
 struct mc_tobj *mc_tobj_push(struct mc_tobj *o, const char *key);
 
-/* Appends s HTML-escaped to out: the one escaping writer, also used outside templates. */
+/* Appends s HTML-escaped to out: the one escaping writer, also used outside templates. What
+ * no XML document may hold (a C0 control but tab, LF and CR; U+FFFE, U+FFFF; bytes that are
+ * not UTF-8) is written as U+FFFD, so the XML made from values stays well-formed too. */
 enum mc_err mc_html_escape(struct mc_buf *out, const char *s, size_t len);
 
 #endif

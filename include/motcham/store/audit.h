@@ -20,8 +20,10 @@ struct mc_audit_check {
 	char head[65];	   /* hash of the last entry: publish it to pin the chain */
 };
 
-/* Walks the whole chain in id order. MC_OK when it was read (check first_bad for the
- * verdict); MC_ERR_DB when it could not be read. */
+/* Walks the whole chain in id order: the ids must run 1, 2, 3 ... without a gap, each entry
+ * follow the one before and match its hash, and the trail hold no entry besides (first_bad
+ * is 1 when one is numbered below 1 or the table counts more than the chain). MC_OK when it
+ * was read (check first_bad for the verdict); MC_ERR_DB when it could not be read. */
 enum mc_err mc_audit_verify(struct mc_store *s, struct mc_audit_check *out);
 /* Writes the entries made on or after day since (YYYY-MM-DD; NULL: all) as JSON Lines, one
  * object per entry with every field of the canonical content (before/after as the exact

@@ -302,12 +302,19 @@ enum mc_err mc_store_code_create(struct mc_store *s, const char *kind, int64_t t
 /* Like create, but returns the target's active code when it already has one. */
 enum mc_err mc_store_code_ensure(struct mc_store *s, const char *kind, int64_t target_id,
 				 char token[MC_TOKEN_LEN + 1], bool *created);
+/* Like create, with the token given (canonical, from mc_token_make or typed and normalised):
+ * MC_ERR_EXISTS when a code has it already. */
+enum mc_err mc_store_code_create_as(struct mc_store *s, const char *kind, int64_t target_id,
+				    const char *token);
 /* The code with this canonical token, active or revoked. */
 enum mc_err mc_store_code_get(struct mc_store *s, const char *token, mc_store_code_fn fn,
 			      void *ctx);
 /* The newest active code of a target. */
 enum mc_err mc_store_code_for_target(struct mc_store *s, const char *kind, int64_t target_id,
 				     mc_store_code_fn fn, void *ctx);
+/* Every code of a target, active and revoked, newest first. */
+enum mc_err mc_store_code_history(struct mc_store *s, const char *kind, int64_t target_id,
+				  mc_store_code_fn fn, void *ctx);
 /* Every active code, or those of one kind (kind NULL for all), by kind then id. */
 enum mc_err mc_store_code_each(struct mc_store *s, const char *kind, mc_store_code_fn fn,
 			       void *ctx);
@@ -315,6 +322,11 @@ enum mc_err mc_store_code_each(struct mc_store *s, const char *kind, mc_store_co
  * unknown token or replacement, MC_ERR_GONE if it is already revoked, MC_ERR_INVALID if the
  * replacement is the code itself or revoked. */
 enum mc_err mc_store_code_revoke(struct mc_store *s, const char *token, const char *replacement);
+/* Puts a revoked code back in use, when it was revoked at since (UTC, as utc times are
+ * stored: "YYYY-MM-DDTHH:MM:SSZ") or later; its replacement stays in use too. Audited (code,
+ * "restore"). MC_ERR_NOTFOUND for an unknown token, MC_ERR_INVALID for a code in use,
+ * MC_ERR_GONE for one revoked before since. */
+enum mc_err mc_store_code_restore(struct mc_store *s, const char *token, const char *since);
 
 /* ---- Staff, audit, files and reports (schema version 2) ----
  *
@@ -355,20 +367,45 @@ enum mc_err mc_store_user_disable(struct mc_store *s, const char *name);
 /* Sessions are kept by the SHA-256 of their cookie token; now and expires are Unix times. */
 enum mc_err mc_store_session_add(struct mc_store *s, const char *token_hash, int64_t user_id,
 				 const char *csrf, long long now, long long expires);
-/* The user of a live session (not expired, user not disabled) and its CSRF token, copied
- * into csrf[65]. MC_ERR_NOTFOUND otherwise. */
+/* The user of a live session (not expired at now, used after seen_after, user not
+ * disabled) and its CSRF token, copied into csrf[65]; a session last marked as used a minute
+ * or more before now is marked as used at now. MC_ERR_NOTFOUND otherwise. */
 enum mc_err mc_store_session_get(struct mc_store *s, const char *token_hash, long long now,
-				 mc_store_user_fn fn, void *ctx, char csrf[65]);
-enum mc_err mc_store_session_end(struct mc_store *s, const char *token_hash);
+				 long long seen_after, mc_store_user_fn fn, void *ctx,
+				 char csrf[65]);
+/* Ends one session, and with it every session expired at now or not used after
+ * seen_after. */
+enum mc_err mc_store_session_end(struct mc_store *s, const char *token_hash, long long now,
+				 long long seen_after);
+/* Sets a user's password hash and ends every session of theirs but keep_session (a token
+ * hash; NULL: all). Audited (user, "password"; the hash is in no snapshot). MC_ERR_NOTFOUND
+ * for an unknown id. */
+enum mc_err mc_store_user_set_password(struct mc_store *s, int64_t id, const char *pw_hash,
+				       const char *keep_session);
 
-/* Failed-login throttling by key (an account name, or a client key). failures counts the
- * failures within the window; locked_until is a Unix time (0: not locked). */
+/* Throttling of failed attempts by key (an account name, a client key, both ...). */
+struct mc_throttle_rule {
+	int max;	    /* failures within window seconds that lock the key */
+	long long window;   /* seconds a count lasts from its first failure */
+	long long lock;	    /* seconds of the first lock; each next one lasts twice as long ... */
+	long long lock_max; /* ... up to this (lock: every lock the same) */
+};
+/* A key's count after a failure: failures in the window (0 right after a lock), the locks so
+ * far (forgotten a day after the last one ended), the lock's end (Unix time, 0: never), and
+ * whether this failure locked it. */
+struct mc_throttle {
+	int failures, locks;
+	long long locked_until;
+	bool locked_now;
+};
+/* failures counts the failures of the last hour; locked_until is a Unix time (0: not
+ * locked). */
 enum mc_err mc_store_throttle_get(struct mc_store *s, const char *key, long long now, int *failures,
 				  long long *locked_until);
-/* Records a failure at now; after max failures within window seconds, locks the key for
- * lock seconds. */
-enum mc_err mc_store_throttle_fail(struct mc_store *s, const char *key, long long now, int max,
-				   long long window, long long lock);
+/* Counts a failure of key at now by rule (see above), in one transaction (the caller's when
+ * one is open); *out (may be NULL) gets the count after it. */
+enum mc_err mc_store_throttle_fail(struct mc_store *s, const char *key, long long now,
+				   const struct mc_throttle_rule *rule, struct mc_throttle *out);
 enum mc_err mc_store_throttle_clear(struct mc_store *s, const char *key);
 
 /* A per-database random secret (hex), made at migration: keys clients without storing

@@ -20,6 +20,7 @@ struct mc_response {
 	long long code_id;	  /* a code this answer resolved (counted as a scan), else 0 */
 	int scan_miss;		  /* 1: unknown code, 2: mistyped code, else 0 */
 	unsigned delay_ms;	  /* hold the answer back this long (failed sign-ins), else 0 */
+	bool signin_locked;	  /* this answer's failed sign-in locked an account (a metric) */
 	const void *prebuilt;	  /* the server's own ready answer (an asset), or NULL */
 	bool vary;		  /* the answer has a compressed form (Vary: Accept-Encoding) */
 	const char *csp; /* static Content-Security-Policy, or NULL for the site's (no scripts) */
