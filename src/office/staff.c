@@ -24,6 +24,13 @@ enum mc_err mc_staff_create(const struct mc_staff_config *cfg, struct mc_staff *
 		free(st);
 		return MC_ERR_NOMEM;
 	}
+	st->uploads.ward_quota = cfg->upload_quota;
+	st->uploads.disk_reserve = cfg->disk_reserve;
+	/* On the files' own file system, a kept upload is a link, not a copy; /var/tmp rather
+	 * than /tmp, which is often memory. */
+	st->uploads.spool_dir = st->files_dir	   ? st->files_dir
+				: getenv("TMPDIR") ? getenv("TMPDIR")
+						   : "/var/tmp";
 	*out = st;
 	return MC_OK;
 }
@@ -39,4 +46,9 @@ void mc_staff_destroy(struct mc_staff *st)
 const char *mc_staff_files_dir(const struct mc_staff *st)
 {
 	return st ? st->files_dir : NULL;
+}
+
+const struct mc_upload_limits *mc_staff_uploads(const struct mc_staff *st)
+{
+	return st ? &st->uploads : NULL;
 }

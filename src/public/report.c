@@ -42,6 +42,7 @@ struct report_ctx {
 	char slug[65];
 	char token[MC_AUTH_SHA256_LEN + 1];
 	struct mc_fields f;
+	struct mc_upload photo; /* the photo, as mc_upload_check found it */
 	const char *photo_error;
 	bool photo_again; /* a good photo came with a form that failed: it must be chosen again */
 	const char *form_error;
@@ -130,14 +131,10 @@ static enum mc_err report_check(struct report_ctx *x, const struct mc_form_field
 				  "Vui lòng mô tả rõ hơn (ít nhất 10 ký tự).")) != MC_OK)
 		return err;
 	*photo = mc_form_file(x->rq->form, "photo");
-	if (*photo && (*photo)->value.len > MC_UPLOAD_PHOTO_MAX)
-		x->photo_error = "Ảnh quá lớn: tối đa 5 MB.";
-	else if (*photo) {
-		const char *mime = mc_upload_sniff((*photo)->value.data, (*photo)->value.len);
-
-		if (!mime || !strcmp(mime, MC_MIME_PDF))
-			x->photo_error = "Ảnh phải là tệp JPEG hoặc PNG.";
-	}
+	if (*photo && (err = mc_upload_check(*photo, true, &x->photo)) != MC_OK)
+		return err;
+	if (*photo)
+		x->photo_error = x->photo.why;
 	return MC_OK;
 }
 
@@ -146,18 +143,18 @@ static enum mc_err report_store(struct report_ctx *x, const struct mc_form_field
 {
 	struct mc_report rep = {.permit_id = x->permit_id,
 				.client_key = x->rq->client_key ? x->rq->client_key : "unknown"};
-	char sha[65], tok[MC_TOKEN_LEN + 1];
+	char tok[MC_TOKEN_LEN + 1];
 	enum mc_err err = MC_ERR_EXISTS;
 
 	rep.category = mc_fields_get(&x->f, "category");
 	rep.description = mc_fields_get(&x->f, "description");
 	rep.contact = mc_fields_get(&x->f, "contact");
 	if (photo) {
-		if ((err = mc_upload_save(x->wr, x->site->files_dir, photo->value.data,
-					  photo->value.len, sha)) != MC_OK)
+		if ((err = mc_upload_keep(x->wr, x->site->files_dir, photo, &x->photo)) != MC_OK)
 			return err;
-		rep.photo_sha256 = sha;
-		rep.photo_mime = mc_upload_sniff(photo->value.data, photo->value.len);
+		rep.photo_sha256 = x->photo.sha;
+		rep.photo_mime = x->photo.mime;
+		rep.photo_size = (long long)x->photo.size;
 	}
 	if ((err = mc_store_set_actor(x->wr, 0, "resident")) != MC_OK)
 		return err;
@@ -218,6 +215,14 @@ static enum mc_err report_run(struct report_ctx *x)
 		x->form_error =
 		    "Bạn đã gửi nhiều phản ánh trong một giờ qua. Vui lòng thử lại sau.";
 		return report_show(x, "public_report", 429);
+	}
+	if (err == MC_OK && photo) {
+		err = mc_upload_room(x->wr, x->site->files_dir, x->site->uploads, ward_id,
+				     x->photo.size, &x->photo_error);
+		if (err == MC_ERR_FULL) {
+			mc_store_rollback(x->wr);
+			return report_show(x, "public_report", 507);
+		}
 	}
 	if (err == MC_OK)
 		err = report_store(x, photo, ref);

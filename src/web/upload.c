@@ -185,6 +185,34 @@ void mc_upload_disposition(const char *name, char out[256])
 	}
 }
 
+static const char *extension_of(const char *mime)
+{
+	if (!strcmp(mime, MC_MIME_PDF))
+		return ".pdf";
+	if (!strcmp(mime, MC_MIME_JPEG))
+		return ".jpg";
+	if (!strcmp(mime, MC_MIME_PNG))
+		return ".png";
+	return ".bin";
+}
+
+void mc_upload_download_name(const char *name, const char *mime, char out[256])
+{
+	const char *ext = extension_of(mime ? mime : "");
+	const char *dot = name ? strrchr(name, '.') : NULL;
+	size_t n = name ? (dot && dot != name ? (size_t)(dot - name) : strlen(name)) : 0;
+	size_t room = 255 - strlen(ext);
+
+	/* Cut at a character's start, so that a long name stays valid UTF-8. */
+	if (n > room)
+		n = mc_utf8_cut(name, n, room);
+	if (n == 0) {
+		name = "tep";
+		n = 3;
+	}
+	snprintf(out, 256, "%.*s%s", (int)n, name, ext);
+}
+
 /* Only the types an upload can have; anything else in the database is served as bytes. */
 static const char *static_mime(const char *mime)
 {
@@ -200,6 +228,7 @@ static const char *static_mime(const char *mime)
 enum mc_err mc_upload_answer(struct mc_store *s, const char *dir, const char *sha, const char *mime,
 			     const char *name, const char *cache, struct mc_response *r)
 {
+	char download[256];
 	enum mc_err err;
 
 	mc_buf_reset(&r->body);
@@ -211,6 +240,10 @@ enum mc_err mc_upload_answer(struct mc_store *s, const char *dir, const char *sh
 	r->status = 200;
 	r->content_type = static_mime(mime ? mime : "");
 	r->cache = cache;
-	mc_upload_disposition(name ? name : "", r->disposition);
+	/* Opened in the browser all the same (a PDF viewer, a tab), the file runs nothing and
+	 * reaches nothing of the site's. */
+	r->csp = "sandbox; default-src 'none'";
+	mc_upload_download_name(name, r->content_type, download);
+	mc_upload_disposition(download, r->disposition);
 	return MC_OK;
 }
