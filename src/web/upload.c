@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,53 @@ enum mc_err mc_upload_load(struct mc_store *s, const char *dir, const char *sha,
 	if (err == MC_OK && ferror(f))
 		err = MC_ERR_IO;
 	fclose(f);
+	return err;
+}
+
+enum mc_err mc_upload_copy(const char *from_dir, const char *to_dir, const char *sha)
+{
+	char from[4096], to[4096], tmp[4096 + 16], chunk[65536], got[65];
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state state;
+	enum mc_err err = MC_OK;
+	ssize_t n;
+	int in, out;
+
+	if (!mc_auth_hex64(sha))
+		return MC_ERR_INVALID;
+	if ((size_t)snprintf(from, sizeof(from), "%s/%s", from_dir, sha) >= sizeof(from) ||
+	    (size_t)snprintf(to, sizeof(to), "%s/%s", to_dir, sha) >= sizeof(to))
+		return MC_ERR_IO;
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? MC_ERR_NOTFOUND : MC_ERR_IO;
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", to_dir);
+	if ((out = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		close(in);
+		return MC_ERR_IO;
+	}
+	crypto_hash_sha256_init(&state);
+	while (err == MC_OK && (n = read(in, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = MC_ERR_IO;
+		else if ((err = write_all(out, chunk, (size_t)n)) == MC_OK)
+			crypto_hash_sha256_update(&state, (const unsigned char *)chunk, (size_t)n);
+	}
+	close(in);
+	crypto_hash_sha256_final(&state, h);
+	sodium_bin2hex(got, sizeof(got), h, sizeof(h));
+	/* A copy that is not what its name says is no backup of it. */
+	if (err == MC_OK && strcmp(got, sha))
+		err = MC_ERR_CHECK;
+	if (err == MC_OK && fsync(out) != 0)
+		err = MC_ERR_IO;
+	if (close(out) != 0 && err == MC_OK)
+		err = MC_ERR_IO;
+	if (err == MC_OK && (chmod(tmp, 0640) != 0 || rename(tmp, to) != 0))
+		err = MC_ERR_IO;
+	if (err != MC_OK)
+		unlink(tmp);
 	return err;
 }
 

@@ -36,6 +36,12 @@ enum mc_err mc_upload_save(struct mc_store *s, const char *dir, const void *data
  * hash, MC_ERR_TOOBIG past max. */
 enum mc_err mc_upload_load(struct mc_store *s, const char *dir, const char *sha, size_t max,
 			   struct mc_buf *out);
+/* Copies the file stored under SHA256 in from_dir to to_dir (a temporary file, then a
+ * rename), reading it in pieces and checking on the way that its content still has that
+ * hash. MC_ERR_NOTFOUND when from_dir has no such file, MC_ERR_CHECK when its content does
+ * not match its name (nothing is written then), MC_ERR_INVALID for a name that is not a
+ * hash, MC_ERR_IO otherwise. */
+enum mc_err mc_upload_copy(const char *from_dir, const char *to_dir, const char *sha);
 /* Appends a display name for an uploaded file: the last path component of the name the
  * client sent, valid NFC UTF-8 without control characters, at most 200 bytes; "tep" when
  * nothing usable is left. */
