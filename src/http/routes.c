@@ -102,6 +102,7 @@ static const struct mc_route table[] = {
     {GET, "/staff/reports", "staff", W, STAFF, 0, 0, mc_office_reports},
     {POST, "/staff/reports/{id}/review", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_review},
     {POST, "/staff/reports/{id}/reply", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_reply},
+    {POST, "/staff/reports/{id}/erase", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_erase},
     {POST, "/staff/codes/{token}/retire", "staff", W, STAFF, 0, FORM_BODY, mc_office_code_retire},
     {GET, "/staff/files/{sha}", "staff", W, STAFF, 0, 0, mc_office_file},
     {GET, "/staff/print/keychain", "staff", W, STAFF, 0, 0, mc_office_print_keychain},

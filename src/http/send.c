@@ -13,12 +13,13 @@
 static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
 			  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-void send_headers(struct MHD_Response *r, const char *type, const char *policy)
+void send_headers(struct MHD_Response *r, const char *type, const char *policy,
+		  const char *referrer)
 {
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, "Content-Security-Policy", policy ? policy : csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Referrer-Policy", referrer ? referrer : "no-referrer");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 }
 
@@ -51,7 +52,8 @@ void send_note(struct request *req, unsigned status, size_t bytes)
 static void add_headers(struct MHD_Response *resp, const struct mc_response *r, const char *etag,
 			bool gzip, bool https)
 {
-	send_headers(resp, r->content_type ? r->content_type : "text/html; charset=utf-8", r->csp);
+	send_headers(resp, r->content_type ? r->content_type : "text/html; charset=utf-8", r->csp,
+		     r->referrer);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 				r->cache ? r->cache : "no-cache");
 	if (etag && etag[0])

@@ -2,9 +2,11 @@
  * form carries a token tied to the permit (so it came from the permit's page), each client
  * may send a few an hour (keyed by a hash of its address, never the address), and an
  * optional photo is checked by its content before it is kept. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "motcham/base/auth.h"
@@ -22,6 +24,17 @@
 
 #define REPORTS_PER_HOUR 5
 #define REF_TRIES 8
+#define DAY_SECONDS 86400
+#define WARD_UTC_OFFSET (7 * 3600) /* Vietnam: the day the page cache turns with */
+
+void mc_pages_report_token(const char *secret, int64_t permit_id, time_t now, char out[65])
+{
+	char purpose[64];
+
+	snprintf(purpose, sizeof(purpose), "report:%lld:%lld", (long long)permit_id,
+		 (long long)((now + WARD_UTC_OFFSET) / DAY_SECONDS));
+	mc_auth_form_token(secret, purpose, out);
+}
 
 /* The form on the permit page and the page that shows it again with errors are one template
  * (public_report_form) over these fields, so they keep the same labels and order. */
@@ -49,6 +62,39 @@ struct report_ctx {
 	struct mc_tdata *d;
 	struct mc_tobj *root;
 };
+
+/* scheme://host[:port] of url, into out. */
+static void origin_of(const char *url, char *out, size_t cap)
+{
+	const char *host = strstr(url, "://");
+	size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : 0;
+
+	snprintf(out, cap, "%.*s", (int)n, url);
+}
+
+/* Whether the post came from one of this site's pages, as far as the browser says: what it
+ * does not say (an old browser) is left to the form's token. An Origin of "null" is what a
+ * sandboxed frame or a page with "no-referrer" sends; the pages with this form ask for
+ * "same-origin" (report_show, permit.c), so a browser on them sends the real one. */
+static bool same_site(const struct mc_site *site, const struct mc_request *rq)
+{
+	const char *origin = rq->lookup(rq, MC_REQ_HEADER, "Origin");
+	const char *fetch = rq->lookup(rq, MC_REQ_HEADER, "Sec-Fetch-Site");
+	const char *host = rq->lookup(rq, MC_REQ_HEADER, "Host");
+	char base[512], own[512];
+
+	if (fetch && strcmp(fetch, "same-origin"))
+		return false;
+	if (!origin)
+		return true;
+	origin_of(mc_pages_base_url(site->pages), base, sizeof(base));
+	if (base[0] && !strcasecmp(origin, base))
+		return true;
+	if (!host || !*host)
+		return false;
+	snprintf(own, sizeof(own), "%s://%s", rq->https ? "https" : "http", host);
+	return !strcasecmp(origin, own);
+}
 
 static enum mc_err pub_ward_cb(void *ctx, const struct mc_ward *w)
 {
@@ -95,6 +141,7 @@ static enum mc_err report_show(struct report_ctx *x, const char *tpl, int status
 		return err;
 	err = mc_pages_render(x->site->pages, tpl, x->root, status, x->r);
 	x->r->cache = "private, no-store";
+	x->r->referrer = "same-origin"; /* the form again: see same_site */
 	return err;
 }
 
@@ -174,7 +221,8 @@ static enum mc_err report_run(struct report_ctx *x)
 	struct pub_permit pp = {.o = x->root};
 	const struct mc_form_field *photo = NULL;
 	const char *sent;
-	char secret[65], purpose[48], since[32], ref[16];
+	char secret[65], yesterday[MC_AUTH_SHA256_LEN + 1], since[32], ref[16];
+	time_t now;
 	int64_t ward_id = 0;
 	int n = 0;
 	enum mc_err err;
@@ -188,12 +236,19 @@ static enum mc_err report_run(struct report_ctx *x)
 	    (err = mc_store_ward_by_id(x->wr, ward_id, pub_ward_cb, x->root)) != MC_OK ||
 	    (err = mc_store_secret(x->wr, secret)) != MC_OK)
 		return err;
-	snprintf(purpose, sizeof(purpose), "report:%lld", (long long)x->permit_id);
-	mc_auth_form_token(secret, purpose, x->token);
+	now = time(NULL);
+	mc_pages_report_token(secret, x->permit_id, now - DAY_SECONDS, yesterday);
+	mc_pages_report_token(secret, x->permit_id, now, x->token);
+	sodium_memzero(secret, sizeof(secret));
 	if (!x->rq->form || strcmp(x->rq->method, "POST"))
 		return mc_pages_error(x->site->pages, 405, x->r);
+	if (!same_site(x->site, x->rq)) {
+		x->form_error = "Biểu mẫu này chỉ gửi được từ trang của phường. Vui lòng mở lại "
+				"trang giấy phép rồi gửi phản ánh.";
+		return report_show(x, "public_report", 403);
+	}
 	sent = mc_form_get(x->rq->form, "token");
-	if (!sent || !mc_auth_equal(sent, x->token)) {
+	if (!sent || (!mc_auth_equal(sent, x->token) && !mc_auth_equal(sent, yesterday))) {
 		x->form_error = "Biểu mẫu đã cũ. Vui lòng kiểm tra lại nội dung và gửi lại.";
 		return report_show(x, "public_report", 403);
 	}

@@ -8,6 +8,7 @@ void mc_response_init(struct mc_response *r)
 	r->content_type = HTML_TYPE;
 	r->cache = NULL;
 	r->csp = NULL;
+	r->referrer = NULL;
 	r->etag[0] = '\0';
 	r->location[0] = '\0';
 	r->cookie[0] = '\0';

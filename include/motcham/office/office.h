@@ -60,6 +60,7 @@ enum mc_err mc_office_announcement_list(struct mc_call *call);
 enum mc_err mc_office_reports(struct mc_call *call);
 enum mc_err mc_office_report_review(struct mc_call *call);
 enum mc_err mc_office_report_reply(struct mc_call *call);
+enum mc_err mc_office_report_erase(struct mc_call *call);
 /* POST /staff/codes/TOKEN/retire. */
 enum mc_err mc_office_code_retire(struct mc_call *call);
 /* GET /staff/files/SHA256: any file of a permit (or report photo) of a ward one may read. */

@@ -23,6 +23,7 @@ struct mc_response {
 	const void *prebuilt;	  /* the server's own ready answer (an asset), or NULL */
 	bool vary;		  /* the answer has a compressed form (Vary: Accept-Encoding) */
 	const char *csp; /* static Content-Security-Policy, or NULL for the site's (no scripts) */
+	const char *referrer; /* static Referrer-Policy, or NULL for "no-referrer" */
 	struct mc_buf body;
 };
 
