@@ -202,7 +202,9 @@ static void scan(struct scan *s, const unsigned char *d, size_t len, bool top)
 				i++;
 		} else if (c == '(') {
 			i = skip_string(d, len, i);
-		} else if (c == '<' && i + 1 < len && d[i + 1] != '<') {
+		} else if (c == '<' && i + 1 < len && d[i + 1] == '<') {
+			i += 2; /* a dictionary */
+		} else if (c == '<') {
 			const unsigned char *gt = memchr(d + i, '>', len - i);
 
 			i = gt ? (size_t)(gt - d) + 1 : len;
