@@ -1,6 +1,8 @@
-/* CSV cells that stay text in a spreadsheet (csv.h). A cell is split only where it is not
- * quoted, so every separator either program may use is quoted; a formula is run only from
- * a cell's start, so a risky start is defused with an apostrophe. */
+/* CSV cells that stay text in a spreadsheet (csv.h). Excel and LibreOffice run a formula
+ * from the start of a field, and a reader whose separator is not ours splits our cells where
+ * we did not: at a ';' or ',' inside a quoted cell, or at a line break. So a trigger at the
+ * cell's start, and one just after any such character inside it, is defused with an
+ * apostrophe, whatever quotes or spaces stand between. */
 #include "motcham/render/csv.h"
 
 #include <string.h>
@@ -14,6 +16,25 @@ static bool full_width_trigger(const char *s)
 		(unsigned char)s[2] == 0x8D || (unsigned char)s[2] == 0xA0);
 }
 
+static bool trigger(const char *p)
+{
+	return (*p && strchr("=+-@", *p)) || (p[0] && p[1] && full_width_trigger(p));
+}
+
+/* Where another reader may start a field: its separators, and a line break. */
+static bool boundary(char c)
+{
+	return c == ',' || c == ';' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A field starting at p would be a formula, past spaces and quotes. */
+static bool field_risky(const char *p)
+{
+	while (*p == ' ' || *p == '"')
+		p++;
+	return trigger(p);
+}
+
 bool mc_csv_risky(const char *text)
 {
 	const char *p = text ? text : "";
@@ -22,7 +43,7 @@ bool mc_csv_risky(const char *text)
 		return true;
 	while (*p == ' ')
 		p++;
-	return (*p && strchr("=+-@", *p)) || (*p && p[1] && full_width_trigger(p));
+	return trigger(p);
 }
 
 enum mc_err mc_csv_cell(struct mc_buf *b, const char *text, char sep)
@@ -31,16 +52,19 @@ enum mc_err mc_csv_cell(struct mc_buf *b, const char *text, char sep)
 	bool risky = mc_csv_risky(v);
 	enum mc_err err = MC_OK;
 
-	if (risky || strpbrk(v, ",;\"\t\r\n")) {
+	if (!risky && !strpbrk(v, ",;\"\t\r\n"))
+		err = mc_buf_puts(b, v);
+	else {
 		err = mc_buf_putc(b, '"');
 		if (err == MC_OK && risky)
 			err = mc_buf_putc(b, '\'');
-		for (; err == MC_OK && *v; v++)
+		for (; err == MC_OK && *v; v++) {
 			err = *v == '"' ? mc_buf_puts(b, "\"\"") : mc_buf_putc(b, *v);
+			if (err == MC_OK && boundary(*v) && field_risky(v + 1))
+				err = mc_buf_putc(b, '\'');
+		}
 		if (err == MC_OK)
 			err = mc_buf_putc(b, '"');
-	} else {
-		err = mc_buf_puts(b, v);
 	}
 	if (err == MC_OK)
 		err = sep ? mc_buf_putc(b, sep) : mc_buf_puts(b, "\r\n");

@@ -15,9 +15,10 @@
  * carriage return or a line feed. */
 bool mc_csv_risky(const char *text);
 /* Appends text (NULL: empty) as one cell, then sep, or CRLF when sep is 0. A cell is quoted,
- * its quotes doubled, when it holds a ',' a ';' a quote, a tab or a line break, so that no
- * separator splits it; a risky one (mc_csv_risky) gets a leading apostrophe inside the
- * quotes, which shows it as the text it is. */
+ * its quotes doubled, when it holds a ',' a ';' a quote, a tab or a line break; a risky one
+ * (mc_csv_risky) gets a leading apostrophe inside the quotes, which shows it as the text it
+ * is, and so does every place inside it where a reader with another separator would start a
+ * field that is a formula (after a ',' ';' tab or line break, past spaces and quotes). */
 enum mc_err mc_csv_cell(struct mc_buf *b, const char *text, char sep);
 
 #endif
