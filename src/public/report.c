@@ -73,9 +73,11 @@ static void origin_of(const char *url, char *out, size_t cap)
 }
 
 /* Whether the post came from one of this site's pages, as far as the browser says: what it
- * does not say (an old browser) is left to the form's token. An Origin of "null" is what a
- * sandboxed frame or a page with "no-referrer" sends; the pages with this form ask for
- * "same-origin" (report_show, permit.c), so a browser on them sends the real one. */
+ * does not say (an old browser) is left to the form's token. Sec-Fetch-Site, which no page
+ * can forge, decides when it is there. An Origin of "null" is what a sandboxed frame sends,
+ * and also a page of ours with "no-referrer"; the pages with this form ask for "same-origin"
+ * (report_show, permit.c) so that browsers send the real one, and a "null" is taken only
+ * with Sec-Fetch-Site saying same-origin. */
 static bool same_site(const struct mc_site *site, const struct mc_request *rq)
 {
 	const char *origin = rq->lookup(rq, MC_REQ_HEADER, "Origin");
@@ -85,7 +87,7 @@ static bool same_site(const struct mc_site *site, const struct mc_request *rq)
 
 	if (fetch && strcmp(fetch, "same-origin"))
 		return false;
-	if (!origin)
+	if (!origin || (fetch && !strcmp(origin, "null")))
 		return true;
 	origin_of(mc_pages_base_url(site->pages), base, sizeof(base));
 	if (base[0] && !strcasecmp(origin, base))

@@ -111,13 +111,20 @@ class Reports(unittest.TestCase):
                 self.assertEqual(self.reports(), before, "nothing written")
         # From the site's own page, and from a browser that says nothing.
         for i, headers in enumerate(({"Origin": self.base, "Sec-Fetch-Site": "same-origin"},
-                                     {"Origin": "http://127.0.0.1:%d" % self.port}, None)):
+                                     {"Origin": "http://127.0.0.1:%d" % self.port},
+                                     {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+                                     None)):
             with self.subTest(headers=headers):
                 r, page = self.send(pid, "127.0.0.%d" % (130 + i), headers)
                 self.assertEqual(r.status, 200, mc.describe(r))
                 self.assertTrue(REF_RE.search(r.text))
-        # The pages with the form ask for the real Origin rather than "null".
+        # The pages with the form ask for the real Origin rather than "null", also when the
+        # browser revalidates the page it keeps (it takes the 304's headers for it).
         self.assertEqual(page.header("Referrer-Policy"), "same-origin")
+        again = mc.request(self.port, "/w/%s/permits/%d" % (SLUG, pid),
+                           headers={"If-None-Match": page.header("ETag")})
+        self.assertEqual(again.status, 304)
+        self.assertEqual(again.header("Referrer-Policy"), "same-origin")
 
     def test_token_is_of_the_day(self):
         pid = self.permits[1]
