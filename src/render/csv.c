@@ -39,11 +39,7 @@ bool mc_csv_risky(const char *text)
 {
 	const char *p = text ? text : "";
 
-	if (*p == '\t' || *p == '\r' || *p == '\n')
-		return true;
-	while (*p == ' ')
-		p++;
-	return trigger(p);
+	return *p == '\t' || *p == '\r' || *p == '\n' || field_risky(p);
 }
 
 enum mc_err mc_csv_cell(struct mc_buf *b, const char *text, char sep)

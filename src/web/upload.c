@@ -248,7 +248,7 @@ void mc_upload_download_name(const char *name, const char *mime, char out[256])
 {
 	const char *ext = extension_of(mime ? mime : "");
 	const char *dot = name ? strrchr(name, '.') : NULL;
-	size_t n = name ? (dot && dot != name ? (size_t)(dot - name) : strlen(name)) : 0;
+	size_t n = name ? (dot ? (size_t)(dot - name) : strlen(name)) : 0;
 	size_t room = 255 - strlen(ext);
 
 	/* Cut at a character's start, so that a long name stays valid UTF-8. */

@@ -11,8 +11,8 @@
 #include "motcham/base/err.h"
 
 /* Whether a spreadsheet could take text as a formula or a command: its first character
- * other than spaces is =, +, -, @ (or their full-width forms), or it starts with a tab, a
- * carriage return or a line feed. */
+ * other than spaces and quotes is =, +, -, @ (or their full-width forms), or it starts with
+ * a tab, a carriage return or a line feed. */
 bool mc_csv_risky(const char *text);
 /* Appends text (NULL: empty) as one cell, then sep, or CRLF when sep is 0. A cell is quoted,
  * its quotes doubled, when it holds a ',' a ';' a quote, a tab or a line break; a risky one
