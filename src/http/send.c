@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "motcham/public/pages.h"
 #include "private.h"
@@ -87,7 +88,15 @@ static struct MHD_Response *from_buf(struct mc_buf *b)
 
 struct MHD_Response *send_build(struct mc_response *r, bool https)
 {
-	struct MHD_Response *resp = from_buf(&r->body);
+	struct MHD_Response *resp;
+
+	if (r->fd >= 0) {
+		/* libmicrohttpd sends it from the file (sendfile) and closes it. */
+		if ((resp = MHD_create_response_from_fd64(r->fd_size, r->fd)) != NULL)
+			r->fd = -1;
+	} else {
+		resp = from_buf(&r->body);
+	}
 
 	if (resp)
 		add_headers(resp, r, r->etag, false, https);
@@ -144,6 +153,9 @@ enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req, stru
 	if (status == 200 && send_etag_matches(conn, r->etag)) {
 		status = MHD_HTTP_NOT_MODIFIED;
 		mc_buf_reset(&r->body);
+		if (r->fd >= 0)
+			close(r->fd);
+		r->fd = -1;
 	}
 	resp = NULL;
 	mc_buf_init(&gz);
@@ -152,7 +164,7 @@ enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req, stru
 		send_note(req, status, gz.len);
 		resp = send_build_gzip(r, &gz, https);
 	} else {
-		send_note(req, status, r->body.len);
+		send_note(req, status, r->fd >= 0 ? (size_t)r->fd_size : r->body.len);
 		resp = send_build(r, https);
 	}
 	mc_buf_finish(&gz);

@@ -253,6 +253,41 @@ class Uploads(Ward):
         self.assertEqual([f for f in mc.stored_files(self.db) if f.startswith(".")], [],
                          "no temporary file left behind")
 
+    def test_many_slow_downloads_stay_within_memory_bound(self):
+        if mc.is_pg(self.db):
+            self.skipTest("PostgreSQL keeps the files in the database: a download is read "
+                          "from it whole (left for later)")
+        lan = login(self, self.port)
+        big = mc.small_pdf("lon") + b"%" + os.urandom(9 * MB).hex()[:9 * MB].encode() + b"\n"
+        r = self.upload(lan, self.permits[4], "lon.pdf", big)
+        self.assertEqual(r.status, 303, mc.describe(r))
+        path = "/files/" + mc.sha256_hex(big)
+        pid_file = "/proc/%d/" % self.srv.proc.pid
+        with open(pid_file + "clear_refs", "w") as f:
+            f.write("5")
+        with open(pid_file + "status") as f:
+            base = int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1))
+        n = min(FLOOD, 200)
+        socks = []
+        try:
+            for i in range(n):
+                s = socket.create_connection(("127.0.0.1", self.port), timeout=30,
+                                             source_address=("127.0.0.%d" % (160 + i % 8), 0))
+                socks.append(s)
+                s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+            for s in socks:  # each reads a little, then leaves the rest unread
+                self.assertEqual(status_line(s.recv(1024)), 200)
+            time.sleep(1)
+            with open(pid_file + "status") as f:
+                peak = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+        finally:
+            for s in socks:
+                s.close()
+        print("%d slow downloads of %d MB: %d kB over the %d kB before"
+              % (n, len(big) // MB, peak - base, base))
+        self.assertLessEqual((peak - base) * 1024, RSS_BOUND)
+        self.assertEqual(mc.healthz_status(self.port), 200)
+
     def test_downloads_are_sandboxed_attachments_named_by_type(self):
         lan = login(self, self.port)
         pid = self.permits[1]
