@@ -105,8 +105,11 @@ enum mc_err report_row(struct db_stmt *st, const struct visit *v)
 	    .erased_at = col_text(st, 17),
 	};
 
-	if ((err = unseal(r.description, r.erased_at ? NULL : key, &description)) == MC_OK &&
-	    (err = unseal(r.contact, r.erased_at ? NULL : key, &contact)) == MC_OK) {
+	/* Erased: nothing of the words is given out, also not a report's from before sealing. */
+	if (r.erased_at)
+		r.description = r.contact = NULL;
+	if ((err = unseal(r.description, key, &description)) == MC_OK &&
+	    (err = unseal(r.contact, key, &contact)) == MC_OK) {
 		r.description = description;
 		r.contact = contact;
 		err = v->fn.report(v->ctx, &r);

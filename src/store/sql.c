@@ -344,9 +344,12 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			 "r.permit_id WHERE r.id = ?1"},
     [ST_REPORT_KEY_PUT] = {"INSERT INTO report_key (report_id, key) VALUES (?1, ?2)"},
     [ST_REPORT_KEY_DELETE] = {"DELETE FROM report_key WHERE report_id = ?1"},
-    /* ?1 id, ?2 now: the photo goes with the words. */
+    /* ?1 id, ?2 now: the photo goes with the words, and words kept in the clear (a report
+     * from before version 8) are blanked, since no key can erase them. */
     [ST_REPORT_ERASE] = {"UPDATE report SET erased_at = ?2, photo_sha256 = NULL, photo_mime = "
-			 "NULL, photo_size = NULL WHERE id = ?1 AND erased_at IS NULL"},
+			 "NULL, photo_size = NULL, description = CASE WHEN description LIKE "
+			 "'mc1:%' THEN description ELSE '' END, contact = CASE WHEN contact LIKE "
+			 "'mc1:%' THEN contact END WHERE id = ?1 AND erased_at IS NULL"},
     /* SQLite overwrites what it deletes, and gives the log's pages back to the file, so that
      * an erased key is in neither; PostgreSQL's old row versions go with its vacuum. */
     [ST_SECURE_DELETE] = {"PRAGMA secure_delete = ON", "SELECT 1"},

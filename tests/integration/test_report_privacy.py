@@ -47,6 +47,11 @@ class Reports(unittest.TestCase):
                              "w.slug = '%s' AND status IN ('issued', 'in_progress') ORDER BY "
                              "p.id;" % SLUG).split()
         cls.permits = [int(x) for x in ids]
+        # A report from before the words were sealed (schema 7 and older), in the clear.
+        mc.sql(cls.db, "INSERT INTO report (ref, permit_id, category, description, contact, "
+                       "client_key, created_at) VALUES ('PA-0LD00001', %d, 'other', "
+                       "'Lời cũ của bà Tư, không niêm phong.', 'ba.tu@example.vn', 'k', "
+                       "'2026-01-05T00:00:00Z');" % cls.permits[4])
         cls.srv = mc.start_server_with_base(cls.db)
         cls.port = cls.srv.port
         cls.base = "http://127.0.0.1:%d" % cls.port
@@ -244,6 +249,20 @@ class Reports(unittest.TestCase):
                                            pg="SELECT json_build_array(category, erased_at IS "
                                               "NOT NULL) FROM report WHERE id = %d;" % rid)),
                          ["unsafe", 1 if not mc.is_pg(self.db) else True])
+
+    def test_erase_a_report_from_before_sealing(self):
+        rid = int(mc.sql(self.db, "SELECT id FROM report WHERE ref = 'PA-0LD00001';"))
+        lan = self.login("lan")
+        self.assertIn("Lời cũ của bà Tư", lan.get("/staff/reports").text)
+        r = lan.post("/staff/reports/%d/erase" % rid, {"csrf": lan.csrf, "confirm": "PA-0LD00001"})
+        self.assertEqual(r.status, 303, mc.describe(r))
+        page = lan.get("/staff/reports").text
+        self.assertNotIn("Lời cũ của bà Tư", page)
+        self.assertNotIn("ba.tu@example.vn", page)
+        # Blanked in the record (no key can erase them); the trail keeps the entries it had.
+        self.assertEqual(mc.sql(self.db, "SELECT description || '|' || coalesce(contact, '-') "
+                                         "FROM report WHERE id = %d;" % rid), "|-")
+        self.assertEqual(mc.run(["audit", "verify", "--db", self.db]).rc, 0)
 
 
 if __name__ == "__main__":
