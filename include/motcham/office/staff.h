@@ -25,8 +25,8 @@ struct mc_staff_config {
 
 struct mc_staff;
 
-/* Creates files_dir (when given) if missing. *out owned by the caller. MC_ERR_IO,
- * MC_ERR_NOMEM. */
+/* Creates files_dir (when given) if missing, and removes the temporary files of uploads a
+ * crash cut short from it. *out owned by the caller. MC_ERR_IO, MC_ERR_NOMEM. */
 enum mc_err mc_staff_create(const struct mc_staff_config *cfg, struct mc_staff **out);
 /* Accepts NULL. */
 void mc_staff_destroy(struct mc_staff *st);
