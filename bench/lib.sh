@@ -6,6 +6,8 @@ BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MOTCHAM=${MOTCHAM:-$BENCH_ROOT/build/motcham}
 BENCH_PIDS=()
 BENCH_TMP=""
+BENCH_PG_DIRS=() # clusters of tests/pg/cluster, stopped and removed on exit
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
 # Debian packages the script needs, installed only when missing (like scripts/setup).
 bench_need() {
@@ -39,6 +41,9 @@ bench_cleanup() {
 	done
 	for pid in "${BENCH_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
+	done
+	for pid in "${BENCH_PG_DIRS[@]}"; do
+		"$BENCH_ROOT/tests/pg/cluster" stop "$pid" >&2 || true
 	done
 	[ -n "$BENCH_TMP" ] && rm -rf "$BENCH_TMP"
 	return 0
@@ -153,4 +158,59 @@ rss_mib() {
 
 hwm_mib() {
 	awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"
+}
+
+# A throw-away PostgreSQL cluster (tests/pg/cluster) in $BENCH_TMP/pg, stopped and removed on
+# exit; sets BENCH_PG_URL (its postgres database, a superuser). The test cluster runs without
+# fsync and with synchronous_commit off; unless PG_DURABLE=0 they are set back to PostgreSQL's
+# defaults (fsync, full_page_writes and synchronous_commit on), as a production server has them.
+bench_pg_start() {
+	local dir=$BENCH_TMP/pg
+	# The server runs as postgres when we are root: it must reach the directory.
+	chmod 755 "$BENCH_TMP"
+	BENCH_PG_DIRS+=("$dir")
+	BENCH_PG_URL=$("$BENCH_ROOT/tests/pg/cluster" start "$dir")
+	if [ "${PG_DURABLE:-1}" != 0 ]; then
+		bench_psql "$BENCH_PG_URL" -c "ALTER SYSTEM SET fsync = on" \
+			-c "ALTER SYSTEM SET full_page_writes = on" \
+			-c "ALTER SYSTEM SET synchronous_commit = on" -c "SELECT pg_reload_conf()" >/dev/null
+		sleep 0.2 # the postmaster passes the reload on to its children
+	fi
+}
+
+# psql on URL (PostgreSQL 15's own, not Debian's wrapper), unaligned, stopping at an error.
+bench_psql() { # URL psql options...
+	local url=$1
+	shift
+	PGCLIENTENCODING=UTF8 "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" "$@"
+}
+
+# A new database NAME on the cluster of bench_pg_start; prints its URL.
+bench_pg_db() { # NAME
+	bench_psql "$BENCH_PG_URL" -c "CREATE DATABASE $1" >/dev/null
+	printf '%s/%s\n' "${BENCH_PG_URL%/*}" "$1"
+}
+
+# "PostgreSQL 15.x (fsync on, synchronous_commit on, shared_buffers 64MB, ...)" of the cluster.
+bench_pg_version() {
+	bench_psql "$BENCH_PG_URL" -c "SELECT 'PostgreSQL ' || current_setting('server_version') ||
+		' (' || string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) || ')'
+		FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes',
+		'shared_buffers', 'wal_level')"
+}
+
+# A wrk script (written to FILE) asking every request for a random token of the file named by
+# $BENCH_TOKENS, one a line: wrk_run -s FILE with BENCH_TOKENS in the environment.
+bench_random_lua() { # FILE
+	cat >"$1" <<'EOF'
+-- Each wrk thread loads the token list and asks for a random one every request.
+local tokens = {}
+for line in io.lines(os.getenv("BENCH_TOKENS")) do
+	tokens[#tokens + 1] = line
+end
+math.randomseed(os.time())
+request = function()
+	return wrk.format("GET", "/q/" .. tokens[math.random(#tokens)])
+end
+EOF
 }

@@ -13,7 +13,8 @@ const char cmd_demo_usage[] =
     "Creates the database if needed and loads the sample ward Phường 7, Quận 8\n"
     "(procedures, announcements, permits and a code for each) from data/.\n"
     "Running it again updates the records and keeps their codes.\n"
-    "  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db)\n";
+    "  --db PATH   database file (default $MOTCHAM_DB or ./motcham.db), or the URL of a\n"
+    "              PostgreSQL database\n";
 
 int cmd_demo(struct args *a, int argc, char **argv)
 {

@@ -12,7 +12,8 @@ const char cmd_import_usage[] =
     "Imports procedure guides, permits, announcements, inspections or wards from CSV files\n"
     "(the kind is told by the header row). Each file is all-or-nothing: any rejected row is\n"
     "reported as FILE:LINE: reason and nothing of that file is written.\n"
-    "  --db PATH     database file (default $MOTCHAM_DB or ./motcham.db)\n"
+    "  --db PATH     database file (default $MOTCHAM_DB or ./motcham.db), or the URL of a\n"
+    "                PostgreSQL database\n"
     "  --ward SLUG   ward for files without a ward column (default: the only ward)\n";
 
 int cmd_import(struct args *a, int argc, char **argv)

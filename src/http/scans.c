@@ -15,6 +15,10 @@
 #define FLUSH_MS 100
 #define RETRY_MS 1000
 #define PEND_MAX 262144 /* distinct (code, day) counts kept while the database is away */
+/* The writer would rather keep its counts and try again than wait for a write lock held by
+ * an import: while it waits it does not empty the queue, and a full queue drops scans. */
+#define LOCK_WAIT_MS 100
+#define STOP_WAIT_MS 10000
 
 /* A queued scan: a code id, or -1 / -2 for an unknown / mistyped token. */
 struct item {
@@ -199,6 +203,8 @@ static void *writer_main(void *arg)
 		hits = 0;
 		for (size_t i = 0; i < sc->npend; i++)
 			hits += sc->pend[i].n;
+		if (stop) /* the last chance: worth waiting for */
+			mc_store_set_wait(sc->db, STOP_WAIT_MS);
 		err = write_counts(sc->db, sc->pend, sc->npend);
 		pthread_mutex_lock(&sc->lock);
 		if (err == MC_OK)
@@ -243,6 +249,7 @@ enum mc_err mc_scans_create(const char *db_path, struct mc_scans **out)
 	if ((err = mc_store_open(db_path, 0, &sc->db)) != MC_OK)
 		goto fail;
 	mc_store_set_actor(sc->db, 0, "scans");
+	mc_store_set_wait(sc->db, LOCK_WAIT_MS);
 	if (pthread_create(&sc->writer, NULL, writer_main, sc) != 0) {
 		err = MC_ERR_NOMEM;
 		goto fail;

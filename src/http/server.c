@@ -104,6 +104,12 @@ static enum mc_err parse_list(const char *option, const char *text, struct mc_ad
 	return err;
 }
 
+/* A post (a resident's report, a staff edit) waits this long for the write lock that an
+ * import, a backup or another node holds, on a write pool thread, before its sender gets the
+ * busy page: a long import should delay what people send, not refuse it. Public pages never
+ * wait on it: they read on their own connections. */
+#define WRITE_WAIT_MS 45000
+
 static enum mc_err open_writer(struct mc_http *h, struct mc_buf *errs)
 {
 	enum mc_err err;
@@ -116,6 +122,7 @@ static enum mc_err open_writer(struct mc_http *h, struct mc_buf *errs)
 		mc_buf_printf(errs, "cannot open %s for writing: %s", shown, mc_strerror(err));
 		return err;
 	}
+	mc_store_set_wait(h->writer, WRITE_WAIT_MS);
 	return MC_OK;
 }
 

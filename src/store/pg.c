@@ -29,11 +29,11 @@
 /* Where commits that changed a record are told (LISTEN/NOTIFY). */
 #define CHANNEL "mc_content"
 
-/* What every session is set to: UTF-8; reals read back exactly; waits for the write lock as
- * long as SQLite's busy timeout; no notices on standard error. */
+/* What every session is set to: UTF-8; reals read back exactly; no notices on standard
+ * error. How long it waits for the write lock (lock_timeout) is the connection's own
+ * (set_wait), set after these. */
 static const char session_sql[] = "SET client_encoding = 'UTF8';"
 				  "SET extra_float_digits = 3;"
-				  "SET lock_timeout = '5s';"
 				  "SET client_min_messages = warning;"
 				  "SET standard_conforming_strings = on;"
 				  "SET TimeZone = 'UTC'";
@@ -99,6 +99,20 @@ static long long now_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+static enum mc_err apply_wait(struct pg_db *d)
+{
+	char sql[64];
+	PGresult *res;
+	enum mc_err err = MC_OK;
+
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %u", d->wait_ms);
+	res = PQexec(d->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		err = pg_fail(d, res);
+	PQclear(res);
+	return err;
+}
+
 /* Sets the session up after each connect (session_sql). A worker's connection is read-only
  * and listens for the commits that change a record (pg_commit tells them), so that its page
  * cache learns of them without asking; a hot standby cannot listen, and is asked instead
@@ -112,6 +126,8 @@ static enum mc_err setup(struct pg_db *d)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		err = pg_fail(d, res);
 	PQclear(res);
+	if (err == MC_OK)
+		err = apply_wait(d);
 	if (err == MC_OK && d->readonly) {
 		res = PQexec(d->conn, "LISTEN " CHANNEL);
 		d->listening = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -227,6 +243,7 @@ static enum mc_err pg_open(const char *path, unsigned flags, struct db **out)
 	if (!(d = calloc(1, sizeof(*d))))
 		return MC_ERR_NOMEM;
 	d->base.ops = &db_pg;
+	d->wait_ms = 5000; /* as long as SQLite's busy timeout */
 	d->readonly = (flags & MC_STORE_READONLY) != 0;
 	d->gen = 1;
 	d->conn = PQconnectdbParams(keys, values, 1);
@@ -369,6 +386,17 @@ static unsigned pg_poll_ms(struct db *db)
 	return pg(db)->listening ? 0 : 100;
 }
 
+/* Outside a transaction the new timeout is set at once; a connection lost meanwhile gets
+ * it when it is made again (setup). */
+static void pg_set_wait(struct db *db, unsigned ms)
+{
+	struct pg_db *d = pg(db);
+
+	d->wait_ms = ms ? ms : 1; /* 0 would be no timeout at all */
+	if (d->conn && !d->tx && PQstatus(d->conn) == CONNECTION_OK)
+		apply_wait(d);
+}
+
 /* The schema version lives in a table of its own (SQLite keeps it in the file's header). */
 static enum mc_err pg_user_version(struct db *db, int *version)
 {
@@ -428,6 +456,7 @@ const struct db_ops db_pg = {
     .nest = pg_nest,
     .changed = pg_changed,
     .poll_ms = pg_poll_ms,
+    .set_wait = pg_set_wait,
     .prepare = pg_prepare,
     .finalize = pg_finalize,
     .reset = pg_reset,

@@ -68,6 +68,10 @@ struct db_ops {
 	 * milliseconds: what asking costs (SQLite: two fcntl calls; PostgreSQL: nothing where
 	 * the server tells of commits, a round trip where it cannot, on a hot standby). */
 	unsigned (*poll_ms)(struct db *db);
+	/* How long a write transaction waits for the write lock another holds before begin
+	 * answers MC_ERR_BUSY, in milliseconds (5000 until set), on this connection and on
+	 * any it makes again. */
+	void (*set_wait)(struct db *db, unsigned ms);
 
 	/* Opens the database at path as mc_store_open promises (flags: enum mc_store_flags).
 	 * On failure *out is NULL, or a connection good only for errmsg (why it failed) and
@@ -218,6 +222,7 @@ struct pg_db {
 	int64_t changes;    /* rows written by the last statement that wrote */
 	long long retry_at; /* no new connection before this (CLOCK_MONOTONIC, ms) */
 	long long retry_ms; /* the wait after the last failed attempt, 0 after a success */
+	unsigned wait_ms;   /* lock_timeout, set on every connection made (set_wait) */
 	char msg[512];	    /* the last error, for errmsg */
 };
 

@@ -190,6 +190,11 @@ static bool sq_in_tx(struct db *db)
 	return !sqlite3_get_autocommit(sq(db)->db);
 }
 
+static void sq_set_wait(struct db *db, unsigned ms)
+{
+	sqlite3_busy_timeout(sq(db)->db, (int)(ms > 600000 ? 600000 : ms));
+}
+
 /* data_version is a look at shared memory: ask at most every millisecond. */
 static unsigned sq_poll_ms(struct db *db)
 {
@@ -412,6 +417,7 @@ const struct db_ops db_sqlite = {
     .nest = sq_nest,
     .changed = sq_changed,
     .poll_ms = sq_poll_ms,
+    .set_wait = sq_set_wait,
     .prepare = sq_prepare,
     .finalize = sq_finalize,
     .reset = sq_reset,

@@ -125,6 +125,11 @@ bool mc_store_keeps_files(const struct mc_store *s)
 	return s->db->ops->keeps_files;
 }
 
+void mc_store_set_wait(struct mc_store *s, unsigned ms)
+{
+	s->db->ops->set_wait(s->db, ms);
+}
+
 unsigned mc_store_poll_ms(const struct mc_store *s)
 {
 	return s->db->ops->poll_ms(s->db);

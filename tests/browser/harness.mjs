@@ -3,11 +3,14 @@
 // browser here), signing in through the real form, and the PDF tools.
 //
 // Environment: MOTCHAM (the binary, default build/motcham), MOTCHAM_SRC (source root),
-// MC_CHROMIUM (default /usr/bin/chromium), MC_ARTIFACTS (where screenshots and photos go).
+// MC_CHROMIUM (default /usr/bin/chromium), MC_ARTIFACTS (where screenshots and photos go),
+// MOTCHAM_TEST_BACKEND (sqlite, the default, or postgresql: each test file's database is then
+// one of its own on the cluster of MOTCHAM_TEST_PG_URL, as the integration tests' new_db).
 // Every wait is bounded (STEP_MS) and polls; nothing sleeps a fixed time.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +42,46 @@ export function motcham(args, input) {
 	return r.stdout;
 }
 
+export const BACKEND = process.env.MOTCHAM_TEST_BACKEND || 'sqlite';
+const PSQL15 = '/usr/lib/postgresql/15/bin/psql';
+const PSQL = fs.existsSync(PSQL15) ? PSQL15 : 'psql';
+const isPg = (db) => /^postgres(ql)?:\/\//.test(db);
+
+function psql(url, query) {
+	const r = run(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', query],
+		{ env: { ...process.env, PGCLIENTENCODING: 'UTF8' } });
+	assert.equal(r.status, 0, `psql ${query}: ${r.stderr}`);
+	return r.stdout.trim();
+}
+
+// What to pass to --db for a new, empty database: a file in dir on SQLite; on PostgreSQL a
+// database made now on the test cluster (UTF8, byte-order collation, as SQLite compares),
+// which dropDb removes.
+export function newDb(dir, name) {
+	if (BACKEND === 'sqlite') return path.join(dir, name);
+	assert.equal(BACKEND, 'postgresql', `MOTCHAM_TEST_BACKEND ${BACKEND}`);
+	const admin = process.env.MOTCHAM_TEST_PG_URL;
+	assert.ok(admin, 'MOTCHAM_TEST_PG_URL is not set (tests/pg/cluster start prints it)');
+	const db = `mc_b_${name.replace(/[^a-z0-9]/g, '')}_${crypto.randomBytes(5).toString('hex')}`;
+	psql(admin, `CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'UTF8' ` +
+		"LC_COLLATE 'C' LC_CTYPE 'C'");
+	const url = new URL(admin);
+	url.pathname = `/${db}`;
+	return url.toString();
+}
+
+export function dropDb(db) {
+	if (!isPg(db)) return;
+	const url = new URL(db);
+	const name = url.pathname.slice(1);
+	url.pathname = new URL(process.env.MOTCHAM_TEST_PG_URL).pathname;
+	psql(url.toString(), `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+// Runs query on db (sqlite3 or psql by its form) and returns what it printed: a row a line,
+// columns joined by '|' in both.
 export function sql(db, query) {
+	if (isPg(db)) return psql(db, query);
 	const r = run('sqlite3', ['-batch', db, query]);
 	assert.equal(r.status, 0, `sqlite3 ${query}: ${r.stderr}`);
 	return r.stdout.trim();
@@ -118,7 +160,7 @@ export function decodeImage(file) {
 // reads the database; close() stops everything and says whether the server stopped cleanly.
 export async function open(prefix) {
 	const h = { tmp: fs.mkdtempSync(path.join(os.tmpdir(), prefix)) };
-	h.db = path.join(h.tmp, 'b.db');
+	h.db = newDb(h.tmp, 'b.db');
 	motcham(['demo', '--db', h.db]);
 	motcham(['user', 'add', '--db', h.db, '--name', USER, '--role', 'staff', '--ward', SLUG],
 		`${PASSWORD}\n`);
@@ -129,6 +171,7 @@ export async function open(prefix) {
 	h.close = async () => {
 		await h.context?.close().catch(() => {});
 		const code = await stopServer(h.server);
+		dropDb(h.db);
 		fs.rmSync(h.tmp, { recursive: true, force: true });
 		assert.equal(code, 0, `server did not stop cleanly: ${h.server?.stderrText?.()}`);
 	};

@@ -22,8 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-	ARTIFACTS, decodeImage, fillField, launch, motcham, pngSize, signIn, sql as dbSql,
-	startServer, STEP_MS, stopServer, submit,
+	ARTIFACTS, decodeImage, dropDb, fillField, launch, motcham, newDb, pngSize, signIn,
+	sql as dbSql, startServer, STEP_MS, stopServer, submit,
 } from './harness.mjs';
 
 const SLUG = 'phuong-7-quan-8';
@@ -129,7 +129,7 @@ async function staffPost(pathname, fields, action) {
 
 before(async () => {
 	state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'motcham-kiosk-'));
-	state.db = path.join(state.tmp, 'k.db');
+	state.db = newDb(state.tmp, 'k.db');
 	motcham(['demo', '--db', state.db]);
 	motcham(['user', 'add', '--db', state.db, '--name', USER, '--role', 'staff', '--ward', SLUG],
 		`${PASSWORD}\n`);
@@ -150,6 +150,7 @@ before(async () => {
 after(async () => {
 	await state.context?.close().catch(() => {});
 	const code = await stopServer(state.server);
+	if (state.db) dropDb(state.db);
 	if (state.tmp) fs.rmSync(state.tmp, { recursive: true, force: true });
 	assert.equal(code, 0, `server did not stop cleanly: ${state.server?.stderrText?.()}`);
 	assert.deepEqual(state.foreign, [], 'the kiosk asked another site for something');

@@ -47,6 +47,7 @@ FILES = [
     ("/etc/default/motcham", 0o644),
     ("/etc/logrotate.d/motcham", 0o644),
     ("/usr/share/doc/motcham/examples/nginx-motcham.conf", 0o644),
+    ("/usr/share/doc/motcham/examples/nginx-motcham-nodes.conf", 0o644),
     ("/usr/share/doc/motcham/copyright", 0o644),
 ]
 ENABLED = ["/etc/systemd/system/multi-user.target.wants/motcham.service",

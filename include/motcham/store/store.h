@@ -177,6 +177,10 @@ bool mc_store_keeps_files(const struct mc_store *s);
  * connection: what asking costs (SQLite: 1, a look at shared memory; PostgreSQL: 0, a look
  * at the socket, where the server tells of commits; 100 on a hot standby, a round trip). */
 unsigned mc_store_poll_ms(const struct mc_store *s);
+/* Sets how long, in milliseconds, a write transaction on s waits for the write lock that
+ * another connection (or process, or node) holds before it fails with MC_ERR_BUSY; 5000
+ * until set. Kept across the reconnections of a PostgreSQL connection. */
+void mc_store_set_wait(struct mc_store *s, unsigned ms);
 
 /* Creates or upgrades the schema to the current version (PRAGMA user_version), in one
  * transaction. Returns MC_ERR_DB on failure (nothing changed). */
