@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -77,7 +78,7 @@ static enum mc_err first_permit(void *ctx, const struct mc_code *c)
  * for. */
 static void make_db(struct http_env *e)
 {
-	char secret[65], purpose[48], hash[MC_AUTH_HASH_MAX];
+	char secret[65], hash[MC_AUTH_HASH_MAX];
 	struct mc_user u = {.name = STAFF_NAME, .role = MC_ROLE_STAFF};
 	int64_t uid;
 
@@ -86,8 +87,7 @@ static void make_db(struct http_env *e)
 	FUZZ_CHECK(mc_demo_load(e->s, MC_SRCDIR "/data", stderr) == MC_OK);
 	FUZZ_CHECK(mc_store_code_each(e->s, "permit", first_permit, e) == MC_OK && e->token[0]);
 	FUZZ_CHECK(mc_store_secret(e->s, secret) == MC_OK);
-	snprintf(purpose, sizeof(purpose), "report:%s", e->permit_id);
-	mc_auth_form_token(secret, purpose, e->form);
+	mc_pages_report_token(secret, strtoll(e->permit_id, NULL, 10), time(NULL), e->form);
 	FUZZ_CHECK(mc_auth_hash_password(STAFF_PASSWORD, hash) == MC_OK);
 	u.ward_id = e->ward_id;
 	u.pw_hash = hash;

@@ -1,4 +1,5 @@
-/* motcham backup: copy the live database (into a SQLite file) and verify the copy. */
+/* motcham backup: copy the live database (into a SQLite file) and the uploaded files it names
+ * (into a folder beside it), and verify both. */
 
 #include "private.h"
 
@@ -15,12 +16,36 @@
 const char cmd_backup_usage[] =
     "usage: motcham backup [--db PATH] --to FILE\n"
     "Copies the database with SQLite's online backup API (the server may keep running),\n"
-    "then opens the copy and checks it (integrity and the audit chain).\n"
+    "then opens the copy and checks it (integrity and the audit chain), and copies every\n"
+    "uploaded file its records name from PATH.files to FILE.files, checking each against\n"
+    "its hash: FILE and FILE.files are a ward that can run on its own (restore: put them\n"
+    "in place of PATH and PATH.files).\n"
     "From PostgreSQL, FILE is a new SQLite database with every record of one snapshot, and\n"
-    "the uploaded files go to FILE.files: a ward that can run on its own. The cluster itself\n"
-    "is backed up with PostgreSQL's tools (pg_dump, pg_basebackup).\n";
+    "the uploaded files go to FILE.files from the database. The cluster itself is backed up\n"
+    "with PostgreSQL's tools (pg_dump, pg_basebackup).\n";
 
-static int check_copy(const char *cmd, const char *path)
+/* The files a SQLite database keeps beside itself, copied for the records of the copy. */
+struct files_copy {
+	const char *from, *to;
+	long long n, missing;
+};
+
+static enum mc_err copy_file(void *ctx, const char *sha)
+{
+	struct files_copy *fc = ctx;
+	enum mc_err err = mc_upload_copy(fc->from, fc->to, sha);
+
+	if (err == MC_OK)
+		fc->n++;
+	else if (err == MC_ERR_NOTFOUND)
+		fc->missing++; /* a record without its content: the original cannot serve it either
+				*/
+	else if (err == MC_ERR_CHECK)
+		fprintf(stderr, "motcham backup: %s/%s does not match its hash\n", fc->from, sha);
+	return err == MC_ERR_NOTFOUND ? MC_OK : err;
+}
+
+static int check_copy(const char *cmd, const char *path, struct files_copy *fc)
 {
 	struct mc_audit_check c = {0};
 	struct mc_store *copy = NULL;
@@ -35,6 +60,9 @@ static int check_copy(const char *cmd, const char *path)
 		err = mc_store_integrity(copy, &ok);
 	if (err == MC_OK && ok)
 		err = mc_audit_verify(copy, &c);
+	/* The files the copy's records name: none added after its snapshot is needed. */
+	if (err == MC_OK && ok && !c.first_bad && fc)
+		err = mc_store_file_hashes(copy, copy_file, fc);
 	mc_store_destroy(copy);
 	if (err != MC_OK || !ok || c.first_bad) {
 		fprintf(stderr, "motcham %s: the copy %s does not verify\n", cmd, path);
@@ -42,6 +70,12 @@ static int check_copy(const char *cmd, const char *path)
 	}
 	printf("backup %s written and verified: integrity ok, %lld audit entries\n", path,
 	       c.entries);
+	if (fc)
+		printf("%lld uploaded files copied to %s and checked against their hashes\n", fc->n,
+		       fc->to);
+	if (fc && fc->missing)
+		fprintf(stderr, "motcham %s: %lld files the records name are not in %s\n", cmd,
+			fc->missing, fc->from);
 	return 0;
 }
 
@@ -76,11 +110,8 @@ static enum mc_err export_files(struct mc_store *s, const char *to, long long *n
 
 	mc_buf_init(&dir);
 	mc_buf_init(&x.data);
-	if ((err = mc_buf_printf(&dir, "%s.files", to)) == MC_OK) {
+	if ((err = mc_buf_printf(&dir, "%s.files", to)) == MC_OK)
 		x.dir = dir.data;
-		if (mkdir(x.dir, 0750) != 0 && errno != EEXIST)
-			err = MC_ERR_IO;
-	}
 	if (err == MC_OK)
 		err = mc_store_file_hashes(s, export_file, &x);
 	*n = x.n;
@@ -94,7 +125,10 @@ int cmd_backup(struct args *a, int argc, char **argv)
 	const char *to = NULL;
 	const struct opt opts[] = {{"to", OPT_STR, &to, 0, 0}, {0}};
 	struct mc_store *s = NULL;
+	struct mc_buf from, dir;
+	struct files_copy fc = {0};
 	long long files = 0;
+	bool beside = false;
 	enum mc_err err;
 	int rc;
 
@@ -102,21 +136,40 @@ int cmd_backup(struct args *a, int argc, char **argv)
 		return rc;
 	if (!to || a->npos)
 		return cli_usage_error(a->cmd, "give --to FILE%s", "");
-	if (access(to, F_OK) == 0) {
-		fprintf(stderr, "motcham %s: %s exists; choose a new file\n", a->cmd, to);
-		return 1;
+	mc_buf_init(&from);
+	mc_buf_init(&dir);
+	if (mc_buf_printf(&dir, "%s.files", to) != MC_OK ||
+	    mc_buf_printf(&from, "%s.files", cli_db_path(a)) != MC_OK) {
+		rc = cli_fail(a->cmd, "backup failed", MC_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if (access(to, F_OK) == 0 || access(dir.data, F_OK) == 0) {
+		fprintf(stderr, "motcham %s: %s or %s exists; choose a new file\n", a->cmd, to,
+			dir.data);
+		rc = 1;
+		goto out;
 	}
 	if ((rc = cli_open_db(a, false, &s)) != 0)
-		return rc;
-	err = mc_store_backup(s, to);
-	if (err == MC_OK && mc_store_keeps_files(s))
+		goto out;
+	beside = !mc_store_keeps_files(s);
+	err = mkdir(dir.data, 0750) == 0 ? MC_OK : MC_ERR_IO;
+	if (err == MC_OK)
+		err = mc_store_backup(s, to);
+	if (err == MC_OK && !beside)
 		err = export_files(s, to, &files);
 	mc_store_destroy(s);
 	if (err != MC_OK) {
 		unlink(to);
-		return cli_fail(a->cmd, "backup failed", err, NULL);
+		rc = cli_fail(a->cmd, "backup failed", err, NULL);
+		goto out;
 	}
 	if (files)
 		printf("%lld uploaded files written to %s.files\n", files, to);
-	return check_copy(a->cmd, to);
+	fc.from = from.data;
+	fc.to = dir.data;
+	rc = check_copy(a->cmd, to, beside ? &fc : NULL);
+out:
+	mc_buf_finish(&from);
+	mc_buf_finish(&dir);
+	return rc;
 }

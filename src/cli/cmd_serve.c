@@ -23,7 +23,8 @@ const char cmd_serve_usage[] =
     "usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
     "                     [--access-log FILE] [--metrics-allow ADDRS] [--trust-proxy ADDRS]\n"
     "                     [--page-cache MB] [--log-key FILE] [--log-witness KEYS]\n"
-    "                     [--db-read URL] [--client-key FILE]\n"
+    "                     [--db-read URL] [--client-key FILE] [--upload-quota MB]\n"
+    "                     [--disk-reserve MB]\n"
     "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on SIGINT or\n"
     "SIGTERM; SIGHUP reopens the access log. A database of an older schema is first copied\n"
     "beside itself (PATH.schemaN-TIME.bak), then migrated; a newer one is refused, untouched.\n"
@@ -51,7 +52,12 @@ const char cmd_serve_usage[] =
     "  --client-key FILE     the secret client addresses are keyed with (throttles, rate\n"
     "                        limits, the access log), made when missing and moved on\n"
     "                        daily; never in the database (default PATH.client-key beside\n"
-    "                        a SQLite database; with a URL, in memory unless given)\n";
+    "                        a SQLite database; with a URL, in memory unless given)\n"
+    "  --upload-quota MB     what one ward's dossier files and residents' photos may\n"
+    "                        take in all (default 4096; 0: no limit); past it, uploads are\n"
+    "                        refused with a message\n"
+    "  --disk-reserve MB     space that must stay free on the disk of PATH.files: uploads\n"
+    "                        that would eat into it are refused (default 512; 0: none)\n";
 
 static enum mc_err first_ward_code(void *ctx, const struct mc_code *c)
 {
@@ -131,6 +137,7 @@ struct serve_opts {
 	long port;
 	long threads;
 	long page_cache_mb;
+	long upload_quota_mb, disk_reserve_mb;
 };
 
 static int run_server(const char *cmd, const struct serve_opts *o, struct mc_store **s)
@@ -187,8 +194,10 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 		goto out;
 	/* Where the database keeps uploaded files (PostgreSQL) no directory is needed. */
 	if ((err = mc_staff_create(
-		 &(struct mc_staff_config){
-		     .pages = pages, .files_dir = mc_store_keeps_files(*s) ? NULL : fdir.data},
+		 &(struct mc_staff_config){.pages = pages,
+					   .files_dir = mc_store_keeps_files(*s) ? NULL : fdir.data,
+					   .upload_quota = (long long)o->upload_quota_mb << 20,
+					   .disk_reserve = (long long)o->disk_reserve_mb << 20},
 		 &staff)) != MC_OK)
 		goto out;
 	if ((err = mc_scans_create(o->db, &scans)) != MC_OK)
@@ -248,7 +257,11 @@ out:
 
 int cmd_serve(struct args *a, int argc, char **argv)
 {
-	struct serve_opts o = {.bind = "127.0.0.1", .port = 8080, .page_cache_mb = 6};
+	struct serve_opts o = {.bind = "127.0.0.1",
+			       .port = 8080,
+			       .page_cache_mb = 6,
+			       .upload_quota_mb = 4096,
+			       .disk_reserve_mb = 512};
 	const struct opt opts[] = {{"port", OPT_INT, &o.port, 0, 65535},
 				   {"bind", OPT_STR, &o.bind, 0, 0},
 				   {"base-url", OPT_STR, &o.base_url, 0, 0},
@@ -261,6 +274,8 @@ int cmd_serve(struct args *a, int argc, char **argv)
 				   {"log-witness", OPT_STR, &o.log_witness, 0, 0},
 				   {"db-read", OPT_STR, &o.db_read, 0, 0},
 				   {"client-key", OPT_STR, &o.client_key, 0, 0},
+				   {"upload-quota", OPT_INT, &o.upload_quota_mb, 0, 1L << 30},
+				   {"disk-reserve", OPT_INT, &o.disk_reserve_mb, 0, 1L << 30},
 				   {0}};
 	struct mc_store *s = NULL;
 	int rc;

@@ -80,7 +80,7 @@ static void add_headers(struct MHD_Response *resp, const struct asset *a, const 
 {
 	bool worker = service_worker(a->name);
 
-	send_headers(resp, a->type, worker ? WORKER_CSP : NULL);
+	send_headers(resp, a->type, worker ? WORKER_CSP : NULL, NULL);
 	if (worker)
 		MHD_add_response_header(resp, "Service-Worker-Allowed", "/");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, ASSET_CACHE);

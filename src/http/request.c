@@ -12,9 +12,13 @@
 #include "motcham/public/pages.h"
 #include "motcham/store/store.h"
 #include "motcham/web/request.h"
+#include "motcham/web/upload.h"
 #include "private.h"
 
 #define MAX_FORM_BODY ((size_t)MC_FORM_MAX_TOTAL + 64 * 1024)
+/* The post processor's own buffer, held by every post being read: small, so that a
+ * thousand uploads at once hold little memory (what they send goes to disk). */
+#define POST_BUFFER (16 * 1024)
 /* Past this a refused body is no longer read: the connection is closed instead. */
 #define MAX_DISCARD (MAX_FORM_BODY + 4 * 1024 * 1024)
 
@@ -188,6 +192,10 @@ static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *c
 	if (h->access_log)
 		snprintf(req->path, sizeof(req->path), "%s", url);
 	mc_form_init(&req->form);
+	/* Uploads go to disk as they arrive (form.h): a post holds no more than the post
+	 * processor's buffer in memory. */
+	if (h->site.uploads)
+		mc_form_spool(&req->form, h->site.uploads->spool_dir);
 	req->post = post;
 	if (!post && strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return send_error(h, conn, req, 405);
@@ -208,7 +216,7 @@ static enum MHD_Result start_request(struct mc_http *h, struct MHD_Connection *c
 			return send_error(h, conn, req, 413);
 		req->refused = 413;
 	}
-	if (post && !(req->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_data, req)))
+	if (post && !(req->pp = MHD_create_post_processor(conn, POST_BUFFER, on_post_data, req)))
 		return send_error(h, conn, req, 415);
 	return MHD_YES;
 }
@@ -234,7 +242,10 @@ enum MHD_Result request_on_request(void *cls, struct MHD_Connection *conn, const
 			req->refused = 413;
 		if (req->post && !req->refused &&
 		    MHD_post_process(req->pp, upload_data, *upload_data_size) != MHD_YES)
-			req->refused = req->form_err == MC_ERR_TOOBIG ? 413 : 400;
+			req->refused = req->form_err == MC_ERR_TOOBIG ? 413
+				       : req->form_err == MC_ERR_FULL || req->form_err == MC_ERR_IO
+					   ? 503
+					   : 400;
 		*upload_data_size = 0;
 		return req->body_bytes > MAX_DISCARD ? MHD_NO : MHD_YES;
 	}

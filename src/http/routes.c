@@ -104,6 +104,7 @@ static const struct mc_route table[] = {
     {GET, "/staff/reports", "staff", W, STAFF, 0, 0, mc_office_reports},
     {POST, "/staff/reports/{id}/review", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_review},
     {POST, "/staff/reports/{id}/reply", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_reply},
+    {POST, "/staff/reports/{id}/erase", "staff", W, STAFF, 0, FORM_BODY, mc_office_report_erase},
     {POST, "/staff/codes/{token}/retire", "staff", W, STAFF, 0, FORM_BODY, mc_office_code_retire},
     {POST, "/staff/codes/{token}/restore", "staff", W, STAFF, 0, FORM_BODY, mc_office_code_restore},
     {GET, "/staff/keychain", "staff", W, STAFF, 0, 0, mc_office_keychain},

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "motcham/public/pages.h"
 #include "private.h"
@@ -13,12 +14,13 @@
 static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
 			  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-void send_headers(struct MHD_Response *r, const char *type, const char *policy)
+void send_headers(struct MHD_Response *r, const char *type, const char *policy,
+		  const char *referrer)
 {
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, "Content-Security-Policy", policy ? policy : csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Referrer-Policy", referrer ? referrer : "no-referrer");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 }
 
@@ -51,7 +53,8 @@ void send_note(struct request *req, unsigned status, size_t bytes)
 static void add_headers(struct MHD_Response *resp, const struct mc_response *r, const char *etag,
 			bool gzip, bool https)
 {
-	send_headers(resp, r->content_type ? r->content_type : "text/html; charset=utf-8", r->csp);
+	send_headers(resp, r->content_type ? r->content_type : "text/html; charset=utf-8", r->csp,
+		     r->referrer);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 				r->cache ? r->cache : "no-cache");
 	if (etag && etag[0])
@@ -85,7 +88,15 @@ static struct MHD_Response *from_buf(struct mc_buf *b)
 
 struct MHD_Response *send_build(struct mc_response *r, bool https)
 {
-	struct MHD_Response *resp = from_buf(&r->body);
+	struct MHD_Response *resp;
+
+	if (r->fd >= 0) {
+		/* libmicrohttpd sends it from the file (sendfile) and closes it. */
+		if ((resp = MHD_create_response_from_fd64(r->fd_size, r->fd)) != NULL)
+			r->fd = -1;
+	} else {
+		resp = from_buf(&r->body);
+	}
 
 	if (resp)
 		add_headers(resp, r, r->etag, false, https);
@@ -142,6 +153,9 @@ enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req, stru
 	if (status == 200 && send_etag_matches(conn, r->etag)) {
 		status = MHD_HTTP_NOT_MODIFIED;
 		mc_buf_reset(&r->body);
+		if (r->fd >= 0)
+			close(r->fd);
+		r->fd = -1;
 	}
 	resp = NULL;
 	mc_buf_init(&gz);
@@ -150,7 +164,7 @@ enum MHD_Result send_page(struct MHD_Connection *conn, struct request *req, stru
 		send_note(req, status, gz.len);
 		resp = send_build_gzip(r, &gz, https);
 	} else {
-		send_note(req, status, r->body.len);
+		send_note(req, status, r->fd >= 0 ? (size_t)r->fd_size : r->body.len);
 		resp = send_build(r, https);
 	}
 	mc_buf_finish(&gz);

@@ -142,6 +142,7 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 	h->site = (struct mc_site){.pages = cfg->pages,
 				   .staff = cfg->staff,
 				   .files_dir = mc_staff_files_dir(cfg->staff),
+				   .uploads = mc_staff_uploads(cfg->staff),
 				   .http = h,
 				   .witnesses = cfg->log_witnesses};
 	if (!(h->db_path = strdup(cfg->db_path)) ||

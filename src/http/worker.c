@@ -35,6 +35,7 @@ struct cached {
 	size_t len, len_gz;
 	long long code_id;
 	int scan_miss;
+	const char *referrer; /* its Referrer-Policy, which a 304 must repeat (NULL: default) */
 	char etag[40];
 };
 
@@ -156,6 +157,8 @@ static enum MHD_Result send_cached(struct mc_http *h, struct MHD_Connection *con
 		mc_response_init(&r);
 		r.status = 200;
 		r.vary = c->vary;
+		/* A browser takes the headers of a 304 for the page it keeps. */
+		r.referrer = c->referrer;
 		snprintf(r.etag, sizeof(r.etag), "%s", c->etag);
 		ret = send_page(conn, req, &r);
 		mc_response_finish(&r);
@@ -256,6 +259,7 @@ enum MHD_Result worker_cached(struct mc_http *h, struct MHD_Connection *conn, st
 			     .len = r->body.len,
 			     .code_id = r->code_id,
 			     .scan_miss = r->scan_miss,
+			     .referrer = r->referrer,
 			     .vary = r->vary};
 	snprintf(c->etag, sizeof(c->etag), "%s", r->etag);
 	*err = cache_both(c, r, req->https);

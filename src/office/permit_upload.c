@@ -21,8 +21,8 @@ static enum mc_err permit_file(struct office *c, int64_t id)
 	struct permit_rec rec = {.today = c->today};
 	struct permit_forms pf = {0};
 	struct mc_file mf = {.permit_id = id};
+	struct mc_upload u;
 	struct mc_buf name;
-	char sha[65];
 	bool shown;
 	enum mc_err err;
 
@@ -32,19 +32,27 @@ static enum mc_err permit_file(struct office *c, int64_t id)
 	if (!file) {
 		pf.upload_error = "Vui lòng chọn một tệp để tải lên.";
 		err = permit_page(c, id, 422, &pf);
-	} else if (file->value.len > MC_UPLOAD_MAX) {
-		pf.upload_error = "Tệp quá lớn: tối đa 10 MB.";
-		err = permit_page(c, id, 413, &pf);
-	} else if (!(mf.mime = mc_upload_sniff(file->value.data, file->value.len))) {
-		pf.upload_error = "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp).";
-		err = permit_page(c, id, 415, &pf);
+	} else if ((err = mc_upload_check(file, false, &u)) != MC_OK) {
+		goto out;
+	} else if (u.why) {
+		pf.upload_error = u.why;
+		err = permit_page(c, id, u.status, &pf);
 	} else if ((err = mc_upload_display_name(file->filename, &name)) == MC_OK &&
 		   (err = mc_store_begin(c->wr)) == MC_OK) {
-		/* The content (where the database keeps it) and its record, or neither. */
-		err =
-		    mc_upload_save(c->wr, c->st->files_dir, file->value.data, file->value.len, sha);
-		mf.sha256 = sha;
-		mf.size = (long long)file->value.len;
+		/* Counted and kept under the write lock: two uploads cannot both slip under the
+		 * quota. The content (where the database keeps it) and its record, or neither. */
+		err = mc_upload_room(c->wr, c->st->files_dir, &c->st->uploads, rec.ward_id, u.size,
+				     &pf.upload_error);
+		if (err == MC_ERR_FULL) {
+			mc_store_rollback(c->wr);
+			err = permit_page(c, id, 507, &pf);
+			goto out;
+		}
+		if (err == MC_OK)
+			err = mc_upload_keep(c->wr, c->st->files_dir, file, &u);
+		mf.sha256 = u.sha;
+		mf.mime = u.mime;
+		mf.size = (long long)u.size;
 		mf.name = name.data;
 		mf.public = checked(mc_form_get(c->rq->form, "public"));
 		if (err == MC_OK)

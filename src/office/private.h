@@ -15,6 +15,7 @@
 #include "motcham/store/store.h"
 #include "motcham/web/call.h"
 #include "motcham/web/fields.h"
+#include "motcham/web/upload.h"
 
 struct mc_pages;
 struct mc_request;
@@ -28,6 +29,7 @@ struct mc_tobj;
 struct mc_staff {
 	struct mc_pages *pages;
 	char *files_dir;
+	struct mc_upload_limits uploads; /* its spool_dir: files_dir, or the system's */
 };
 
 struct ward_item {

@@ -1,7 +1,10 @@
 /* Residents' reports (/staff/reports): the open and the reviewed ones; answering one with a
  * public reply (what the resident reads at /r/REF) and an internal note, kept under review
- * or marked reviewed. */
+ * or marked reviewed; erasing what the resident wrote, on their request. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "motcham/domain/permit.h"
 #include "motcham/office/office.h"
@@ -9,6 +12,7 @@
 #include "motcham/render/template.h"
 #include "motcham/store/store.h"
 #include "motcham/web/fields.h"
+#include "motcham/web/form.h"
 #include "motcham/web/request.h"
 #include "motcham/web/response.h"
 #include "private.h"
@@ -42,6 +46,7 @@ enum mc_err reports_item(struct mc_tobj *o, const struct mc_report *rep)
 	    (err = mc_tobj_str(o, "category", mc_label_of(mc_report_categories, rep->category))) !=
 		MC_OK ||
 	    (err = mc_tobj_str(o, "description", rep->description)) != MC_OK ||
+	    (err = mc_tobj_str(o, "erased", rep->erased_at)) != MC_OK ||
 	    (err = mc_tobj_str(o, "contact", rep->contact)) != MC_OK ||
 	    (err = mc_tobj_str(o, "photo", rep->photo_sha256)) != MC_OK ||
 	    (err = mc_tobj_str(o, "created", rep->created_at)) != MC_OK ||
@@ -72,6 +77,9 @@ static enum mc_err report_item_cb(void *ctx, const struct mc_report *rep)
 				!rep->reviewed_at && mc_session_can_write(&c->u, rep->ward_id))) !=
 		MC_OK ||
 	    (err = mc_tobj_bool(o, "can_reply", mc_session_can_write(&c->u, rep->ward_id))) !=
+		MC_OK ||
+	    (err = mc_tobj_bool(o, "can_erase",
+				!rep->erased_at && mc_session_can_write(&c->u, rep->ward_id))) !=
 		MC_OK)
 		return err;
 	err = mc_store_permit_get(c->wr, rep->permit_id, permit_number_cb, o);
@@ -157,6 +165,54 @@ static enum mc_err report_answer(struct office *c, int64_t id, bool done)
 	return err;
 }
 
+struct erase_target {
+	int64_t ward_id;
+	char ref[32];
+};
+
+static enum mc_err erase_target_cb(void *ctx, const struct mc_report *rep)
+{
+	struct erase_target *t = ctx;
+
+	t->ward_id = rep->ward_id;
+	snprintf(t->ref, sizeof(t->ref), "%s", rep->ref);
+	return MC_OK;
+}
+
+/* Erases a resident's words, contact and photo on their request (Decree 13/2023): the
+ * form confirms by the report's reference. The audit trail keeps what it held, sealed, and
+ * an entry for the erasure. */
+static enum mc_err report_erase(struct office *c, int64_t id)
+{
+	struct erase_target t = {0};
+	const char *confirm = mc_form_get(c->rq->form, "confirm");
+	char photo[65], path[4096];
+	enum mc_err err = mc_store_report_get(c->wr, id, erase_target_cb, &t);
+
+	if (err == MC_ERR_NOTFOUND)
+		return page_not_found(c);
+	if (err != MC_OK)
+		return err;
+	if (!mc_session_can_write(&c->u, t.ward_id))
+		return page_forbidden(c);
+	if (!confirm || strcmp(confirm, t.ref))
+		return page_refuse(c,
+				   "Vui lòng đánh dấu ô xác nhận để xoá dữ liệu cá nhân của phản "
+				   "ánh này.",
+				   "/staff/reports");
+	err = mc_store_report_erase(c->wr, id, photo);
+	if (err == MC_ERR_GONE)
+		return page_refuse(c, "Dữ liệu cá nhân của phản ánh này đã được xoá trước đó.",
+				   "/staff/reports");
+	if (err != MC_OK)
+		return err;
+	/* Beside a SQLite database the photo is a file of its own; no record names it now. */
+	if (photo[0] && c->st->files_dir &&
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", c->st->files_dir, photo) < sizeof(path))
+		unlink(path);
+	return page_redirect(c, "/staff/reports#r-%lld", (long long)id);
+}
+
 enum mc_err mc_office_reports(struct mc_call *call)
 {
 	return reports_page(call->scope);
@@ -170,4 +226,9 @@ enum mc_err mc_office_report_review(struct mc_call *call)
 enum mc_err mc_office_report_reply(struct mc_call *call)
 {
 	return report_answer(call->scope, call->id, false);
+}
+
+enum mc_err mc_office_report_erase(struct mc_call *call)
+{
+	return report_erase(call->scope, call->id);
 }

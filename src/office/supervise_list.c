@@ -11,6 +11,7 @@
 #include "motcham/domain/permit.h"
 #include "motcham/office/office.h"
 #include "motcham/office/supervise.h"
+#include "motcham/render/csv.h"
 #include "motcham/render/template.h"
 #include "motcham/store/store.h"
 #include "motcham/web/response.h"
@@ -291,36 +292,12 @@ static enum mc_err list_page(struct office *c)
 
 /* ---- CSV ----------------------------------------------------------------------------- */
 
-/* One RFC 4180 cell. A cell that Excel would run as a formula (=, +, -, @ first) gets a
- * leading apostrophe: the export is opened by people, and addresses and reasons are typed
- * by other people. */
-static enum mc_err csv_cell(struct mc_buf *b, const char *v, bool last)
-{
-	enum mc_err err = MC_OK;
-
-	v = v ? v : "";
-	if (strpbrk(v, ",\"\r\n") || (*v && strchr("=+-@\t\r", *v))) {
-		err = mc_buf_putc(b, '"');
-		if (err == MC_OK && *v && strchr("=+-@\t\r", *v))
-			err = mc_buf_putc(b, '\'');
-		for (; err == MC_OK && *v; v++)
-			err = *v == '"' ? mc_buf_puts(b, "\"\"") : mc_buf_putc(b, *v);
-		if (err == MC_OK)
-			err = mc_buf_putc(b, '"');
-	} else {
-		err = mc_buf_puts(b, v);
-	}
-	if (err == MC_OK)
-		err = mc_buf_puts(b, last ? "\r\n" : ",");
-	return err;
-}
-
 static enum mc_err csv_row(struct mc_buf *b, const char *const *cells, size_t n)
 {
 	enum mc_err err = MC_OK;
 
 	for (size_t i = 0; err == MC_OK && i < n; i++)
-		err = csv_cell(b, cells[i], i + 1 == n);
+		err = mc_csv_cell(b, cells[i], i + 1 == n ? 0 : ',');
 	return err;
 }
 

@@ -23,9 +23,16 @@ static const struct mc_label entities[] = {
 };
 
 static const struct mc_label actions[] = {
-    {"create", "Tạo mới"},	  {"update", "Sửa thông tin"}, {"status", "Đổi trạng thái"},
-    {"attach", "Đính kèm"},	  {"revoke", "Thu hồi mã"},    {"review", "Đã xử lý"},
-    {"merge", "Sáp nhập phường"}, {"restore", "Dùng lại mã"},  {NULL, NULL},
+    {"create", "Tạo mới"},
+    {"update", "Sửa thông tin"},
+    {"status", "Đổi trạng thái"},
+    {"attach", "Đính kèm"},
+    {"revoke", "Thu hồi mã"},
+    {"review", "Đã xử lý"},
+    {"merge", "Sáp nhập phường"},
+    {"restore", "Dùng lại mã"},
+    {"erase", "Xoá dữ liệu cá nhân"},
+    {NULL, NULL},
 };
 
 static const struct mc_label fields[] = {
@@ -52,6 +59,9 @@ static const struct mc_label fields[] = {
     {"reviewed_at", "Xử lý lúc"},
     {"review_note", "Ghi chú xử lý"},
     {"revoked_at", "Thu hồi lúc"},
+    {"description", "Mô tả của người dân"},
+    {"contact", "Liên hệ"},
+    {"erased_at", "Xoá dữ liệu cá nhân lúc"},
     {NULL, NULL},
 };
 
@@ -113,7 +123,11 @@ static enum mc_err value_text(struct mc_tobj *o, const char *key, const json_t *
 
 	if (!v || json_is_null(v))
 		return MC_OK;
-	if (json_is_string(v)) {
+	/* A resident's words are sealed in the trail (report.c): the report shows them, or
+	 * that they were erased. */
+	if (json_is_string(v) && mc_store_report_sealed(json_string_value(v))) {
+		s = "(dữ liệu cá nhân, được mã hoá: xem ở mục Phản ánh)";
+	} else if (json_is_string(v)) {
 		s = mc_label_of(names, json_string_value(v));
 	} else if (!(s = dumped = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT))) {
 		return MC_ERR_NOMEM;

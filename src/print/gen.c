@@ -19,6 +19,7 @@
 #include "motcham/base/buf.h"
 #include "motcham/store/store.h"
 #include "motcham/base/token.h"
+#include "motcham/render/csv.h"
 
 #define DEFAULT_SCALE 8
 #define DEFAULT_MARGIN 4
@@ -343,26 +344,6 @@ static enum mc_err write_atomic(const char *dir, const char *name, const struct 
 	return MC_OK;
 }
 
-/* RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
-static enum mc_err csv_field(struct mc_buf *b, const char *s, char sep)
-{
-	enum mc_err err = MC_OK;
-	const char *p;
-
-	if (!strpbrk(s, ",\"\r\n")) {
-		err = mc_buf_puts(b, s);
-	} else {
-		err = mc_buf_putc(b, '"');
-		for (p = s; err == MC_OK && *p; p++)
-			err = *p == '"' ? mc_buf_add(b, "\"\"", 2) : mc_buf_putc(b, *p);
-		if (err == MC_OK)
-			err = mc_buf_putc(b, '"');
-	}
-	if (err == MC_OK)
-		err = sep ? mc_buf_putc(b, sep) : mc_buf_add(b, "\r\n", 2);
-	return err;
-}
-
 static enum mc_err csv_row(struct mc_buf *b, const struct gen_item *it, const struct gen_job *j)
 {
 	char version[16], file[MC_TOKEN_LEN + 8];
@@ -370,14 +351,14 @@ static enum mc_err csv_row(struct mc_buf *b, const struct gen_item *it, const st
 
 	snprintf(version, sizeof(version), "%d", it->version);
 	snprintf(file, sizeof(file), "%s.%s", it->token, j->format == MC_GEN_SVG ? "svg" : "png");
-	if ((err = csv_field(b, it->token, ',')) != MC_OK ||
-	    (err = csv_field(b, it->kind, ',')) != MC_OK ||
-	    (err = csv_field(b, it->title, ',')) != MC_OK ||
-	    (err = csv_field(b, it->url, ',')) != MC_OK ||
-	    (err = csv_field(b, version, ',')) != MC_OK ||
-	    (err = csv_field(b, mc_qr_ecc_name(j->ecc), ',')) != MC_OK)
+	if ((err = mc_csv_cell(b, it->token, ',')) != MC_OK ||
+	    (err = mc_csv_cell(b, it->kind, ',')) != MC_OK ||
+	    (err = mc_csv_cell(b, it->title, ',')) != MC_OK ||
+	    (err = mc_csv_cell(b, it->url, ',')) != MC_OK ||
+	    (err = mc_csv_cell(b, version, ',')) != MC_OK ||
+	    (err = mc_csv_cell(b, mc_qr_ecc_name(j->ecc), ',')) != MC_OK)
 		return err;
-	return csv_field(b, file, 0);
+	return mc_csv_cell(b, file, 0);
 }
 
 /* Lists the images that were written, in selection order. */

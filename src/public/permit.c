@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "private.h"
 
@@ -178,7 +179,7 @@ static enum mc_err empty_form(struct mc_tobj *o)
  * from this page without any account or session. */
 static enum mc_err set_report(struct page *pg, int64_t permit_id)
 {
-	char secret[65], purpose[48], tok[MC_AUTH_SHA256_LEN + 1];
+	char secret[65], tok[MC_AUTH_SHA256_LEN + 1];
 	struct mc_tobj *o;
 	enum mc_err err = mc_store_secret(pg->s, secret);
 
@@ -186,8 +187,7 @@ static enum mc_err set_report(struct page *pg, int64_t permit_id)
 		return MC_OK; /* a database without a secret cannot check posts: no form */
 	if (err != MC_OK)
 		return err;
-	snprintf(purpose, sizeof(purpose), "report:%" PRId64, permit_id);
-	mc_auth_form_token(secret, purpose, tok);
+	mc_pages_report_token(secret, permit_id, time(NULL), tok);
 	sodium_memzero(secret, sizeof(secret));
 	if (!(o = mc_tobj_obj(pg->root, "report")))
 		return MC_ERR_NOMEM;
@@ -211,7 +211,9 @@ enum mc_err permit_render(struct page *pg, int64_t id, struct mc_response *r)
 	    (err = add_qr(pg, MC_KIND_PERMIT, id)) != MC_OK ||
 	    (err = share_meta(pg, "/w/%s/permits/%" PRId64, pg->slug, id)) != MC_OK)
 		return err;
-	return page_render(pg->p, pg->root, "permit", 200, r);
+	if ((err = page_render(pg->p, pg->root, "permit", 200, r)) == MC_OK)
+		r->referrer = "same-origin"; /* its report form: see report.c's same_site */
+	return err;
 }
 
 enum mc_err mc_pages_permit(struct mc_call *c)

@@ -2,9 +2,11 @@
  * form carries a token tied to the permit (so it came from the permit's page), each client
  * may send a few an hour (keyed by a hash of its address, never the address), and an
  * optional photo is checked by its content before it is kept. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "motcham/base/auth.h"
@@ -22,6 +24,17 @@
 
 #define REPORTS_PER_HOUR 5
 #define REF_TRIES 8
+#define DAY_SECONDS 86400
+#define WARD_UTC_OFFSET (7 * 3600) /* Vietnam: the day the page cache turns with */
+
+void mc_pages_report_token(const char *secret, int64_t permit_id, time_t now, char out[65])
+{
+	char purpose[64];
+
+	snprintf(purpose, sizeof(purpose), "report:%lld:%lld", (long long)permit_id,
+		 (long long)((now + WARD_UTC_OFFSET) / DAY_SECONDS));
+	mc_auth_form_token(secret, purpose, out);
+}
 
 /* The form on the permit page and the page that shows it again with errors are one template
  * (public_report_form) over these fields, so they keep the same labels and order. */
@@ -42,12 +55,48 @@ struct report_ctx {
 	char slug[65];
 	char token[MC_AUTH_SHA256_LEN + 1];
 	struct mc_fields f;
+	struct mc_upload photo; /* the photo, as mc_upload_check found it */
 	const char *photo_error;
 	bool photo_again; /* a good photo came with a form that failed: it must be chosen again */
 	const char *form_error;
 	struct mc_tdata *d;
 	struct mc_tobj *root;
 };
+
+/* scheme://host[:port] of url, into out. */
+static void origin_of(const char *url, char *out, size_t cap)
+{
+	const char *host = strstr(url, "://");
+	size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : 0;
+
+	snprintf(out, cap, "%.*s", (int)n, url);
+}
+
+/* Whether the post came from one of this site's pages, as far as the browser says: what it
+ * does not say (an old browser) is left to the form's token. Sec-Fetch-Site, which no page
+ * can forge, decides when it is there. An Origin of "null" is what a sandboxed frame sends,
+ * and also a page of ours with "no-referrer"; the pages with this form ask for "same-origin"
+ * (report_show, permit.c) so that browsers send the real one, and a "null" is taken only
+ * with Sec-Fetch-Site saying same-origin. */
+static bool same_site(const struct mc_site *site, const struct mc_request *rq)
+{
+	const char *origin = rq->lookup(rq, MC_REQ_HEADER, "Origin");
+	const char *fetch = rq->lookup(rq, MC_REQ_HEADER, "Sec-Fetch-Site");
+	const char *host = rq->lookup(rq, MC_REQ_HEADER, "Host");
+	char base[512], own[512];
+
+	if (fetch && strcmp(fetch, "same-origin"))
+		return false;
+	if (!origin || (fetch && !strcmp(origin, "null")))
+		return true;
+	origin_of(mc_pages_base_url(site->pages), base, sizeof(base));
+	if (base[0] && !strcasecmp(origin, base))
+		return true;
+	if (!host || !*host)
+		return false;
+	snprintf(own, sizeof(own), "%s://%s", rq->https ? "https" : "http", host);
+	return !strcasecmp(origin, own);
+}
 
 static enum mc_err pub_ward_cb(void *ctx, const struct mc_ward *w)
 {
@@ -94,6 +143,7 @@ static enum mc_err report_show(struct report_ctx *x, const char *tpl, int status
 		return err;
 	err = mc_pages_render(x->site->pages, tpl, x->root, status, x->r);
 	x->r->cache = "private, no-store";
+	x->r->referrer = "same-origin"; /* the form again: see same_site */
 	return err;
 }
 
@@ -130,14 +180,10 @@ static enum mc_err report_check(struct report_ctx *x, const struct mc_form_field
 				  "Vui lòng mô tả rõ hơn (ít nhất 10 ký tự).")) != MC_OK)
 		return err;
 	*photo = mc_form_file(x->rq->form, "photo");
-	if (*photo && (*photo)->value.len > MC_UPLOAD_PHOTO_MAX)
-		x->photo_error = "Ảnh quá lớn: tối đa 5 MB.";
-	else if (*photo) {
-		const char *mime = mc_upload_sniff((*photo)->value.data, (*photo)->value.len);
-
-		if (!mime || !strcmp(mime, MC_MIME_PDF))
-			x->photo_error = "Ảnh phải là tệp JPEG hoặc PNG.";
-	}
+	if (*photo && (err = mc_upload_check(*photo, true, &x->photo)) != MC_OK)
+		return err;
+	if (*photo)
+		x->photo_error = x->photo.why;
 	return MC_OK;
 }
 
@@ -146,18 +192,18 @@ static enum mc_err report_store(struct report_ctx *x, const struct mc_form_field
 {
 	struct mc_report rep = {.permit_id = x->permit_id,
 				.client_key = x->rq->client_key ? x->rq->client_key : "unknown"};
-	char sha[65], tok[MC_TOKEN_LEN + 1];
+	char tok[MC_TOKEN_LEN + 1];
 	enum mc_err err = MC_ERR_EXISTS;
 
 	rep.category = mc_fields_get(&x->f, "category");
 	rep.description = mc_fields_get(&x->f, "description");
 	rep.contact = mc_fields_get(&x->f, "contact");
 	if (photo) {
-		if ((err = mc_upload_save(x->wr, x->site->files_dir, photo->value.data,
-					  photo->value.len, sha)) != MC_OK)
+		if ((err = mc_upload_keep(x->wr, x->site->files_dir, photo, &x->photo)) != MC_OK)
 			return err;
-		rep.photo_sha256 = sha;
-		rep.photo_mime = mc_upload_sniff(photo->value.data, photo->value.len);
+		rep.photo_sha256 = x->photo.sha;
+		rep.photo_mime = x->photo.mime;
+		rep.photo_size = (long long)x->photo.size;
 	}
 	if ((err = mc_store_set_actor(x->wr, 0, "resident")) != MC_OK)
 		return err;
@@ -177,7 +223,8 @@ static enum mc_err report_run(struct report_ctx *x)
 	struct pub_permit pp = {.o = x->root};
 	const struct mc_form_field *photo = NULL;
 	const char *sent;
-	char secret[65], purpose[48], since[32], ref[16];
+	char secret[65], yesterday[MC_AUTH_SHA256_LEN + 1], since[32], ref[16];
+	time_t now;
 	int64_t ward_id = 0;
 	int n = 0;
 	enum mc_err err;
@@ -191,12 +238,19 @@ static enum mc_err report_run(struct report_ctx *x)
 	    (err = mc_store_ward_by_id(x->wr, ward_id, pub_ward_cb, x->root)) != MC_OK ||
 	    (err = mc_store_secret(x->wr, secret)) != MC_OK)
 		return err;
-	snprintf(purpose, sizeof(purpose), "report:%lld", (long long)x->permit_id);
-	mc_auth_form_token(secret, purpose, x->token);
+	now = time(NULL);
+	mc_pages_report_token(secret, x->permit_id, now - DAY_SECONDS, yesterday);
+	mc_pages_report_token(secret, x->permit_id, now, x->token);
+	sodium_memzero(secret, sizeof(secret));
 	if (!x->rq->form || strcmp(x->rq->method, "POST"))
 		return mc_pages_error(x->site->pages, 405, x->r);
+	if (!same_site(x->site, x->rq)) {
+		x->form_error = "Biểu mẫu này chỉ gửi được từ trang của phường. Vui lòng mở lại "
+				"trang giấy phép rồi gửi phản ánh.";
+		return report_show(x, "public_report", 403);
+	}
 	sent = mc_form_get(x->rq->form, "token");
-	if (!sent || !mc_auth_equal(sent, x->token)) {
+	if (!sent || (!mc_auth_equal(sent, x->token) && !mc_auth_equal(sent, yesterday))) {
 		x->form_error = "Biểu mẫu đã cũ. Vui lòng kiểm tra lại nội dung và gửi lại.";
 		return report_show(x, "public_report", 403);
 	}
@@ -218,6 +272,14 @@ static enum mc_err report_run(struct report_ctx *x)
 		x->form_error =
 		    "Bạn đã gửi nhiều phản ánh trong một giờ qua. Vui lòng thử lại sau.";
 		return report_show(x, "public_report", 429);
+	}
+	if (err == MC_OK && photo) {
+		err = mc_upload_room(x->wr, x->site->files_dir, x->site->uploads, ward_id,
+				     x->photo.size, &x->photo_error);
+		if (err == MC_ERR_FULL) {
+			mc_store_rollback(x->wr);
+			return report_show(x, "public_report", 507);
+		}
 	}
 	if (err == MC_OK)
 		err = report_store(x, photo, ref);

@@ -113,3 +113,16 @@ enum mc_err mc_store_file_hashes(struct mc_store *s, mc_store_hash_fn fn, void *
 	done(st);
 	return err;
 }
+
+enum mc_err mc_store_upload_bytes(struct mc_store *s, int64_t ward_id, long long *bytes)
+{
+	struct db_stmt *st;
+	int64_t n = 0;
+	enum mc_err err;
+
+	PREPARE(s, ST_FILE_WARD_BYTES, st);
+	db_bind_int64(st, 1, ward_id);
+	err = query_id(st, &n);
+	*bytes = err == MC_OK ? (long long)n : 0;
+	return err;
+}

@@ -3,7 +3,7 @@
 
 #include "motcham/base/auth.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 static const char schema_v1[] =
     "CREATE TABLE ward ("
@@ -513,10 +513,27 @@ static const char pg_v7[] = SCHEMA_V7_COMMON
     " FOR EACH ROW EXECUTE FUNCTION mc_audit_next();";
 /* clang-format on */
 
+/* Residents' reports: the photo's size (counted against the ward's upload quota), when the
+ * resident's own words were erased, and the key each report's words are sealed with, kept
+ * apart from the report and its audit entries: deleting it erases them (report.c). */
+static const char schema_v8[] = "ALTER TABLE report ADD COLUMN photo_size INTEGER;"
+				"ALTER TABLE report ADD COLUMN erased_at TEXT;"
+				"CREATE TABLE report_key ("
+				" report_id INTEGER PRIMARY KEY REFERENCES report(id),"
+				" key TEXT NOT NULL);";
+/* clang-format off */
+static const char pg_v8[] =
+    "ALTER TABLE report ADD COLUMN photo_size bigint;"
+    "ALTER TABLE report ADD COLUMN erased_at" TXT ";"
+    "CREATE TABLE report_key ("
+    " report_id" REF("report") " PRIMARY KEY,"
+    " key" TXT " NOT NULL);";
+/* clang-format on */
+
 /* Each entry brings a database from version i to i + 1, in each dialect's words. */
 static const char *const migrations[][DB_DIALECTS] = {
     {schema_v1, pg_v1}, {schema_v2, pg_v2}, {schema_v3, pg_v3}, {schema_v4, pg_v4},
-    {schema_v5, pg_v5}, {schema_v6, pg_v6}, {schema_v7, pg_v7},
+    {schema_v5, pg_v5}, {schema_v6, pg_v6}, {schema_v7, pg_v7}, {schema_v8, pg_v8},
 };
 
 /* What a migration computes that SQL cannot: after version 6, the leaves of the entries

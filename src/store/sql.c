@@ -38,7 +38,7 @@
 #define REPORT_FIELDS(F1, F)                                                                       \
 	F1(t, ref) F(i, permit_id) F(t, category) F(t, description) F(t, contact)                  \
 	F(t, photo_sha256) F(t, reviewed_at) F(i, reviewed_by) F(t, review_note)                   \
-	F(t, opened_at) F(t, public_reply) F(t, replied_at)
+	F(t, opened_at) F(t, public_reply) F(t, replied_at) F(t, erased_at)
 
 #define KIOSK_FEATURE_FIELDS(F1, F) F1(i, ward_id) F(i, procedure_id) F(i, pos) F(i, seconds)
 #define KIOSK_SLIDE_FIELDS(F1, F)                                                                  \
@@ -84,7 +84,8 @@
 #define REPORT_COLS                                                                                \
 	"r.id, r.ref, r.permit_id, r.category, r.description, r.contact, r.photo_sha256, "         \
 	"r.photo_mime, r.client_key, r.created_at, r.reviewed_at, r.review_note, p.ward_id, "      \
-	"r.opened_at, r.public_reply, r.replied_at"
+	"r.opened_at, r.public_reply, r.replied_at, r.photo_size, r.erased_at, "                   \
+	"(SELECT k.key FROM report_key k WHERE k.report_id = r.id)"
 /* A code with its target's title and ward, whatever the target's kind. */
 #define CODE_SELECT                                                                                \
 	"SELECT c.id, c.token, c.target_kind, c.target_id, c.created_at, c.revoked_at, r.token, "  \
@@ -322,13 +323,35 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     /* file.c: every content hash the records name */
     [ST_FILE_HASHES] = {"SELECT sha256 FROM file UNION SELECT photo_sha256 FROM report WHERE "
 			"photo_sha256 IS NOT NULL ORDER BY 1"},
+    /* file.c: what a ward's files and residents' photos take, against its quota */
+    [ST_FILE_WARD_BYTES] = {"SELECT CAST((SELECT coalesce(sum(f.size), 0) FROM file f JOIN "
+			    "permit p ON p.id = f.permit_id WHERE p.ward_id = ?1) + (SELECT "
+			    "coalesce(sum(r.photo_size), 0) FROM report r JOIN permit p ON p.id = "
+			    "r.permit_id WHERE p.ward_id = ?1) AS BIGINT)"},
+    [ST_FILE_HASH_USED] = {"SELECT count(*) FROM (SELECT 1 AS one FROM file WHERE sha256 = ?1 "
+			   "UNION ALL SELECT 1 FROM report WHERE photo_sha256 = ?1) x"},
+    [ST_BLOB_DELETE] = {"DELETE FROM blob WHERE sha256 = ?1"},
     /* copy.c */
     [ST_DEFER_KEYS] = {"PRAGMA defer_foreign_keys = ON", "SET CONSTRAINTS ALL DEFERRED"},
     [ST_SETTING_CLEAR] = {"DELETE FROM setting"},
     /* report.c */
     [ST_REPORT_INSERT] = {"INSERT INTO report (ref, permit_id, category, description, contact, "
-			  "photo_sha256, photo_mime, client_key, created_at) VALUES (?1, ?2, ?3, "
-			  "?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"},
+			  "photo_sha256, photo_mime, client_key, created_at, photo_size) VALUES "
+			  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id"},
+    [ST_REPORT_BY_ID] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = "
+			 "r.permit_id WHERE r.id = ?1"},
+    [ST_REPORT_KEY_PUT] = {"INSERT INTO report_key (report_id, key) VALUES (?1, ?2)"},
+    [ST_REPORT_KEY_DELETE] = {"DELETE FROM report_key WHERE report_id = ?1"},
+    /* ?1 id, ?2 now: the photo goes with the words, and words kept in the clear (a report
+     * from before version 8) are blanked, since no key can erase them. */
+    [ST_REPORT_ERASE] = {"UPDATE report SET erased_at = ?2, photo_sha256 = NULL, photo_mime = "
+			 "NULL, photo_size = NULL, description = CASE WHEN description LIKE "
+			 "'mc1:%' THEN description ELSE '' END, contact = CASE WHEN contact LIKE "
+			 "'mc1:%' THEN contact END WHERE id = ?1 AND erased_at IS NULL"},
+    /* SQLite overwrites what it deletes, and gives the log's pages back to the file, so that
+     * an erased key is in neither; PostgreSQL's old row versions go with its vacuum. */
+    [ST_SECURE_DELETE] = {"PRAGMA secure_delete = ON", "SELECT 1"},
+    [ST_WAL_TRUNCATE] = {"PRAGMA wal_checkpoint(TRUNCATE)", "SELECT 1"},
     [ST_REPORT_COUNT] = {"SELECT count(*) FROM report WHERE client_key = ?1 AND created_at >= ?2"},
     [ST_REPORT_EACH] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
 			"WHERE " INT(
@@ -563,8 +586,9 @@ const struct copy_table copy_tables[] = {
     {"report",
      "id, ref, permit_id, category, description, contact, photo_sha256, photo_mime, "
      "client_key, created_at, reviewed_at, reviewed_by, review_note, opened_at, public_reply, "
-     "replied_at",
-     "itittttttttitttt", "id", false},
+     "replied_at, photo_size, erased_at",
+     "itittttttttittttit", "id", false},
+    {"report_key", "report_id, key", "it", "report_id", false},
     {"session", "token_hash, user_id, csrf, created_at, expires_at, seen_at", "titiii",
      "token_hash", false},
     {"throttle", "key, failures, first_at, locked_until, locks", "tiiii", "key", false},

@@ -1,11 +1,21 @@
 #include "motcham/web/form.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void mc_form_init(struct mc_form *f)
 {
 	memset(f, 0, sizeof(*f));
+}
+
+void mc_form_spool(struct mc_form *f, const char *dir)
+{
+	f->spool_dir = dir;
 }
 
 void mc_form_finish(struct mc_form *f)
@@ -17,9 +27,56 @@ void mc_form_finish(struct mc_form *f)
 		free(f->v[i].filename);
 		free(f->v[i].content_type);
 		mc_buf_finish(&f->v[i].value);
+		if (f->v[i].fd >= 0)
+			close(f->v[i].fd);
+		if (f->v[i].spool_path)
+			unlink(f->v[i].spool_path);
+		free(f->v[i].spool_path);
 	}
 	free(f->v);
 	mc_form_init(f);
+}
+
+/* A temporary file for an upload in dir: unnamed where the file system can (O_TMPFILE: a
+ * crash leaves nothing behind), else a named one that finish removes. */
+static enum mc_err spool_open(struct mc_form_field *fld, const char *dir)
+{
+	char path[4096];
+	int fd;
+
+#ifdef O_TMPFILE
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0640)) >= 0) {
+		fld->fd = fd;
+		return MC_OK;
+	}
+#endif
+	if ((size_t)snprintf(path, sizeof(path), "%s/.up-XXXXXX", dir) >= sizeof(path))
+		return MC_ERR_IO;
+	if ((fd = mkostemp(path, O_CLOEXEC)) < 0)
+		return errno == ENOSPC || errno == EDQUOT ? MC_ERR_FULL : MC_ERR_IO;
+	if (!(fld->spool_path = strdup(path))) {
+		close(fd);
+		unlink(path);
+		return MC_ERR_NOMEM;
+	}
+	fld->fd = fd;
+	return fchmod(fd, 0640) == 0 ? MC_OK : MC_ERR_IO;
+}
+
+static enum mc_err spool_write(struct mc_form_field *fld, const char *data, size_t size)
+{
+	while (size > 0) {
+		ssize_t n = write(fld->fd, data, size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 && (errno == ENOSPC || errno == EDQUOT) ? MC_ERR_FULL
+									     : MC_ERR_IO;
+		data += n;
+		size -= (size_t)n;
+	}
+	return MC_OK;
 }
 
 static bool good_name(const char *name)
@@ -49,6 +106,7 @@ static enum mc_err new_field(struct mc_form *f, const char *name, const char *fi
 	}
 	fld = &f->v[f->n];
 	memset(fld, 0, sizeof(*fld));
+	fld->fd = -1;
 	mc_buf_init(&fld->value);
 	fld->name = strdup(name);
 	fld->filename = filename ? strdup(filename) : NULL;
@@ -83,10 +141,20 @@ enum mc_err mc_form_append(struct mc_form *f, const char *name, const char *file
 		return err;
 	if (!(fld = last_named(f, name)))
 		return MC_ERR_INVALID; /* a continuation without a start */
-	if (fld->value.len + size > (fld->filename ? MC_FORM_MAX_FILE : MC_FORM_MAX_TEXT))
+	if ((fld->filename ? fld->size : fld->value.len) + size >
+	    (fld->filename ? MC_FORM_MAX_FILE : MC_FORM_MAX_TEXT))
 		return MC_ERR_TOOBIG;
-	if ((err = mc_buf_add(&fld->value, data, size)) != MC_OK)
+	if (fld->filename && f->spool_dir && size > 0) {
+		if (fld->fd < 0 && (err = spool_open(fld, f->spool_dir)) != MC_OK)
+			return err;
+		err = spool_write(fld, data, size);
+	} else {
+		err = mc_buf_add(&fld->value, data, size);
+	}
+	if (err != MC_OK)
 		return err;
+	if (fld->filename)
+		fld->size += size;
 	f->total += size;
 	return MC_OK;
 }
@@ -168,7 +236,7 @@ const char *mc_form_get(const struct mc_form *f, const char *name)
 const struct mc_form_field *mc_form_file(const struct mc_form *f, const char *name)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].filename && f->v[i].value.len && !strcmp(f->v[i].name, name))
+		if (f->v[i].filename && f->v[i].size && !strcmp(f->v[i].name, name))
 			return &f->v[i];
 	return NULL;
 }

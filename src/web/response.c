@@ -1,5 +1,7 @@
 #include "motcham/web/response.h"
 
+#include <unistd.h>
+
 #define HTML_TYPE "text/html; charset=utf-8"
 
 void mc_response_init(struct mc_response *r)
@@ -8,6 +10,7 @@ void mc_response_init(struct mc_response *r)
 	r->content_type = HTML_TYPE;
 	r->cache = NULL;
 	r->csp = NULL;
+	r->referrer = NULL;
 	r->etag[0] = '\0';
 	r->location[0] = '\0';
 	r->cookie[0] = '\0';
@@ -19,10 +22,16 @@ void mc_response_init(struct mc_response *r)
 	r->prebuilt = NULL;
 	r->vary = false;
 	mc_buf_init(&r->body);
+	r->fd = -1;
+	r->fd_size = 0;
 }
 
 void mc_response_finish(struct mc_response *r)
 {
-	if (r)
-		mc_buf_finish(&r->body);
+	if (!r)
+		return;
+	mc_buf_finish(&r->body);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
 }

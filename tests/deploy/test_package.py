@@ -315,14 +315,17 @@ class Package(unittest.TestCase):
         for name in old:
             with open(os.path.join(bdir, name), "w") as f:
                 f.write("an old backup")
+            os.makedirs(os.path.join(bdir, name + ".files"))  # its uploaded files
         env = dict(cfg, MOTCHAM_BACKUP_KEEP="2")
         p = subprocess.run([BACKUP], capture_output=True, text=True, timeout=300,
                            env=deploy.env(env), cwd="/", **as_motcham())
         deploy.must(p)
         print(p.stdout.strip())
-        left = sorted(os.listdir(bdir))
+        left = sorted(n for n in os.listdir(bdir) if not n.endswith(".files"))
         self.assertEqual(len(left), 2, left)
         self.assertEqual(left[0], old[2], "the newest old one stays, the others go")
+        # Each copy has its files beside it; an old copy's went with it.
+        self.assertEqual(sorted(os.listdir(bdir)), sorted(left + [n + ".files" for n in left]))
         new = os.path.join(bdir, left[1])
         self.assertRegex(left[1], r"^motcham-\d{8}T\d{6}Z\.db$")
         self.assertEqual(deploy.sqlite(new, "PRAGMA integrity_check;"), "ok")
@@ -331,7 +334,7 @@ class Package(unittest.TestCase):
                            env=deploy.env(dict(cfg, MOTCHAM_BACKUP_KEEP="many")), cwd="/",
                            **as_motcham())
         self.assertEqual(p.returncode, 2, p)
-        self.assertEqual(sorted(os.listdir(bdir)), left)
+        self.assertEqual(sorted(os.listdir(bdir)), sorted(left + [n + ".files" for n in left]))
 
     # --- going away -------------------------------------------------------------------------
 

@@ -855,6 +855,28 @@ def audit_last_id(db):
     return int(sql(db, "SELECT coalesce(max(id), 0) FROM audit;"))
 
 
+def report_key(db, report_id):
+    """The hex key a report's words are sealed with (table report_key), or None once erased."""
+    out = sql(db, "SELECT key FROM report_key WHERE report_id = %d;" % report_id)
+    return out or None
+
+
+def unseal(sealed, key_hex):
+    """The text a report's sealed words ("mc1:" and base64 of nonce || secretbox) hold, opened
+    with key_hex (PyNaCl, Debian's python3-nacl); None when that key does not open it."""
+    import base64
+    import nacl.exceptions
+    import nacl.secret
+    if not sealed or not sealed.startswith("mc1:") or not key_hex:
+        return None
+    box = base64.b64decode(sealed[4:])
+    try:
+        return nacl.secret.SecretBox(bytes.fromhex(key_hex)).decrypt(
+            box[24:], box[:24]).decode("utf-8")
+    except (nacl.exceptions.CryptoError, ValueError):
+        return None
+
+
 def sha256_hex(data):
     import hashlib
     return hashlib.sha256(data).hexdigest()

@@ -3,6 +3,7 @@ every id, code, page, file and the audit chain; a target with records, or a file
 PATH.files, leaves the target without a record. The usage rules are checked on every backend;
 the move itself needs PostgreSQL (the suite's _pg run: MOTCHAM_TEST_BACKEND=postgresql)."""
 
+import shutil
 import unittest
 import urllib.parse
 
@@ -119,8 +120,9 @@ class Migrate(unittest.TestCase):
 
     def test_missing_file_copies_nothing(self):
         copy = self.t.join("broken.db")
-        r = mc.run(["backup", "--db", self.src, "--to", copy])  # without its files
+        r = mc.run(["backup", "--db", self.src, "--to", copy])
         self.assertEqual(r.rc, 0, r)
+        shutil.rmtree(copy + ".files")  # the copy without its files
         dst = mc.new_db(self.t, "dst_missing")
         r = mc.run(["migrate", "--from", copy, "--to", dst])
         self.assertEqual(r.rc, 1, r)

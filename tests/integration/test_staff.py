@@ -894,11 +894,16 @@ class Staff(unittest.TestCase):
         self.assertTrue(refs, "reference number on the receipt: %s" % mc.describe(r))
         ref = refs[0]
         a = rows[0]["after"]
-        self.assertEqual((a["ref"], a["permit_id"], a["category"], a["description"]),
-                         (ref, pid, "unsafe", desc))
+        rid = int(mc.sql(self.db, "SELECT id FROM report WHERE ref = '%s';" % ref))
+        # The trail holds the resident's words sealed with the report's own key (erasable:
+        # test_erasure), which opens them to what was sent.
+        key = mc.report_key(self.db, rid)
+        self.assertEqual((a["ref"], a["permit_id"], a["category"],
+                          mc.unseal(a["description"], key), mc.unseal(a["contact"], key)),
+                         (ref, pid, "unsafe", desc, "0909 000 111"))
+        self.assertNotIn(desc.encode("utf-8"), mc.db_dump(self.db))
         self.assertEqual(a["photo_sha256"], mc.sha256_hex(photo))
         self.assertEqual(mc.stored_file(self.db, a["photo_sha256"]), photo)
-        rid = int(mc.sql(self.db, "SELECT id FROM report WHERE ref = '%s';" % ref))
 
         lan = self.login("lan")
         self.assertIn(ref, lan.get("/staff/reports").text)

@@ -414,7 +414,7 @@ static void test_public_permit_page(void **state)
 			      .name = "Bản vẽ " EVIL ".pdf",
 			      .public = true};
 	struct mc_file priv = pub;
-	char secret[65], purpose[32], tok[MC_AUTH_SHA256_LEN + 1], want[160];
+	char secret[65], tok[MC_AUTH_SHA256_LEN + 1], want[160];
 	const char *b;
 
 	priv.sha256 = HASH_PRIV;
@@ -440,8 +440,8 @@ static void test_public_permit_page(void **state)
 		 (long long)f->permit);
 	assert_non_null(strstr(b, want));
 	assert_int_equal(mc_store_secret(f->s, secret), MC_OK);
-	snprintf(purpose, sizeof(purpose), "report:%lld", (long long)f->permit);
-	mc_auth_form_token(secret, purpose, tok);
+	/* The token of the permit and of the day (pages.h). */
+	mc_pages_report_token(secret, f->permit, time(NULL), tok);
 	snprintf(want, sizeof(want), "name=\"token\" value=\"%s\"", tok);
 	assert_non_null(strstr(b, want));
 	assert_null(strstr(b, secret));

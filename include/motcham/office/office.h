@@ -63,6 +63,7 @@ enum mc_err mc_office_announcement_list(struct mc_call *call);
 enum mc_err mc_office_reports(struct mc_call *call);
 enum mc_err mc_office_report_review(struct mc_call *call);
 enum mc_err mc_office_report_reply(struct mc_call *call);
+enum mc_err mc_office_report_erase(struct mc_call *call);
 /* POST /staff/codes/TOKEN/retire; for a ward's keychain code, admins only and after a
  * confirmation. POST /staff/codes/TOKEN/restore: a ward's keychain code retired within a
  * week back in use (admins). GET /staff/keychain: a ward's keychain codes. */

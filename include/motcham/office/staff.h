@@ -17,14 +17,16 @@ struct mc_store;
 
 struct mc_staff_config {
 	struct mc_pages *pages;
-	const char *files_dir; /* uploaded files, by content hash; outside the web root. NULL
-				* where the database keeps them (mc_store_keeps_files) */
+	const char *files_dir;	/* uploaded files, by content hash; outside the web root. NULL
+				 * where the database keeps them (mc_store_keeps_files) */
+	long long upload_quota; /* bytes of uploads one ward may keep; 0: no limit */
+	long long disk_reserve; /* bytes left free where files_dir is; 0: none */
 };
 
 struct mc_staff;
 
-/* Creates files_dir (when given) if missing. *out owned by the caller. MC_ERR_IO,
- * MC_ERR_NOMEM. */
+/* Creates files_dir (when given) if missing, and removes the temporary files of uploads a
+ * crash cut short from it. *out owned by the caller. MC_ERR_IO, MC_ERR_NOMEM. */
 enum mc_err mc_staff_create(const struct mc_staff_config *cfg, struct mc_staff **out);
 /* Accepts NULL. */
 void mc_staff_destroy(struct mc_staff *st);
@@ -32,5 +34,10 @@ void mc_staff_destroy(struct mc_staff *st);
 /* The directory uploaded files are kept in (st's own copy); NULL for NULL, or where the
  * database keeps them. */
 const char *mc_staff_files_dir(const struct mc_staff *st);
+struct mc_upload_limits;
+/* The limits on uploads (borrowed from st), with the directory uploads are spooled to while
+ * they arrive: files_dir, or where the database keeps files, $TMPDIR (else /var/tmp). NULL
+ * for NULL. */
+const struct mc_upload_limits *mc_staff_uploads(const struct mc_staff *st);
 
 #endif

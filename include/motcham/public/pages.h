@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "motcham/base/buf.h"
 #include "motcham/base/err.h"
@@ -54,8 +56,14 @@ enum mc_err mc_pages_qr_svg(struct mc_call *c);
 /* GET /api/v1/codes/TOKEN: the code and its resolved record as JSON (jansson). */
 enum mc_err mc_pages_api_code(struct mc_call *c);
 /* POST /w/SLUG/permits/ID/report: a resident's concern about a permit (no account; on the
- * write connection). */
+ * write connection). Refused (403) from another site: an Origin that is not this site's
+ * (nor "null"), or Sec-Fetch-Site other than same-origin; a browser that sends neither is
+ * judged by the form's token alone. */
 enum mc_err mc_pages_report(struct mc_call *c);
+/* The report form's token for permit_id on the ward-local day now falls in, made with the
+ * database's secret into out[65]: the permit page carries it, and a post is taken with the
+ * token of that day or the day before (a page kept open over midnight). */
+void mc_pages_report_token(const char *secret, int64_t permit_id, time_t now, char out[65]);
 /* GET /r/REF (the reference number on a report's receipt, as typed) and GET /r?ref=REF
  * (which sends a well-formed number on to /r/REF with 303): the report's status, its dates
  * and the ward's public reply, nothing the resident wrote; a 404 page for an unknown

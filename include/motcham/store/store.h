@@ -438,6 +438,8 @@ enum mc_err mc_store_file_each(struct mc_store *s, int64_t permit_id, bool publi
 enum mc_err mc_store_file_by_hash(struct mc_store *s, const char *sha256, bool public_only,
 				  mc_store_file_fn fn, void *ctx);
 typedef enum mc_err (*mc_store_hash_fn)(void *ctx, const char *sha256);
+/* The bytes the files of a ward's permits and its residents' photos take (*bytes). */
+enum mc_err mc_store_upload_bytes(struct mc_store *s, int64_t ward_id, long long *bytes);
 /* Every content hash the records name (files attached to permits, residents' photos), once
  * each, in byte order. */
 enum mc_err mc_store_file_hashes(struct mc_store *s, mc_store_hash_fn fn, void *ctx);
@@ -471,9 +473,25 @@ struct mc_report {
 	const char *opened_at;
 	const char *public_reply;
 	const char *replied_at;
+	/* Schema version 8: the photo's bytes (0: none, or not known), and when the resident's
+	 * words were erased (description and contact are then NULL, and so is the photo). */
+	long long photo_size;
+	const char *erased_at;
 };
 typedef enum mc_err (*mc_store_report_fn)(void *ctx, const struct mc_report *r);
+/* Adds a report. The resident's own words (description, contact) are sealed (libsodium
+ * secretbox) with a key of the report's own, kept apart from it and its audit entries, which
+ * hold only the sealed text; a reader of the report gets them back as they were. */
 enum mc_err mc_store_report_add(struct mc_store *s, const struct mc_report *r, int64_t *id);
+/* Erases the resident's words and photo from report id on request, in one audited write:
+ * its key is deleted (so no copy of the sealed text, in the report or the audit trail, can
+ * be read again), the photo dropped, erased_at set. photo[65] gets the photo's hash when no
+ * record names that content any more ("" otherwise): the database's copy is gone, a file of
+ * that name beside a SQLite database is the caller's to remove. MC_ERR_NOTFOUND without the
+ * report, MC_ERR_GONE when it was erased already. Runs in a transaction of its own. */
+enum mc_err mc_store_report_erase(struct mc_store *s, int64_t id, char photo[65]);
+/* Whether text is a report's sealed words (as an audit entry holds them). */
+bool mc_store_report_sealed(const char *text);
 /* How many reports this client made since the given UTC timestamp. */
 enum mc_err mc_store_report_count_since(struct mc_store *s, const char *client_key,
 					const char *since, int *n);
@@ -490,6 +508,8 @@ enum mc_err mc_store_report_review(struct mc_store *s, int64_t id, const char *n
  * MC_ERR_NOTFOUND for no such report. */
 enum mc_err mc_store_report_answer(struct mc_store *s, int64_t id, const char *reply,
 				   const char *note, bool done);
+/* Report id, MC_ERR_NOTFOUND without. */
+enum mc_err mc_store_report_get(struct mc_store *s, int64_t id, mc_store_report_fn fn, void *ctx);
 /* The report with reference ref (as stored, e.g. "PA-7K3M9QXR"), MC_ERR_NOTFOUND without. */
 enum mc_err mc_store_report_by_ref(struct mc_store *s, const char *ref, mc_store_report_fn fn,
 				   void *ctx);

@@ -20,6 +20,7 @@ struct mc_request;
 struct mc_response;
 struct mc_staff;
 struct mc_store;
+struct mc_upload_limits;
 
 /* Who may call the handler; every gate but PUBLIC is the office's (src/office/gate.c,
  * mc_office_gate). */
@@ -37,7 +38,8 @@ struct mc_site {
 	struct mc_staff *staff; /* the office side; NULL: no staff pages and no form posts */
 	const char *files_dir;	/* uploaded files, by content hash (NULL with no office side, or
 				 * where the database keeps them: mc_store_keeps_files) */
-	struct mc_http *http;	/* the server itself, for its own rows (health, metrics) */
+	const struct mc_upload_limits *uploads; /* quota, disk reserve, spool (NULL: none) */
+	struct mc_http *http; /* the server itself, for its own rows (health, metrics) */
 	const struct mc_note_keyring *witnesses; /* whose cosignatures the log keeps (NULL: none) */
 };
 

@@ -24,10 +24,15 @@ struct mc_response {
 	const void *prebuilt;	  /* the server's own ready answer (an asset), or NULL */
 	bool vary;		  /* the answer has a compressed form (Vary: Accept-Encoding) */
 	const char *csp; /* static Content-Security-Policy, or NULL for the site's (no scripts) */
+	const char *referrer; /* static Referrer-Policy, or NULL for "no-referrer" */
 	struct mc_buf body;
+	/* Instead of body: a file's first fd_size bytes, sent from the file (an uploaded file,
+	 * which is never read whole into memory); the server closes it. -1: none. */
+	int fd;
+	unsigned long long fd_size;
 };
 
-/* Caller-owned: init before a handler, finish afterwards (accepts NULL). */
+/* Caller-owned: init before a handler, finish afterwards (accepts NULL; closes fd). */
 void mc_response_init(struct mc_response *r);
 void mc_response_finish(struct mc_response *r);
 
