@@ -124,8 +124,10 @@ class NodesBehindNginx(unittest.TestCase):
 
         # One worker thread a node: a page a node has rendered is then held for every request
         # nginx sends it.
+        # One --client-key for both, as the README says (the first node makes the file).
         node = ["--bind", "127.0.0.1", "--port", "0", "--threads", "1",
-                "--trust-proxy", "127.0.0.1", "--metrics-allow", "127.0.0.1"]
+                "--trust-proxy", "127.0.0.1", "--metrics-allow", "127.0.0.1",
+                "--client-key", t.join("client-key")]
         cls.a = deploy.Server(["--db", cls.db] + node).start()
         cls.b = deploy.Server(["--db", db_b] + node, env={"PGPASSFILE": pgpass}).start()
 
