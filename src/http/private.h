@@ -155,8 +155,7 @@ bool assets_send(struct MHD_Connection *conn, struct request *req, const struct 
 /* send.c: turning a mc_response into an HTTP response. */
 /* The headers every answer carries; csp NULL: the site's policy, which runs no script;
  * referrer NULL: no-referrer. */
-void send_headers(struct MHD_Response *r, const char *type, const char *csp,
-		  const char *referrer);
+void send_headers(struct MHD_Response *r, const char *type, const char *csp, const char *referrer);
 struct MHD_Response *send_build(struct mc_response *r, bool https);
 /* The compressed representation of r (gz: its body compressed, taken). */
 struct MHD_Response *send_build_gzip(const struct mc_response *r, struct mc_buf *gz, bool https);
