@@ -821,6 +821,21 @@ def form_value(form, name):
     return None
 
 
+def staff_login(t, port, name, password):
+    """Signs name in on the server at port through the real form and returns the Client,
+    its csrf set to the token of its staff pages; fails the test t when that goes wrong."""
+    c = Client(port)
+    form = find_form(c.get("/staff/login").body, "/staff/login")
+    r = c.post("/staff/login", {"name": name, "password": password,
+                                "csrf": form_value(form, "csrf")})
+    t.assertEqual(r.status, 303, describe(r))
+    for f in forms(c.get("/staff").body):
+        if form_value(f, "csrf"):
+            c.csrf = form_value(f, "csrf")
+            return c
+    t.fail("no csrf token on /staff")
+
+
 def text_nodes(fragment):
     """The non-empty visible text pieces of an HTML fragment, whitespace collapsed."""
     p = _Collector()

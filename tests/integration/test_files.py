@@ -37,16 +37,7 @@ HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
 
 
 def login(t, port, name="lan"):
-    c = mc.Client(port)
-    form = mc.find_form(c.get("/staff/login").body, "/staff/login")
-    r = c.post("/staff/login", {"name": name, "password": PASSWORD,
-                                "csrf": mc.form_value(form, "csrf")})
-    t.assertEqual(r.status, 303, mc.describe(r))
-    for f in mc.forms(c.get("/staff").body):
-        if mc.form_value(f, "csrf"):
-            c.csrf = mc.form_value(f, "csrf")
-            return c
-    t.fail("no csrf token on /staff")
+    return mc.staff_login(t, port, name, PASSWORD)
 
 
 def jpeg(seed=0, size=(64, 48)):

@@ -65,16 +65,7 @@ class Reports(unittest.TestCase):
             cls.t.cleanup()
 
     def login(self, name):
-        c = mc.Client(self.port)
-        form = mc.find_form(c.get("/staff/login").body, "/staff/login")
-        r = c.post("/staff/login", {"name": name, "password": PASSWORD,
-                                    "csrf": mc.form_value(form, "csrf")})
-        self.assertEqual(r.status, 303, mc.describe(r))
-        for f in mc.forms(c.get("/staff").body):
-            if mc.form_value(f, "csrf"):
-                c.csrf = mc.form_value(f, "csrf")
-                return c
-        self.fail("no csrf token on /staff")
+        return mc.staff_login(self, self.port, name, PASSWORD)
 
     def send(self, pid, source, headers=None, token=None, photo=None, **kw):
         c = mc.Client(self.port, source)

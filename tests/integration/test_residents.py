@@ -40,20 +40,6 @@ def control(body, ident):
     return m.group(0)
 
 
-def login(t, name):
-    """Signs name in through the form; the client keeps the CSRF token of its pages."""
-    c = mc.Client(t.port)
-    form = mc.find_form(c.get("/staff/login").body, "/staff/login")
-    r = c.post("/staff/login", {"name": name, "password": PASSWORD,
-                                "csrf": mc.form_value(form, "csrf")})
-    t.assertEqual(r.status, 303, mc.describe(r))
-    for f in mc.forms(c.get("/staff").body):
-        if mc.form_value(f, "csrf"):
-            c.csrf = mc.form_value(f, "csrf")
-            return c
-    t.fail("no csrf token on /staff")
-
-
 class DemoWard(unittest.TestCase):
     """The demo ward with the staff account "lan", a class's own server; prepare(cls) adds
     what a class needs before the server starts."""
@@ -83,7 +69,7 @@ class DemoWard(unittest.TestCase):
             cls.t.cleanup()
 
     def login(self, name="lan"):
-        return login(self, name)
+        return mc.staff_login(self, self.port, name, PASSWORD)
 
 
 class Residents(DemoWard):
