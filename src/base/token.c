@@ -49,8 +49,12 @@ void mc_token_make(char out[MC_TOKEN_LEN + 1])
 	/* Without a working CSPRNG we must not hand out guessable codes. */
 	if (sodium_init() < 0)
 		abort();
+	/* One read of the CSPRNG a token (one getrandom call, where a draw per symbol made
+	 * eight: an import of 100,000 permits made 800,000 system calls). 256 is a multiple of
+	 * 32, so the low five bits of a random byte are uniform. */
+	randombytes_buf(v, MC_TOKEN_DATA);
 	for (size_t i = 0; i < MC_TOKEN_DATA; i++)
-		v[i] = (unsigned char)randombytes_uniform(32);
+		v[i] &= 31;
 	v[MC_TOKEN_DATA] = (unsigned char)mul_x(horner(v, MC_TOKEN_DATA));
 	for (size_t i = 0; i < MC_TOKEN_LEN; i++)
 		out[i] = alphabet[v[i]];

@@ -37,6 +37,29 @@ static bool is_ascii(const char *s, size_t len)
 	return true;
 }
 
+/* Whether valid UTF-8 is already NFC because every code point in it is below U+0300 or a
+ * precomposed Latin letter of U+1E00..U+1EFF (all of Vietnamese: ế, ữ, ỹ ...). By Unicode's
+ * normalization data each such code point is NFC_Quick_Check=Yes with canonical combining
+ * class 0, so no reordering or composition can touch it; only a code point that could
+ * combine with the one before it (a Maybe: combining marks and the like, all outside
+ * these ranges) or one that never stays (a No) needs the full u8_normalize. */
+static bool already_nfc(const char *s, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)s, *end = p + len;
+	ucs4_t uc;
+
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		p += u8_mbtouc_unsafe(&uc, p, (size_t)(end - p));
+		if (uc >= 0x300 && (uc < 0x1E00 || uc > 0x1EFF))
+			return false;
+	}
+	return true;
+}
+
 /* Normalises into stack[STACK_NORM] when it fits; the caller frees the result if it is
  * not stack. NULL with *err set on failure. */
 static uint8_t *normalize(uninorm_t nf, const char *s, size_t len, uint8_t *stack, size_t *n,
@@ -59,8 +82,8 @@ enum mc_err mc_utf8_nfc(const char *s, size_t len, struct mc_buf *out)
 
 	if (!mc_utf8_valid(s, len))
 		return MC_ERR_INVALID;
-	/* ASCII is already NFC; also covers the empty string, which u8_normalize may not. */
-	if (is_ascii(s, len))
+	/* Also covers the empty string, which u8_normalize may not. */
+	if (already_nfc(s, len))
 		return mc_buf_add(out, s, len);
 	if (!(r = normalize(UNINORM_NFC, s, len, stack, &n, &err)))
 		return err;

@@ -84,9 +84,18 @@ static enum mc_err snap(struct mc_store *s, enum entity e, int64_t id, struct mc
 
 static enum mc_err add_field(struct mc_buf *out, const char *v)
 {
+	size_t n;
+	enum mc_err err;
+
 	if (!v)
 		return mc_buf_puts(out, "-\n");
-	return mc_buf_printf(out, "%zu:%s\n", strlen(v), v);
+	/* The value copied, not formatted: a snapshot is a kilobyte of JSON, and printf's
+	 * %s over it was a tenth of an import's time. */
+	n = strlen(v);
+	if ((err = mc_buf_printf(out, "%zu:", n)) == MC_OK &&
+	    (err = mc_buf_add(out, v, n)) == MC_OK)
+		err = mc_buf_putc(out, '\n');
+	return err;
 }
 
 enum mc_err mc_store_audit_canonical(const struct mc_audit *a, struct mc_buf *out)

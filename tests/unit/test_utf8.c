@@ -4,9 +4,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "motcham/base/utf8.h"
+
+#include <uninorm.h>
+#include <unistr.h>
 
 /* Precomposed (NFC) and decomposed (NFD) spellings, written out byte by byte. */
 #define E_CIRC_ACUTE "\xe1\xba\xbf"	       /* ế U+1EBF */
@@ -110,6 +114,43 @@ static void test_nfc(void **state)
 	assert_conv(mc_utf8_nfc, "", "");
 	/* Compatibility forms are not folded by NFC: the ligature ﬁ stays. */
 	assert_conv(mc_utf8_nfc, "\xef\xac\x81", "\xef\xac\x81");
+}
+
+/* The quick path (text it need not normalise) against libunistring's own NFC: every code
+ * point it lets through, alone, between letters, doubled, and followed by the marks that
+ * compose or reorder (acute, dot below, horn), so that a wrong range shows here. */
+static void test_nfc_quick(void **state)
+{
+	static const struct {
+		ucs4_t from, to;
+	} ranges[] = {{0x20, 0x2FF}, {0x1E00, 0x1EFF}, {0x2FF, 0x36F}, {0x1DC0, 0x1DFF}};
+	static const char *const after[] = {"", "b", "\xcc\x81", "\xcc\xa3", "\xcc\x9b\xcc\x81"};
+	char in[32], cp[8];
+	uint8_t want[64];
+	struct mc_buf got;
+
+	(void)state;
+	mc_buf_init(&got);
+	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		for (ucs4_t uc = ranges[r].from; uc <= ranges[r].to; uc++) {
+			int n = u8_uctomb((uint8_t *)cp, uc, sizeof(cp) - 1);
+
+			if (uc == 0x7f || n < 1)
+				continue;
+			cp[n] = '\0';
+			for (size_t a = 0; a < sizeof(after) / sizeof(after[0]); a++) {
+				size_t wn = sizeof(want);
+
+				snprintf(in, sizeof(in), "a%s%s%s", cp, cp, after[a]);
+				assert_non_null(u8_normalize(UNINORM_NFC, (const uint8_t *)in,
+							     strlen(in), want, &wn));
+				mc_buf_reset(&got);
+				assert_int_equal(mc_utf8_nfc(in, strlen(in), &got), MC_OK);
+				assert_int_equal(got.len, wn);
+				assert_memory_equal(got.data, want, wn);
+			}
+		}
+	mc_buf_finish(&got);
 }
 
 static void test_nfc_long(void **state)
@@ -227,10 +268,11 @@ static void test_mask_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid),	 cmocka_unit_test(test_nfc),
-	    cmocka_unit_test(test_nfc_long),	 cmocka_unit_test(test_nfc_rejects),
-	    cmocka_unit_test(test_fold),	 cmocka_unit_test(test_fold_long),
-	    cmocka_unit_test(test_fold_rejects), cmocka_unit_test(test_mask_name),
+	    cmocka_unit_test(test_valid),	cmocka_unit_test(test_nfc),
+	    cmocka_unit_test(test_nfc_quick),	cmocka_unit_test(test_nfc_long),
+	    cmocka_unit_test(test_nfc_rejects), cmocka_unit_test(test_fold),
+	    cmocka_unit_test(test_fold_long),	cmocka_unit_test(test_fold_rejects),
+	    cmocka_unit_test(test_mask_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
