@@ -340,6 +340,8 @@ enum stmt_id {
 	ST_THROTTLE_ROW,
 	ST_THROTTLE_PUT,
 	ST_THROTTLE_CLEAR,
+	/* schema.c */
+	ST_SCHEMA_COOKIE,
 	/* setting.c */
 	ST_SECRET,
 	ST_SECRET_ENSURE,

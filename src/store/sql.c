@@ -305,6 +305,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 			 "failures = excluded.failures, first_at = excluded.first_at, "
 			 "locked_until = excluded.locked_until, locks = excluded.locks"},
     [ST_THROTTLE_CLEAR] = {"DELETE FROM throttle WHERE key = ?1"},
+    /* schema.c: SQLite's count of schema changes, which tells its connections to read the
+     * schema again; PostgreSQL has no such count to keep. */
+    [ST_SCHEMA_COOKIE] = {"PRAGMA schema_version", "SELECT 0"},
     /* setting.c */
     [ST_SECRET] = {"SELECT value FROM setting WHERE key = 'secret'"},
     [ST_SECRET_ENSURE] = {"INSERT INTO setting (key, value) VALUES ('secret', ?1) "

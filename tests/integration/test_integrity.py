@@ -297,5 +297,52 @@ class AuditTable(unittest.TestCase):
         self.assertIn("FAILED at entry %d: an entry before it is missing" % (self.n + 3), r.out)
 
 
+class ListChecks(unittest.TestCase):
+    """The columns that take one of a few words refuse any other, in the database itself, on
+    a new database and on one made by an older motcham (schema 9 rewrote SQLite's IN lists
+    as OR chains, which it tests without a throw-away table on every insert)."""
+
+    def setUp(self):
+        self.t = mc.TempDir()
+        self.db = mc.new_db(self.t, "lists.db")
+        r = mc.run(["demo", "--db", self.db])
+        self.assertEqual(r.rc, 0, r)
+        self.pid = int(mc.sql(self.db, "SELECT min(id) FROM permit;"))
+
+    def tearDown(self):
+        self.t.cleanup()
+
+    def refused(self, query):
+        ok, _, err = mc.try_sql(self.db, query)
+        self.assertFalse(ok, query)
+        self.assertIn("constraint", err.lower(), err)
+
+    def test_each_word_and_nothing_else(self):
+        for status in ("issued", "in_progress", "suspended", "revoked", "completed"):
+            mc.sql(self.db, "UPDATE permit SET status = '%s' WHERE id = %d;" % (status, self.pid))
+        for kind in ("repair", "renovation", "new_build"):
+            mc.sql(self.db, "UPDATE permit SET kind = '%s' WHERE id = %d;" % (kind, self.pid))
+        self.refused("UPDATE permit SET status = 'approved' WHERE id = %d;" % self.pid)
+        self.refused("UPDATE permit SET status = NULL WHERE id = %d;" % self.pid)
+        self.refused("UPDATE permit SET kind = 'Repair' WHERE id = %d;" % self.pid)
+        self.refused("UPDATE permit SET kind = '' WHERE id = %d;" % self.pid)
+        for kind in ("ward", "announcement", "procedure", "permit"):
+            mc.sql(self.db, "INSERT INTO code (token, target_kind, target_id, created_at) "
+                            "VALUES ('T%s', '%s', 1, '2026-12-02T00:00:00Z');" % (kind, kind))
+        self.refused("INSERT INTO code (token, target_kind, target_id, created_at) "
+                     "VALUES ('TX', 'user', 1, '2026-12-02T00:00:00Z');")
+        self.assertEqual(mc.sql(self.db, "SELECT count(*) FROM code WHERE token = 'TX';"), "0")
+
+    def test_sqlite_tests_them_in_place(self):
+        if mc.is_pg(self.db):
+            self.skipTest("PostgreSQL tests an IN list in place; schema 9 changes nothing there")
+        schema = mc.sql(self.db, "SELECT sql FROM sqlite_schema WHERE name IN ('permit', 'code');")
+        self.assertIn("kind = 'repair' OR kind = 'renovation' OR kind = 'new_build'", schema)
+        self.assertIn("status = 'issued' OR status = 'in_progress'", schema)
+        self.assertIn("target_kind = 'ward' OR target_kind = 'announcement'", schema)
+        self.assertNotIn("IN (", schema.replace("IN  (", "IN ("))
+        self.assertEqual(mc.sql(self.db, "PRAGMA integrity_check;"), "ok")
+
+
 if __name__ == "__main__":
     mc.main()
