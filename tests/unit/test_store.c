@@ -234,6 +234,32 @@ static void test_codes_ensure_get_revoke(void **state)
 	assert_int_equal(g.n, 1);
 }
 
+/* A taken token inserts nothing (ON CONFLICT DO NOTHING; on SQLite the insert's id comes
+ * from last_insert_rowid, which must not then name the row inserted before it) and writes
+ * no audit entry; the next insert gets its own id. */
+static void test_code_taken_token_inserts_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char t1[MC_TOKEN_LEN + 1], t2[MC_TOKEN_LEN + 1];
+	struct got g = {0};
+	long long before, after;
+
+	assert_int_equal(mc_store_code_create(f->s, MC_KIND_WARD, f->ward, t1), MC_OK);
+	assert_int_equal(mc_store_audit_count(f->s, &before), MC_OK);
+	assert_int_equal(mc_store_code_create_as(f->s, MC_KIND_WARD, f->ward, t1), MC_ERR_EXISTS);
+	assert_int_equal(mc_store_audit_count(f->s, &after), MC_OK);
+	assert_int_equal(after, before);
+	assert_int_equal(mc_store_code_each(f->s, MC_KIND_WARD, got_code, &g), MC_OK);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(mc_store_code_create(f->s, MC_KIND_WARD, f->ward, t2), MC_OK);
+	assert_string_not_equal(t1, t2);
+	g.n = 0;
+	assert_int_equal(mc_store_code_each(f->s, MC_KIND_WARD, got_code, &g), MC_OK);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(mc_store_audit_count(f->s, &after), MC_OK);
+	assert_int_equal(after, before + 1);
+}
+
 static enum mc_err got_permit(void *ctx, const struct mc_permit *p)
 {
 	struct got *g = ctx;
@@ -385,6 +411,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_procedure_upsert_keeps_id_and_docs, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_search_is_diacritics_insensitive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_code_taken_token_inserts_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_codes_ensure_get_revoke, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_permit_rollback_leaves_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_refuses_writes, setup, teardown),
