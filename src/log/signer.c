@@ -53,7 +53,7 @@ static enum mc_err check_latest(struct mc_store *s, const struct mc_note_signer 
 		!strcmp(cp.origin, mc_note_signer_name(key));
 	mc_note_verifier_destroy(v);
 	if (!*ours)
-		return MC_OK; /* another key's (rotated away): nothing this key promised */
+		return MC_OK; /* another log's, or another key's: nothing this key promised */
 	if (cp.size > size) {
 		mc_buf_printf(why, "the tree has %lld entries, but this log signed %lld",
 			      (long long)size, (long long)cp.size);
@@ -68,6 +68,15 @@ static enum mc_err check_latest(struct mc_store *s, const struct mc_note_signer 
 	}
 	*current = cp.size == size;
 	return MC_OK;
+}
+
+/* Whether the latest checkpoint names key's origin (its first line), whoever signed it. */
+static bool same_origin(const struct latest *l, const struct mc_note_signer *key)
+{
+	const char *name = mc_note_signer_name(key), *nl = memchr(l->note.data, '\n', l->note.len);
+	size_t n = strlen(name);
+
+	return nl && (size_t)(nl - l->note.data) == n && !memcmp(l->note.data, name, n);
 }
 
 static enum mc_err sign_tree(struct mc_store *s, const struct mc_note_signer *key, int64_t size)
@@ -114,6 +123,17 @@ enum mc_err mc_log_sign(struct mc_store *s, const struct mc_note_signer *key, bo
 		err = MC_OK;
 	if (err == MC_OK && l.found)
 		err = check_latest(s, key, &l, size, &ours, &current, why);
+	if (err == MC_OK && l.found && !ours && same_origin(&l, key)) {
+		/* Two keys for one log name: nodes given different key files would each replace
+		 * the other's checkpoint every second, and no witness could follow either. */
+		mc_buf_printf(
+		    why,
+		    "the latest checkpoint (size %lld) of %s is signed by another key: every "
+		    "node of a log signs with the one key file (a new key needs a new "
+		    "origin)",
+		    (long long)l.size, mc_note_signer_name(key));
+		err = MC_ERR_CHECK;
+	}
 	if (err == MC_OK && !current) {
 		err = sign_tree(s, key, size);
 		if (made)

@@ -204,6 +204,37 @@ class Nodes(unittest.TestCase):
         self.assertEqual(log_signature(stored[0][2]), notes[0])
         self.no_signing_problem()
 
+    def test_a_second_key_for_the_log_is_refused(self):
+        """A node started with a key file of its own for the same log (keygen run again with
+        the log's origin) signs nothing and says why: the checkpoint every node serves, and
+        every one kept, stays signed by the log's key while the tree grows; `log sign` with
+        that key fails with the same reason."""
+        other = self.tmp.join("second.key")
+        r = mc.run(["log", "keygen", "--origin", ORIGIN, "--out", other])
+        self.assertEqual(r.rc, 0, r)
+        other_vkey = r.out.strip()
+        self.assertNotEqual(other_vkey, self.vkey)
+        tl.wait_for(lambda: tl.served_size(self.a.port) == self.size())
+        c = mc.Server(self.db, extra=["--log-key", other]).start()
+        self.addCleanup(c.close)
+        tl.grow(self.db, 5)
+        n = self.size()
+        tl.wait_for(lambda: tl.served_size(self.a.port) == n == tl.served_size(c.port),
+                    what="the checkpoint of size %d on every node" % n)
+        tl.wait_for(lambda: "signed by another key" in c.stderr(), what="node C's reason")
+        self.assertIn("not signing a checkpoint", c.stderr())
+        time.sleep(2.5)  # two more of C's rounds
+        for srv in (self.a, self.b, c):
+            self.assertEqual(verified(tl.checkpoint(srv.port), self.vkey)[0], n)
+            with self.assertRaises(Exception):
+                verified(tl.checkpoint(srv.port), other_vkey)
+        for s, r, note in checkpoints(self.db):
+            self.assertEqual(verified(note, self.vkey), (s, bytes.fromhex(r)))
+        r = mc.run(["log", "sign", "--db", self.db, "--key", other])
+        self.assertNotEqual(r.rc, 0, r)
+        self.assertIn("signed by another key", r.err)
+        self.no_signing_problem()
+
     def save(self, note):
         path = self.tmp.join("checkpoint-%d.txt" % time.monotonic_ns())
         with open(path, "w") as f:
