@@ -111,7 +111,7 @@ static void keep_session(void)
 	if (env->cookie[0] && mc_session_get(env->s, &rq, (long long)time(NULL), &u) == MC_OK)
 		return;
 	FUZZ_CHECK(mc_session_login(env->s, STAFF_NAME, STAFF_PASSWORD, "fuzz-harness",
-				    (long long)time(NULL), &l) == MC_OK);
+				    (long long)time(NULL), NULL, &l) == MC_OK);
 	FUZZ_CHECK(l.res == MC_LOGIN_OK);
 	snprintf(env->cookie, sizeof(env->cookie), "%s", l.token);
 	FUZZ_CHECK(mc_session_get(env->s, &rq, (long long)time(NULL), &u) == MC_OK);

@@ -2,7 +2,10 @@
  * sign-in) run on threads of their own, at a lower priority, while their connection is
  * suspended. The threads that answer scans never wait for the write lock, never run Argon2,
  * never sleep through a failed sign-in's delay: a slow office request costs a resident
- * nothing. Each job lives in its request (struct request) until the connection is resumed. */
+ * nothing. The rows that check a password have a lane of their own (private.h), lower still,
+ * so that a flood of sign-ins queues behind itself only, and runs no more Argon2id at once
+ * (64 MiB each) than that lane has threads. Each job lives in its request (struct request)
+ * until the connection is resumed. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +17,12 @@
 #include "motcham/public/pages.h"
 #include "private.h"
 
-#define POOL_NICE 10	   /* below the threads that answer scans */
-#define VALUES_MAX 128	   /* headers, cookies and query arguments copied for a job */
-#define VALUES_BYTES 32768 /* more than the 16 KiB a connection may hold */
+#define OFFICE_NICE 10 /* below the threads that answer scans */
+#define SIGNIN_NICE 15 /* below the office: a sign-in is slow on a busy server anyway */
+#define OFFICE_QUEUE_MAX 256
+#define SIGNIN_QUEUE_MAX 64 /* more is a flood: refused (503) rather than held */
+#define VALUES_MAX 128	    /* headers, cookies and query arguments copied for a job */
+#define VALUES_BYTES 32768  /* more than the 16 KiB a connection may hold */
 
 /* ---- the request's values, copied: the connection is not touched while suspended ---- */
 
@@ -114,22 +120,23 @@ static void job_delay(struct mc_http *h, struct job *j)
 
 static void *worker_main(void *arg)
 {
-	struct mc_http *h = arg;
+	struct lane *l = arg;
+	struct mc_http *h = l->h;
 	struct pool *p = &h->pool;
 	struct job *j;
 
 	/* Niceness is per thread on Linux; raising it needs no privilege. */
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), POOL_NICE) != 0)
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), l->nice) != 0)
 		errno = 0;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		while (!p->head && !p->stopping)
-			pthread_cond_wait(&p->wake, &p->lock);
-		j = p->head;
-		if (j && !(p->head = j->next))
-			p->tail = NULL;
+		while (!l->head && !p->stopping)
+			pthread_cond_wait(&l->wake, &p->lock);
+		j = l->head;
+		if (j && !(l->head = j->next))
+			l->tail = NULL;
 		if (j)
-			p->queued--;
+			l->queued--;
 		pthread_mutex_unlock(&p->lock);
 		if (!j)
 			return NULL;
@@ -193,17 +200,31 @@ static void *timer_main(void *arg)
 
 /* ---- the pool's life -------------------------------------------------------------------- */
 
-enum mc_err pool_start(struct mc_http *h, unsigned threads)
+static enum mc_err lane_start(struct mc_http *h, struct lane *l, unsigned threads, int nice,
+			      size_t queue_max)
+{
+	l->h = h;
+	l->nice = nice;
+	l->queue_max = queue_max;
+	if (threads < 1 || threads > POOL_MAX)
+		threads = threads < 1 ? 1 : POOL_MAX;
+	for (; l->nthreads < threads; l->nthreads++)
+		if (pthread_create(&l->threads[l->nthreads], NULL, worker_main, l) != 0)
+			return MC_ERR_NOMEM;
+	return MC_OK;
+}
+
+enum mc_err pool_start(struct mc_http *h, unsigned office_threads, unsigned signin_threads)
 {
 	struct pool *p = &h->pool;
 	pthread_condattr_t ca;
+	enum mc_err err;
 
-	if (threads < 1 || threads > POOL_MAX)
-		threads = threads < 1 ? 1 : POOL_MAX;
 	if (pthread_mutex_init(&p->lock, NULL) != 0)
 		return MC_ERR_NOMEM;
 	p->made = true;
-	pthread_cond_init(&p->wake, NULL);
+	for (size_t i = 0; i < LANES; i++)
+		pthread_cond_init(&p->lanes[i].wake, NULL);
 	/* The timer waits on the monotonic clock, as job_delay measures. */
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -212,10 +233,10 @@ enum mc_err pool_start(struct mc_http *h, unsigned threads)
 	if (pthread_create(&p->timer, NULL, timer_main, h) != 0)
 		return MC_ERR_NOMEM;
 	p->timer_made = true;
-	for (; p->nthreads < threads; p->nthreads++)
-		if (pthread_create(&p->threads[p->nthreads], NULL, worker_main, h) != 0)
-			return MC_ERR_NOMEM;
-	return MC_OK;
+	if ((err = lane_start(h, &p->lanes[LANE_OFFICE], office_threads, OFFICE_NICE,
+			      OFFICE_QUEUE_MAX)) != MC_OK)
+		return err;
+	return lane_start(h, &p->lanes[LANE_SIGNIN], signin_threads, SIGNIN_NICE, SIGNIN_QUEUE_MAX);
 }
 
 void pool_stop(struct mc_http *h)
@@ -226,14 +247,19 @@ void pool_stop(struct mc_http *h)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
-	pthread_cond_broadcast(&p->wake);
+	for (size_t i = 0; i < LANES; i++)
+		pthread_cond_broadcast(&p->lanes[i].wake);
 	pthread_cond_signal(&p->timer_wake);
 	pthread_mutex_unlock(&p->lock);
 	/* The workers finish what is queued (each resumes its connection), then the timer
 	 * resumes every delayed answer at once. */
-	for (size_t i = 0; i < p->nthreads; i++)
-		pthread_join(p->threads[i], NULL);
-	p->nthreads = 0;
+	for (size_t i = 0; i < LANES; i++) {
+		struct lane *l = &p->lanes[i];
+
+		for (size_t t = 0; t < l->nthreads; t++)
+			pthread_join(l->threads[t], NULL);
+		l->nthreads = 0;
+	}
 	if (p->timer_made) {
 		pthread_mutex_lock(&p->lock);
 		p->workers_gone = true;
@@ -251,7 +277,8 @@ void pool_destroy(struct mc_http *h)
 	if (!p->made)
 		return;
 	pool_stop(h);
-	pthread_cond_destroy(&p->wake);
+	for (size_t i = 0; i < LANES; i++)
+		pthread_cond_destroy(&p->lanes[i].wake);
 	pthread_cond_destroy(&p->timer_wake);
 	pthread_mutex_destroy(&p->lock);
 	p->made = false;
@@ -261,6 +288,8 @@ enum mc_err pool_submit(struct mc_http *h, struct MHD_Connection *conn, struct r
 			const char *url, const char *method)
 {
 	struct pool *p = &h->pool;
+	struct lane *l =
+	    &p->lanes[req->match.route->flags & MC_ROUTE_PASSWORD ? LANE_SIGNIN : LANE_OFFICE];
 	struct job *j = &req->job;
 	enum mc_err err;
 
@@ -292,22 +321,22 @@ enum mc_err pool_submit(struct mc_http *h, struct MHD_Connection *conn, struct r
 	 * so a worker's resume never comes before the suspension, and no libmicrohttpd call is
 	 * made while the pool's lock is held. */
 	pthread_mutex_lock(&p->lock);
-	if (p->stopping || p->queued >= POOL_QUEUE_MAX) {
+	if (p->stopping || l->queued >= l->queue_max) {
 		pthread_mutex_unlock(&p->lock);
 		return MC_ERR_BUSY;
 	}
-	p->queued++;
+	l->queued++;
 	pthread_mutex_unlock(&p->lock);
 	j->queued = true;
 	MHD_suspend_connection(conn);
 	pthread_mutex_lock(&p->lock);
 	j->next = NULL;
-	if (p->tail)
-		p->tail->next = j;
+	if (l->tail)
+		l->tail->next = j;
 	else
-		p->head = j;
-	p->tail = j;
-	pthread_cond_signal(&p->wake);
+		l->head = j;
+	l->tail = j;
+	pthread_cond_signal(&l->wake);
 	pthread_mutex_unlock(&p->lock);
 	return MC_OK;
 }

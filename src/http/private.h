@@ -45,7 +45,6 @@ struct client_secret {
 };
 
 #define POOL_MAX 8
-#define POOL_QUEUE_MAX 256
 
 struct request;
 
@@ -70,12 +69,30 @@ struct job {
 	struct job *next;
 };
 
+/* The write pool's lanes, each a queue and the threads that take from it. A row's flags
+ * choose (routes.h): MC_ROUTE_PASSWORD rows go to the sign-in lane, the rest to the office
+ * lane, so that sign-ins, however many, never hold the threads staff pages need. */
+enum pool_lane {
+	LANE_OFFICE,
+	LANE_SIGNIN,
+	LANES,
+};
+
+struct lane {
+	struct mc_http *h;
+	pthread_cond_t wake;
+	pthread_t threads[POOL_MAX];
+	size_t nthreads, queued, queue_max;
+	int nice; /* the threads' niceness */
+	struct job *head, *tail;
+};
+
 struct pool {
-	pthread_mutex_t lock;
-	pthread_cond_t wake, timer_wake;
-	pthread_t threads[POOL_MAX], timer;
-	size_t nthreads, queued;
-	struct job *head, *tail, *delayed;
+	pthread_mutex_t lock; /* the lanes' queues, the delayed answers, stopping */
+	pthread_cond_t timer_wake;
+	pthread_t timer;
+	struct lane lanes[LANES];
+	struct job *delayed; /* answers held back (a failed sign-in's), for the timer */
 	bool made, timer_made, stopping, workers_gone;
 };
 
@@ -209,9 +226,11 @@ enum MHD_Result limits_accept(void *cls, const struct sockaddr *sa, socklen_t le
 void limits_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		   enum MHD_ConnectionNotificationCode toe);
 
-/* pool.c: the write pool. submit suspends the connection (MC_ERR_BUSY when the queue is full
- * or the pool stopping: answer 503); the connection is resumed when the job is done. */
-enum mc_err pool_start(struct mc_http *h, unsigned threads);
+/* pool.c: the write pool. start makes the office lane's threads and the sign-in lane's
+ * (each 1 to POOL_MAX). submit puts the request on its row's lane and suspends the
+ * connection (MC_ERR_BUSY when that lane's queue is full or the pool stopping: answer 503);
+ * the connection is resumed when the job is done. */
+enum mc_err pool_start(struct mc_http *h, unsigned office_threads, unsigned signin_threads);
 void pool_stop(struct mc_http *h);
 void pool_destroy(struct mc_http *h);
 enum mc_err pool_submit(struct mc_http *h, struct MHD_Connection *conn, struct request *req,

@@ -39,16 +39,30 @@ static enum mc_err run(struct mc_call *c, const struct mc_route *row)
 	return mc_office_gate(row->gate, c, row->fn);
 }
 
-/* Rows on the write connection take turns on it, on the write pool's threads (pool.c). A
- * failed sign-in's delay (c->r->delay_ms) is the pool's to wait out, after the lock is
- * released: other staff and the public pages carry on. */
+/* A handler's long work that needs no database (a password's Argon2id) runs with the
+ * write lock released: other office rows take their turns on the connection meanwhile. */
+static void release_writer(struct mc_call *c, void (*fn)(void *arg), void *arg)
+{
+	struct mc_http *h = c->site->http;
+
+	pthread_mutex_unlock(&h->writer_lock);
+	fn(arg);
+	pthread_mutex_lock(&h->writer_lock);
+}
+
+/* Rows on the write connection take turns on it, on the write pool's threads (pool.c),
+ * holding the lock but while their handler lets go of it (c->release). A failed sign-in's
+ * delay (c->r->delay_ms) is the pool's to wait out, after the lock is released: other staff
+ * and the public pages carry on. */
 enum mc_err request_run_writer(struct mc_http *h, struct mc_call *c, const struct mc_route *row)
 {
 	enum mc_err err;
 
 	pthread_mutex_lock(&h->writer_lock);
 	c->s = h->writer;
+	c->release = release_writer;
 	err = run(c, row);
+	c->release = NULL;
 	pthread_mutex_unlock(&h->writer_lock);
 	/* What a post wrote shows at once on this server's cached pages (worker.c). */
 	if (c->rq->form)

@@ -22,6 +22,7 @@
 #define SUP MC_GATE_SUPERVISE
 
 #define CACHE MC_ROUTE_CACHE
+#define PASSWORD MC_ROUTE_PASSWORD
 
 /* Request bodies: a screen's heartbeat, a sign-in, a text form, a form with one uploaded file. */
 #define BEAT_BODY 2048
@@ -72,10 +73,10 @@ static const struct mc_route table[] = {
 
     /* Ward staff. */
     {GET, "/staff/login", "staff", W, LOGIN, 0, 0, mc_office_login_page},
-    {POST, "/staff/login", "staff", W, LOGIN, 0, LOGIN_BODY, mc_office_login},
+    {POST, "/staff/login", "staff", W, LOGIN, PASSWORD, LOGIN_BODY, mc_office_login},
     {POST, "/staff/logout", "staff", W, SIGNED, 0, LOGIN_BODY, mc_office_logout},
     {GET, "/staff/password", "staff", W, SIGNED, 0, 0, mc_office_password_page},
-    {POST, "/staff/password", "staff", W, SIGNED, 0, LOGIN_BODY, mc_office_password},
+    {POST, "/staff/password", "staff", W, SIGNED, PASSWORD, LOGIN_BODY, mc_office_password},
     {GET, "/staff", "staff", W, STAFF, 0, 0, mc_office_dashboard},
     {GET, "/staff/permits", "staff", W, STAFF, 0, 0, mc_office_permit_list},
     {POST, "/staff/permits", "staff", W, STAFF, 0, FORM_BODY, mc_office_permit_create},

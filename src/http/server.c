@@ -15,8 +15,12 @@
 
 #define PAGE_CACHE_MB 6 /* per worker, unless the operator says otherwise */
 /* Office requests run here; writes take turns on one connection anyway, and a second thread
- * lets a page that only reads go on while a sign-in hashes its password. */
+ * lets a page go on while another waits for the database. */
 #define POOL_THREADS 2
+/* Sign-ins and password changes run here instead (pool.c), with the write connection let go
+ * while they hash: at most this many Argon2id runs (64 MiB each) at once, however many
+ * sign-ins arrive. */
+#define SIGNIN_THREADS 2
 /* Open connections one client address may hold: more than a browser or a load test opens,
  * far fewer than the 1,000 the server holds in all. */
 #define PER_CLIENT_DEFAULT 64
@@ -187,7 +191,7 @@ enum mc_err mc_http_start(const struct mc_http_config *cfg, struct mc_http **out
 	h->per_client = cfg->max_per_client < 0 ? 0
 			: cfg->max_per_client	? (unsigned)cfg->max_per_client
 						: PER_CLIENT_DEFAULT;
-	if ((err = pool_start(h, POOL_THREADS)) != MC_OK) {
+	if ((err = pool_start(h, POOL_THREADS, SIGNIN_THREADS)) != MC_OK) {
 		mc_buf_printf(errs, "cannot start the write pool's threads");
 		goto fail;
 	}

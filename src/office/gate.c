@@ -95,6 +95,26 @@ static enum mc_err authenticate(struct office *c, enum mc_gate gate, bool *done)
 	return MC_OK;
 }
 
+/* Others write on the connection while it is let go: not as this user. */
+static enum mc_err release_run(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct office *c = ctx;
+	enum mc_err err;
+
+	if ((err = mc_store_set_actor(c->wr, 0, "system")) != MC_OK)
+		return err;
+	if (c->call->release)
+		c->call->release(c->call, fn, arg);
+	else
+		fn(arg);
+	return mc_store_set_actor(c->wr, c->u.id, c->u.name);
+}
+
+struct mc_session_release office_release(struct office *c)
+{
+	return (struct mc_session_release){.run = release_run, .ctx = c};
+}
+
 enum mc_err mc_office_gate(enum mc_gate gate, struct mc_call *call, mc_handler_fn fn)
 {
 	struct office *c;

@@ -41,13 +41,14 @@ static enum mc_err login(struct office *c)
 	const char *csrf = mc_form_get(c->rq->form, "csrf");
 	const char *name = mc_form_get(c->rq->form, "name");
 	const char *pw = mc_form_get(c->rq->form, "password");
+	struct mc_session_release rel = office_release(c);
 	struct mc_login l;
 	enum mc_err err;
 
 	if (!mc_auth_hex64(cookie) || !csrf || !mc_auth_equal(cookie, csrf))
 		return login_page(c, 403, "Trang đăng nhập đã hết hạn. Vui lòng đăng nhập lại.",
 				  NULL, NULL);
-	if ((err = mc_session_login(c->wr, name, pw, c->rq->client_key, c->now, &l)) != MC_OK)
+	if ((err = mc_session_login(c->wr, name, pw, c->rq->client_key, c->now, &rel, &l)) != MC_OK)
 		return err;
 	c->r->delay_ms = l.delay_ms;
 	c->r->signin_locked = l.account_locked;

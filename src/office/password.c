@@ -78,6 +78,7 @@ static const char *raw(struct office *c, int i)
 static enum mc_err change(struct office *c)
 {
 	const char *old = raw(c, PW_OLD), *fresh = raw(c, PW_NEW);
+	struct mc_session_release rel = office_release(c);
 	enum mc_login_result res;
 	enum mc_err err;
 
@@ -87,8 +88,8 @@ static enum mc_err change(struct office *c)
 		return form_page(c, 422, PW_AGAIN, MSG_AGAIN, NULL);
 	if (!strcmp(fresh, old))
 		return form_page(c, 422, PW_NEW, MSG_SAME, NULL);
-	err = mc_session_change_password(c->wr, &c->u, old, fresh, c->rq->client_key, c->now, &res,
-					 &c->r->delay_ms);
+	err = mc_session_change_password(c->wr, &c->u, old, fresh, c->rq->client_key, c->now, &rel,
+					 &res, &c->r->delay_ms);
 	if (err != MC_OK)
 		return err;
 	if (res == MC_LOGIN_LOCKED)

@@ -73,7 +73,10 @@ struct list {
 
 /* staff.c: mc_staff_create and the rest of staff.h. */
 
-/* gate.c: mc_office_gate and mc_supervise_gate (office.h). */
+/* gate.c: mc_office_gate and mc_supervise_gate (office.h), and how a handler lets go of
+ * the write connection while a password is hashed (call->release), the actor the gate set
+ * taken off for the while and put back after. */
+struct mc_session_release office_release(struct office *c);
 
 /* page.c: the scaffolding of every page. A page is started (its data made, with the title,
  * today and the signed-in user block), filled, then shown; the message pages and redirects

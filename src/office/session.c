@@ -157,48 +157,103 @@ static enum mc_err start_session(struct mc_store *s, int64_t user_id, long long 
 	return mc_store_session_add(s, hash, user_id, csrf, now, now + MC_SESSION_MAX_AGE);
 }
 
-/* The password check every attempt makes: the account's hash, or (no such account, or a
- * name that cannot be one) the dummy, so that each costs the same Argon2id. A disabled
- * account is checked against its own hash and then refused. */
-static enum mc_err check_password(struct mc_store *s, const char *name, const char *password,
-				  struct account *a, bool *ok)
+/* One attempt, carried from the store step before its Argon2id run to the one after: the
+ * store may be let go in between (mc_session_release), so the second step takes nothing the
+ * first read for granted. */
+struct attempt {
+	struct keys k;
+	struct account a;     /* as read before the hash */
+	const char *password; /* what was typed */
+	const char *fresh;    /* a password change's new password, else NULL */
+	int64_t user_id;      /* a password change's user, else 0: any account */
+	bool ok; /* password is the hash's, of an account found (user_id's), not disabled */
+	char fresh_hash[MC_AUTH_HASH_MAX];
+	enum mc_err hash_err; /* making fresh_hash */
+};
+
+/* The first store step: the locks, then the account's hash (none for a name that cannot
+ * be an account). *locked: refused before any hash. */
+static enum mc_err look_up(struct mc_store *s, const char *name, long long now, struct attempt *at,
+			   bool *locked)
 {
 	enum mc_err err;
 
-	*a = (struct account){.found = false};
+	at->a = (struct account){.found = false};
+	if ((err = any_locked(s, &at->k, now, locked)) != MC_OK || *locked)
+		return err;
 	if (usable_name(name)) {
-		err = mc_store_user_by_name(s, name, copy_account, a);
+		err = mc_store_user_by_name(s, name, copy_account, &at->a);
 		if (err != MC_OK && err != MC_ERR_NOTFOUND)
 			return err;
 	}
-	*ok = password && strlen(password) <= PASSWORD_MAX_BYTES &&
-	      mc_auth_verify_password(a->found ? a->hash : NULL, password) && a->found &&
-	      !a->disabled;
+	return MC_OK;
+}
+
+/* The password check every attempt makes, with no store: the account's hash, or (no such
+ * account, or a name that cannot be one) the dummy, so that each costs the same Argon2id. A
+ * disabled account is checked against its own hash and then refused. A password change's
+ * new password is hashed only once the old one is right. */
+static void check(void *arg)
+{
+	struct attempt *at = arg;
+
+	at->ok = at->password && strlen(at->password) <= PASSWORD_MAX_BYTES &&
+		 mc_auth_verify_password(at->a.found ? at->a.hash : NULL, at->password) &&
+		 at->a.found && !at->a.disabled && (!at->user_id || at->a.id == at->user_id);
+	if (at->ok && at->fresh)
+		at->hash_err = mc_auth_hash_password(at->fresh, at->fresh_hash);
+}
+
+static enum mc_err run_check(const struct mc_session_release *rel, struct attempt *at)
+{
+	if (rel)
+		return rel->run(rel->ctx, check, at);
+	check(at);
+	return MC_OK;
+}
+
+/* The second store step begins here: the attempt is judged as the store is now. A lock
+ * another attempt set meanwhile refuses it as the first step would have (nothing counted);
+ * an account whose hash changed or that was disabled meanwhile was checked against what it
+ * no longer is: a failure. */
+static enum mc_err recheck(struct mc_store *s, const char *name, long long now, struct attempt *at,
+			   bool *locked)
+{
+	struct account now_a = {.found = false};
+	enum mc_err err;
+
+	if ((err = any_locked(s, &at->k, now, locked)) != MC_OK || *locked || !at->ok)
+		return err;
+	err = mc_store_user_by_name(s, name, copy_account, &now_a);
+	if (err != MC_OK && err != MC_ERR_NOTFOUND)
+		return err;
+	at->ok = now_a.found && !now_a.disabled && now_a.id == at->a.id &&
+		 !strcmp(now_a.hash, at->a.hash);
 	return MC_OK;
 }
 
 enum mc_err mc_session_login(struct mc_store *s, const char *name, const char *password,
-			     const char *client_key, long long now, struct mc_login *out)
+			     const char *client_key, long long now,
+			     const struct mc_session_release *rel, struct mc_login *out)
 {
-	struct account a;
-	struct keys k;
-	bool locked, ok;
+	struct attempt at = {.password = password};
+	bool locked;
 	enum mc_err err;
 
 	*out = (struct mc_login){.res = MC_LOGIN_BAD};
-	make_keys(name, client_key, &k);
-	if ((err = any_locked(s, &k, now, &locked)) != MC_OK)
+	make_keys(name, client_key, &at.k);
+	if ((err = look_up(s, name, now, &at, &locked)) != MC_OK ||
+	    (!locked && (err = run_check(rel, &at)) != MC_OK) ||
+	    (!locked && (err = recheck(s, name, now, &at, &locked)) != MC_OK))
 		return err;
 	if (locked) {
 		out->res = MC_LOGIN_LOCKED;
 		return MC_OK;
 	}
-	if ((err = check_password(s, name, password, &a, &ok)) != MC_OK)
-		return err;
-	if (!ok)
-		return fail_login(s, &k, now, &out->delay_ms, &out->account_locked);
-	if ((err = mc_store_throttle_clear(s, k.pair)) != MC_OK ||
-	    (err = start_session(s, a.id, now, out->token)) != MC_OK)
+	if (!at.ok)
+		return fail_login(s, &at.k, now, &out->delay_ms, &out->account_locked);
+	if ((err = mc_store_throttle_clear(s, at.k.pair)) != MC_OK ||
+	    (err = start_session(s, at.a.id, now, out->token)) != MC_OK)
 		return err;
 	out->res = MC_LOGIN_OK;
 	return MC_OK;
@@ -206,12 +261,11 @@ enum mc_err mc_session_login(struct mc_store *s, const char *name, const char *p
 
 enum mc_err mc_session_change_password(struct mc_store *s, const struct mc_session_user *u,
 				       const char *old, const char *fresh, const char *client_key,
-				       long long now, enum mc_login_result *res, unsigned *delay_ms)
+				       long long now, const struct mc_session_release *rel,
+				       enum mc_login_result *res, unsigned *delay_ms)
 {
-	char hash[MC_AUTH_HASH_MAX];
-	struct account a;
-	struct keys k;
-	bool locked, ok;
+	struct attempt at = {.password = old, .fresh = fresh, .user_id = u->id};
+	bool locked;
 	enum mc_err err;
 
 	*res = MC_LOGIN_BAD;
@@ -219,22 +273,22 @@ enum mc_err mc_session_change_password(struct mc_store *s, const struct mc_sessi
 		*delay_ms = 0;
 	if (mc_auth_check_password(fresh) != MC_OK)
 		return MC_ERR_INVALID;
-	make_keys(u->name, client_key, &k);
-	if ((err = any_locked(s, &k, now, &locked)) != MC_OK)
+	make_keys(u->name, client_key, &at.k);
+	if ((err = look_up(s, u->name, now, &at, &locked)) != MC_OK ||
+	    (!locked && (err = run_check(rel, &at)) != MC_OK) ||
+	    (!locked && (err = recheck(s, u->name, now, &at, &locked)) != MC_OK))
 		return err;
 	if (locked) {
 		*res = MC_LOGIN_LOCKED;
 		return MC_OK;
 	}
-	if ((err = check_password(s, u->name, old, &a, &ok)) != MC_OK)
-		return err;
-	if (!ok || a.id != u->id)
-		return fail_login(s, &k, now, delay_ms, NULL);
-	if ((err = mc_auth_hash_password(fresh, hash)) != MC_OK ||
-	    (err = mc_store_user_set_password(s, u->id, hash, u->token_hash)) != MC_OK)
+	if (!at.ok)
+		return fail_login(s, &at.k, now, delay_ms, NULL);
+	if ((err = at.hash_err) != MC_OK ||
+	    (err = mc_store_user_set_password(s, u->id, at.fresh_hash, u->token_hash)) != MC_OK)
 		return err;
 	*res = MC_LOGIN_OK;
-	return mc_store_throttle_clear(s, k.pair);
+	return mc_store_throttle_clear(s, at.k.pair);
 }
 
 enum mc_err mc_session_logout(struct mc_store *s, const struct mc_session_user *u, long long now)

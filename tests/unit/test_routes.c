@@ -52,6 +52,12 @@ static void test_every_row(void **state)
 			assert_int_equal(r->gate, MC_GATE_PUBLIC);
 			assert_int_equal(r->conn, MC_CONN_READ);
 		}
+		/* The sign-in lane is the write pool's: a row that checks a password is a post on
+		 * the write connection. */
+		if (r->flags & MC_ROUTE_PASSWORD) {
+			assert_string_equal(r->method, "POST");
+			assert_int_equal(r->conn, MC_CONN_WRITE);
+		}
 		/* A body is read only for the rows that take one, and only up to their limit. */
 		if (!strcmp(r->method, "GET"))
 			assert_int_equal(r->body_max, 0);
@@ -225,6 +231,24 @@ static void test_methods(void **state)
 	assert_true(m.wrong_method);
 }
 
+/* The posts that check a password, and only they, go to the sign-in lane. */
+static void test_password_rows(void **state)
+{
+	(void)state;
+	assert_string_equal(match("POST", "/staff/login"), "/staff/login");
+	assert_true(m.route->flags & MC_ROUTE_PASSWORD);
+	assert_string_equal(match("POST", "/staff/password"), "/staff/password");
+	assert_true(m.route->flags & MC_ROUTE_PASSWORD);
+	assert_string_equal(match("GET", "/staff/login"), "/staff/login");
+	assert_false(m.route->flags & MC_ROUTE_PASSWORD);
+	assert_string_equal(match("GET", "/staff/password"), "/staff/password");
+	assert_false(m.route->flags & MC_ROUTE_PASSWORD);
+	assert_string_equal(match("POST", "/staff/logout"), "/staff/logout");
+	assert_false(m.route->flags & MC_ROUTE_PASSWORD);
+	assert_string_equal(match("POST", "/staff/procedures/3"), "/staff/procedures/{id}");
+	assert_false(m.route->flags & MC_ROUTE_PASSWORD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +260,7 @@ int main(void)
 	    cmocka_unit_test(test_slugs_and_args),
 	    cmocka_unit_test(test_slashes),
 	    cmocka_unit_test(test_methods),
+	    cmocka_unit_test(test_password_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

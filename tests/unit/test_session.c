@@ -92,7 +92,7 @@ static enum mc_err lookup_session(struct fixture *f, const char *cookie, long lo
 static enum mc_err login(struct fixture *f, const char *name, const char *pw, const char *client,
 			 long long now, struct mc_login *l)
 {
-	return mc_session_login(f->s, name, pw, client, now, l);
+	return mc_session_login(f->s, name, pw, client, now, NULL, l);
 }
 
 static void test_login_makes_session(void **state)
@@ -305,15 +305,16 @@ static void test_change_password(void **state)
 	assert_int_equal(login(f, "lan", PW, "k1", NOW, &l), MC_OK);
 	assert_int_equal(login(f, "lan", PW, "k2", NOW, &l2), MC_OK);
 	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_OK);
-	assert_int_equal(
-	    mc_session_change_password(f->s, &u, "sai-mat-khau-cu", fresh, "k1", NOW, &res, NULL),
-	    MC_OK);
-	assert_int_equal(res, MC_LOGIN_BAD);
-	assert_int_equal(mc_session_change_password(f->s, &u, PW, "ngan", "k1", NOW, &res, NULL),
-			 MC_ERR_INVALID);
-	assert_int_equal(lookup_session(f, l2.token, NOW, &other), MC_OK);
-	assert_int_equal(mc_session_change_password(f->s, &u, PW, fresh, "k1", NOW, &res, NULL),
+	assert_int_equal(mc_session_change_password(f->s, &u, "sai-mat-khau-cu", fresh, "k1", NOW,
+						    NULL, &res, NULL),
 			 MC_OK);
+	assert_int_equal(res, MC_LOGIN_BAD);
+	assert_int_equal(
+	    mc_session_change_password(f->s, &u, PW, "ngan", "k1", NOW, NULL, &res, NULL),
+	    MC_ERR_INVALID);
+	assert_int_equal(lookup_session(f, l2.token, NOW, &other), MC_OK);
+	assert_int_equal(
+	    mc_session_change_password(f->s, &u, PW, fresh, "k1", NOW, NULL, &res, NULL), MC_OK);
 	assert_int_equal(res, MC_LOGIN_OK);
 	/* This session goes on, the other one is over; the old password is. */
 	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_OK);
@@ -322,6 +323,111 @@ static void test_change_password(void **state)
 	assert_int_equal(l2.res, MC_LOGIN_BAD);
 	assert_int_equal(login(f, "lan", fresh, "k3", NOW, &l2), MC_OK);
 	assert_int_equal(l2.res, MC_LOGIN_OK);
+}
+
+/* A caller's release (mc_session_release) that lets another request use the store while
+ * the password is hashed: what that request does is `meanwhile`. */
+enum meanwhile { NOTHING, LOCK_PAIR, NEW_PASSWORD, DISABLE, FAIL_TO_TAKE_BACK };
+
+struct release {
+	struct fixture *f;
+	enum meanwhile what;
+	int runs;
+};
+
+static enum mc_err release_run(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct release *rl = ctx;
+	struct mc_login l;
+	char hash[MC_AUTH_HASH_MAX];
+
+	rl->runs++;
+	if (rl->what == LOCK_PAIR)
+		for (int i = 0; i < MC_SESSION_PAIR_FAILURES; i++)
+			assert_int_equal(login(rl->f, "lan", "doan-sai-giua-chung", "k1", NOW, &l),
+					 MC_OK);
+	if (rl->what == NEW_PASSWORD) {
+		assert_int_equal(mc_auth_hash_password("mat-khau-doi-giua-chung", hash), MC_OK);
+		assert_int_equal(mc_store_user_set_password(rl->f->s, 1, hash, NULL), MC_OK);
+	}
+	if (rl->what == DISABLE)
+		assert_int_equal(mc_store_user_disable(rl->f->s, "lan"), MC_OK);
+	fn(arg);
+	return rl->what == FAIL_TO_TAKE_BACK ? MC_ERR_DB : MC_OK;
+}
+
+static void released_login(struct fixture *f, enum meanwhile what, const char *client,
+			   enum mc_err want_err, enum mc_login_result want, int want_runs)
+{
+	struct release rl = {.f = f, .what = what};
+	struct mc_session_release rel = {.run = release_run, .ctx = &rl};
+	struct mc_login l;
+
+	assert_int_equal(mc_session_login(f->s, "lan", PW, client, NOW, &rel, &l), want_err);
+	assert_int_equal(rl.runs, want_runs);
+	if (want_err == MC_OK)
+		assert_int_equal(l.res, want);
+	if (want_err != MC_OK || want != MC_LOGIN_OK)
+		assert_string_equal(l.token, "");
+}
+
+/* The hash runs inside the caller's release, once; the attempt is judged as the store is
+ * after it, as if it had come after what happened meanwhile. */
+static void test_release_around_the_hash(void **state)
+{
+	struct fixture *f = *state;
+	struct mc_session_user u;
+	struct mc_login l;
+	int n = 0;
+	long long until = 0;
+
+	released_login(f, NOTHING, "k0", MC_OK, MC_LOGIN_OK, 1);
+	/* Locked meanwhile by another attempt: refused, and not counted as one more failure. */
+	released_login(f, LOCK_PAIR, "k1", MC_OK, MC_LOGIN_LOCKED, 1);
+	assert_int_equal(mc_store_throttle_get(f->s, "pair:lan|k1", NOW, &n, &until), MC_OK);
+	assert_true(until > NOW);
+	assert_int_equal(mc_store_throttle_get(f->s, "client:k1", NOW, &n, &until), MC_OK);
+	assert_int_equal(n, MC_SESSION_PAIR_FAILURES);
+	/* Refused by a lock before any hash: no release at all. */
+	released_login(f, NOTHING, "k1", MC_OK, MC_LOGIN_LOCKED, 0);
+	/* The store not taken back: its error, and no session. */
+	released_login(f, FAIL_TO_TAKE_BACK, "k2", MC_ERR_DB, MC_LOGIN_BAD, 1);
+	/* A password changed meanwhile: the old one checked was no longer the account's. */
+	released_login(f, NEW_PASSWORD, "k3", MC_OK, MC_LOGIN_BAD, 1);
+	assert_int_equal(login(f, "lan", "mat-khau-doi-giua-chung", "k4", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
+	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_OK);
+	/* Disabled meanwhile. */
+	released_login(f, DISABLE, "k5", MC_OK, MC_LOGIN_BAD, 1);
+}
+
+static void test_release_around_a_password_change(void **state)
+{
+	struct fixture *f = *state;
+	struct release rl = {.f = f, .what = NOTHING};
+	struct mc_session_release rel = {.run = release_run, .ctx = &rl};
+	struct mc_session_user u;
+	struct mc_login l;
+	enum mc_login_result res;
+	const char *fresh = "mat-khau-moi-rat-dai";
+
+	assert_int_equal(login(f, "lan", PW, "k1", NOW, &l), MC_OK);
+	assert_int_equal(lookup_session(f, l.token, NOW, &u), MC_OK);
+	/* Both Argon2id runs, the old password's check and the new one's hash, in one release. */
+	assert_int_equal(
+	    mc_session_change_password(f->s, &u, PW, fresh, "k1", NOW, &rel, &res, NULL), MC_OK);
+	assert_int_equal(res, MC_LOGIN_OK);
+	assert_int_equal(rl.runs, 1);
+	assert_int_equal(login(f, "lan", fresh, "k2", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
+	/* Changed by someone else meanwhile: this change's old password no longer is. */
+	rl = (struct release){.f = f, .what = NEW_PASSWORD};
+	assert_int_equal(mc_session_change_password(f->s, &u, fresh, "mat-khau-thu-ba-rat-dai",
+						    "k1", NOW, &rel, &res, NULL),
+			 MC_OK);
+	assert_int_equal(res, MC_LOGIN_BAD);
+	assert_int_equal(login(f, "lan", "mat-khau-doi-giua-chung", "k3", NOW, &l), MC_OK);
+	assert_int_equal(l.res, MC_LOGIN_OK);
 }
 
 static void test_roles(void **state)
@@ -385,6 +491,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_disabled_user_cannot_sign_in, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_change_password, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_release_around_the_hash, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_release_around_a_password_change, setup, teardown),
 	    cmocka_unit_test(test_roles),
 	    cmocka_unit_test(test_role_labels),
 	    cmocka_unit_test(test_cookies),

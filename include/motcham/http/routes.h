@@ -3,8 +3,9 @@
 
 /* The one table of URLs: every route the server answers is one row (src/http/routes.c),
  * and everything the server decides about a request comes from its row: which handler, the
- * metric label, which database connection, whether the answer may be cached, whether a body
- * is read, and the gate (sign-in and roles) in front of the handler.
+ * metric label, which database connection (and for the write connection, which lane of
+ * threads), whether the answer may be cached, whether a body is read, and the gate (sign-in
+ * and roles) in front of the handler.
  *
  * Patterns are paths of segments. The rules, the same for every row:
  * - a literal segment matches without regard to ASCII case (printed codes carry upper-case
@@ -36,8 +37,14 @@ enum mc_route_conn {
 };
 
 enum mc_route_flags {
-	MC_ROUTE_CACHE = 1 << 0, /* a public GET answer each worker may keep until data changes;
-				  * its handler reads no query argument (the cache ignores them) */
+	/* A public GET answer each worker may keep until data changes; its handler reads no
+	 * query argument (the cache ignores them). */
+	MC_ROUTE_CACHE = 1 << 0,
+	/* A post on the write connection whose handler checks a password (Argon2id: 64 MiB and
+	 * a tenth of a second or more). It runs on the sign-in lane, a queue and threads of its
+	 * own: a flood of them never takes the threads the other office rows need, and never
+	 * runs more hashes at once than the lane has threads. */
+	MC_ROUTE_PASSWORD = 1 << 1,
 };
 
 struct mc_route {

@@ -63,25 +63,41 @@ struct mc_login {
  * expired, idle for MC_SESSION_IDLE, user disabled). */
 enum mc_err mc_session_get(struct mc_store *s, const struct mc_request *rq, long long now,
 			   struct mc_session_user *u);
+/* How a caller lets go of the store while a password is hashed (Argon2id: 64 MiB and a
+ * tenth of a second or more each), so that others may use it meanwhile: run(ctx, fn, arg)
+ * calls fn(arg) once, which touches no store, and returns MC_OK, or the error that kept it
+ * from taking the store back. Never given inside a transaction of the store. */
+struct mc_session_release {
+	enum mc_err (*run)(void *ctx, void (*fn)(void *arg), void *arg);
+	void *ctx;
+};
+
 /* Checks name and password, throttled as above on the pair, the client (client_key) and
  * the account, and on success stores a new session. Every attempt that is not refused by a
  * lock costs one Argon2id verification with the same parameters, whether the name is an
  * account, a disabled one or none. A failure's delay_ms grows with the pair's and the
  * client's failures (none for the first, then 250 ms doubling up to 4 s): the caller waits,
- * after releasing the database, so that a guesser slows down only itself. */
+ * after releasing the database, so that a guesser slows down only itself.
+ * The hash runs between two short uses of s, inside rel (NULL: s is held throughout). The
+ * second judges the attempt as the store is then: a lock another attempt set meanwhile
+ * refuses it (MC_LOGIN_LOCKED, nothing counted), and an account whose password changed or
+ * that was disabled meanwhile fails it, so that the outcome is one the attempts would have
+ * had one after the other. */
 enum mc_err mc_session_login(struct mc_store *s, const char *name, const char *password,
-			     const char *client_key, long long now, struct mc_login *out);
+			     const char *client_key, long long now,
+			     const struct mc_session_release *rel, struct mc_login *out);
 
 /* Changes the signed-in user's own password: old must be their password (a wrong one counts
  * as a failed sign-in of the pair, the client and the account, and is throttled as one),
  * fresh must pass mc_auth_check_password. Every other session of the user ends; u's goes
  * on. The change is audited (user, "password"). *res gets MC_LOGIN_OK, MC_LOGIN_BAD (old
  * is wrong) or MC_LOGIN_LOCKED; *delay_ms (may be NULL) as for a sign-in. MC_ERR_INVALID
- * when fresh does not pass. */
+ * when fresh does not pass. Both Argon2id runs (old checked, fresh hashed) are made inside
+ * rel, as for mc_session_login; rel's run must leave the store's actor as it found it. */
 enum mc_err mc_session_change_password(struct mc_store *s, const struct mc_session_user *u,
 				       const char *old, const char *fresh, const char *client_key,
-				       long long now, enum mc_login_result *res,
-				       unsigned *delay_ms);
+				       long long now, const struct mc_session_release *rel,
+				       enum mc_login_result *res, unsigned *delay_ms);
 /* Ends the session, and every one expired or idle at now (accepts a user without session:
  * does nothing). */
 enum mc_err mc_session_logout(struct mc_store *s, const struct mc_session_user *u, long long now);

@@ -54,6 +54,11 @@ struct mc_call {
 	const char *arg;   /* {token}, {sha} or {name}: the segment as sent, or NULL */
 	bool wrong_method; /* a catch-all row got a path some row serves with another method */
 	void *scope;	   /* what the row's gate set up (the office's per-request state) */
+	/* Lets go of s while fn(arg) runs and takes it back after, so that other requests use
+	 * it meanwhile: for long work that needs no database (a password's Argon2id). fn must
+	 * not touch s; never called inside a transaction. NULL when the row does not share s
+	 * (a worker's own connection, or none): call fn directly. */
+	void (*release)(struct mc_call *c, void (*fn)(void *arg), void *arg);
 };
 
 typedef enum mc_err (*mc_handler_fn)(struct mc_call *c);
