@@ -1,6 +1,7 @@
 /* A permit as supervisors see it (/supervise/permits/ID): the record, its whole history
  * from the audit trail field by field (each entry with its tlog-proof, /supervise/proofs/ID),
- * its inspections, reports and files. */
+ * its inspections, reports and files. The history shows only entries that verify (the store
+ * checks each): any other is a warning with its number and nothing of what it says. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,7 @@ struct one {
 	struct office *c;
 	struct mc_tobj *o; /* the permit's object on the page */
 	struct list timeline;
+	long long hidden; /* entries of it that did not verify */
 	int64_t ward_id;
 };
 
@@ -198,7 +200,7 @@ done:
 	return err;
 }
 
-static enum mc_err timeline_cb(void *ctx, const struct mc_audit *a)
+static enum mc_err timeline_cb(void *ctx, const struct mc_audit *a, const char *why)
 {
 	struct one *x = ctx;
 	struct mc_tobj *o = page_list_push(&x->timeline);
@@ -206,6 +208,14 @@ static enum mc_err timeline_cb(void *ctx, const struct mc_audit *a)
 
 	if (!o)
 		return MC_ERR_NOMEM;
+	if (why) {
+		/* What the entry says may be a forger's: only that it is there, and where to
+		 * look (`motcham audit verify` names what did not match). */
+		x->hidden++;
+		if ((err = mc_tobj_strf(o, "audit_id", "%lld", (long long)a->id)) != MC_OK)
+			return err;
+		return mc_tobj_bool(o, "hidden", true);
+	}
 	if ((err = mc_tobj_strf(o, "audit_id", "%lld", (long long)a->id)) != MC_OK ||
 	    (err = mc_tobj_str(o, "at", a->at)) != MC_OK ||
 	    (err = mc_tobj_str(o, "actor", a->actor)) != MC_OK ||
@@ -263,6 +273,8 @@ static enum mc_err history_page(struct office *c, int64_t id)
 		err = mc_store_code_for_target(c->wr, MC_KIND_PERMIT, id, code_cb, x.o);
 	if (err == MC_OK || err == MC_ERR_NOTFOUND)
 		err = mc_store_sup_permit_audit(c->wr, id, timeline_cb, &x);
+	if (err == MC_OK && x.hidden)
+		err = page_count(x.timeline.obj, "hidden_count", x.hidden);
 	if (err == MC_OK)
 		err = mc_store_permit_inspections(c->wr, id, insp_cb, c->root);
 	if (err == MC_OK)
@@ -277,14 +289,33 @@ enum mc_err mc_supervise_permit(struct mc_call *call)
 	return history_page(call->scope, call->id);
 }
 
+static enum mc_err verified_cb(void *ctx, const struct mc_audit *a, const char *why)
+{
+	(void)a;
+	*(bool *)ctx = !why;
+	return MC_OK;
+}
+
 /* An entry's proof of inclusion in the published log, to hand to anyone who holds the
  * log's key: the entry itself (it may hold personal data: a supervisor decides who gets it),
- * its inclusion proof and the latest checkpoint with its cosignatures. */
+ * its inclusion proof and the latest checkpoint with its cosignatures. An entry that does
+ * not verify is not handed out, as its timeline does not show it. */
 enum mc_err mc_supervise_proof(struct mc_call *call)
 {
 	struct office *c = call->scope;
-	enum mc_err err = mc_log_entry_proof(c->wr, call->id, &call->r->body);
+	char detail[200];
+	bool verified = false;
+	enum mc_err err = mc_store_sup_audit_entry(c->wr, call->id, verified_cb, &verified);
 
+	if (err == MC_OK && !verified) {
+		snprintf(detail, sizeof(detail),
+			 "Mục nhật ký #%lld không khớp chuỗi kiểm tra — nội dung bị ẩn; chạy "
+			 "motcham audit verify.",
+			 (long long)call->id);
+		return page_message(c, 409, "Mục nhật ký không khớp chuỗi kiểm tra", detail);
+	}
+	if (err == MC_OK)
+		err = mc_log_entry_proof(c->wr, call->id, &call->r->body);
 	if (err == MC_ERR_NOTFOUND)
 		return page_not_found(c);
 	if (err == MC_ERR_BUSY)

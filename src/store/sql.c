@@ -135,6 +135,13 @@
 	"CASE WHEN json_valid(coalesce(a.after, a.before)) THEN coalesce(a.after, a.before) END"
 /* mc_jsonb (made by the schema) is NULL for text that is not JSON. */
 #define PG_SNAP "mc_jsonb(coalesce(a.after, a.before))"
+/* What an audit row (alias a) is checked against (mc_audit_check_entry): the stored hash of
+ * the entry before it and its leaf in the log's tree. Each is a read of a primary key, made
+ * in the row's own statement: a page of entries is one query, not one more a row, and sees
+ * the trail and the tree as of one moment. */
+#define AUDIT_LINKS                                                                                \
+	", (SELECT p.hash FROM audit p WHERE p.id = a.id - 1), (SELECT n.hash FROM log_node n "    \
+	"WHERE n.level = 0 AND n.idx = a.id - 1) "
 
 const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     /* store.c */
@@ -445,19 +452,22 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
 				"ORDER BY w.name"},
     /* The permit's own entries and those of the records that hang off it: its codes, files,
      * inspections and reports name it in their snapshots. Text that is not JSON (a hand-made
-     * entry) is skipped rather than failing the whole page. */
+     * entry) is skipped rather than failing the whole page. Each with its links, to be
+     * checked before it is shown. */
     [ST_SUP_AUDIT] = {"SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
-		      "prev_hash, hash FROM audit a WHERE (entity = 'permit' AND entity_id = ?1) "
-		      "OR (entity IN ('file', 'inspection', 'report') AND "
+		      "prev_hash, hash" AUDIT_LINKS "FROM audit a WHERE (entity = 'permit' AND "
+		      "entity_id = ?1) OR (entity IN ('file', 'inspection', 'report') AND "
 		      "json_extract(" SUP_SNAP ", '$.permit_id') = ?1) OR (entity = 'code' AND "
 		      "json_extract(" SUP_SNAP ", '$.target_kind') = 'permit' AND "
 		      "json_extract(" SUP_SNAP ", '$.target_id') = ?1) ORDER BY id",
 		      "SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, "
-		      "prev_hash, hash FROM audit a WHERE (entity = 'permit' AND entity_id = ?1) "
-		      "OR (entity IN ('file', 'inspection', 'report') AND " PG_SNAP " -> "
-		      "'permit_id' = to_jsonb(?1)) OR (entity = 'code' AND " PG_SNAP " ->> "
+		      "prev_hash, hash" AUDIT_LINKS "FROM audit a WHERE (entity = 'permit' AND "
+		      "entity_id = ?1) OR (entity IN ('file', 'inspection', 'report') AND " PG_SNAP
+		      " -> 'permit_id' = to_jsonb(?1)) OR (entity = 'code' AND " PG_SNAP " ->> "
 		      "'target_kind' = 'permit' AND " PG_SNAP " -> 'target_id' = to_jsonb(?1)) "
 		      "ORDER BY id"},
+    [ST_SUP_AUDIT_ENTRY] = {"SELECT id, at, actor_id, actor, entity, entity_id, action, before, "
+			    "after, prev_hash, hash" AUDIT_LINKS "FROM audit a WHERE id = ?1"},
     [ST_SUP_REPORTS] = {"SELECT " REPORT_COLS " FROM report r JOIN permit p ON p.id = r.permit_id "
 			"WHERE r.permit_id = ?1 ORDER BY r.created_at, r.id"},
     /* kiosk.c */

@@ -1,10 +1,15 @@
-/* The supervision queries: the supervisor dashboard's lists and counts. */
+/* The supervision queries: the supervisor dashboard's lists and counts, and a permit's
+ * history, each entry of it checked before anyone sees it. */
 #include "private.h"
+
+#include "motcham/store/audit.h"
 
 /* The caller's callback for rows no member of struct visit carries. */
 struct sup_visit {
 	mc_store_sup_permit_fn permit;
 	mc_store_sup_ward_fn ward;
+	mc_store_checked_fn checked;
+	struct mc_buf *canon; /* scratch for the checks */
 	void *ctx;
 };
 
@@ -106,12 +111,63 @@ enum mc_err mc_store_sup_wards(struct mc_store *s, int64_t ward_id, const char *
 	return walk(st, sup_ward_row, &v, false);
 }
 
-enum mc_err mc_store_sup_permit_audit(struct mc_store *s, int64_t permit_id, mc_store_audit_fn fn,
+/* Lets audit_row fill the entry part of a checked row. */
+static enum mc_err copy_audit(void *ctx, const struct mc_audit *a)
+{
+	*(struct mc_audit *)ctx = *a;
+	return MC_OK;
+}
+
+/* An audit row and what it links to (the columns of AUDIT_LINKS after the entry's), for
+ * sv->checked: the entry itself only when it verifies. */
+static enum mc_err checked_row(struct db_stmt *st, const struct visit *v)
+{
+	const struct sup_visit *sv = v->ctx;
+	struct mc_audit a = {0};
+	struct visit inner = {.fn.audit = copy_audit, .ctx = &a};
+	struct mc_audit_links l;
+	const char *why;
+	enum mc_err err;
+
+	if ((err = audit_row(st, &inner)) != MC_OK)
+		return err;
+	l = (struct mc_audit_links){
+	    .prev = col_text(st, 11),
+	    .leaf = col_text(st, 12),
+	    .tree = true,
+	};
+	if ((err = mc_audit_check_entry(&a, &l, sv->canon, &why)) != MC_OK)
+		return err;
+	if (why)
+		a = (struct mc_audit){.id = a.id};
+	return sv->checked(sv->ctx, &a, why);
+}
+
+/* walk_int over a statement of audit rows with their links, each checked for fn. */
+static enum mc_err walk_checked(struct mc_store *s, enum stmt_id id, int64_t key, bool one,
+				mc_store_checked_fn fn, void *ctx)
+{
+	struct mc_buf canon;
+	struct sup_visit sv = {.checked = fn, .canon = &canon, .ctx = ctx};
+	struct visit v = {.ctx = &sv};
+	enum mc_err err;
+
+	mc_buf_init(&canon);
+	err = walk_int(s, id, key, checked_row, &v, one);
+	mc_buf_finish(&canon);
+	return err;
+}
+
+enum mc_err mc_store_sup_permit_audit(struct mc_store *s, int64_t permit_id, mc_store_checked_fn fn,
 				      void *ctx)
 {
-	struct visit v = {.fn.audit = fn, .ctx = ctx};
+	return walk_checked(s, ST_SUP_AUDIT, permit_id, false, fn, ctx);
+}
 
-	return walk_int(s, ST_SUP_AUDIT, permit_id, audit_row, &v, false);
+enum mc_err mc_store_sup_audit_entry(struct mc_store *s, int64_t id, mc_store_checked_fn fn,
+				     void *ctx)
+{
+	return walk_checked(s, ST_SUP_AUDIT_ENTRY, id, true, fn, ctx);
 }
 
 enum mc_err mc_store_sup_permit_reports(struct mc_store *s, int64_t permit_id,

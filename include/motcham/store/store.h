@@ -644,10 +644,21 @@ typedef enum mc_err (*mc_store_sup_ward_fn)(void *ctx, const struct mc_sup_ward 
 enum mc_err mc_store_sup_wards(struct mc_store *s, int64_t ward_id, const char *today,
 			       const char *soon, mc_store_sup_ward_fn fn, void *ctx);
 
+/* An audit entry on a page that shows entries as history, checked first (audit.h,
+ * mc_audit_check_entry, against the stored hash of the entry before it and its stored leaf):
+ * why is NULL when it verifies; otherwise it says what did not match, and a holds the
+ * entry's id and nothing else (every other field NULL or 0), so that no forged value can
+ * reach the page. */
+typedef enum mc_err (*mc_store_checked_fn)(void *ctx, const struct mc_audit *a, const char *why);
 /* Audit entries about a permit or the records that hang off it (its codes, files,
- * inspections and reports), in chain order. */
-enum mc_err mc_store_sup_permit_audit(struct mc_store *s, int64_t permit_id, mc_store_audit_fn fn,
+ * inspections and reports), in chain order, each checked (mc_store_checked_fn) in the one
+ * query that reads them. */
+enum mc_err mc_store_sup_permit_audit(struct mc_store *s, int64_t permit_id, mc_store_checked_fn fn,
 				      void *ctx);
+/* Audit entry id alone, checked as a permit's history is (mc_store_checked_fn): for a page
+ * that hands out one entry. MC_ERR_NOTFOUND when there is none. */
+enum mc_err mc_store_sup_audit_entry(struct mc_store *s, int64_t id, mc_store_checked_fn fn,
+				     void *ctx);
 /* Every resident report about a permit, reviewed or not, oldest first. */
 enum mc_err mc_store_sup_permit_reports(struct mc_store *s, int64_t permit_id,
 					mc_store_report_fn fn, void *ctx);
