@@ -131,7 +131,8 @@ static enum mc_err value_text(struct mc_tobj *o, const char *key, const json_t *
 		s = "(dữ liệu cá nhân, được mã hoá: xem ở mục Phản ánh)";
 	} else if (json_is_string(v)) {
 		s = mc_label_of(names, json_string_value(v));
-	} else if (!(s = dumped = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT))) {
+	} else if (!(s = dumped =
+			 json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15)))) {
 		return MC_ERR_NOMEM;
 	}
 	n = strlen(s);

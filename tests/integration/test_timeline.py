@@ -146,6 +146,11 @@ class Timeline(unittest.TestCase):
         self.assertEqual((sorted(shown), hidden, count), (self.ids, [], None))
         self.assert_shown_normally(shown, self.ids)
         self.assertNotIn(WARNING, text)
+        # Numbers as people wrote them: a height of 7.8 m is not shown as 7.7999999999999998.
+        height = mc.sql(self.db, "SELECT height_m FROM permit WHERE id = %d;" % self.pid)
+        self.assertRegex(mc.page_text(shown[self.create]), r"(?<![\d.])%s(?![\d])"
+                         % re.escape(height.rstrip("0").rstrip(".") if "." in height else height))
+        self.assertNotRegex(text, r"\d\.\d{12,}")
 
     def test_edited_entry_is_hidden(self):
         self.forge(self.create, rehash=False)
