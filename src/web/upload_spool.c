@@ -21,6 +21,10 @@
 
 #define READING 16	  /* files read from the database at once, each by one thread */
 #define STALE_SECONDS 600 /* a named temporary file this old was left by a crash */
+/* A file not sent for a day goes: another node may have erased it (a resident's photo), and
+ * what this one keeps is then only on this disk. The directory is looked over this often. */
+#define IDLE_SECONDS (24 * 3600)
+#define SWEEP_SECONDS 600
 
 struct mc_upload_spool {
 	char *dir;
@@ -30,6 +34,7 @@ struct mc_upload_spool {
 	pthread_cond_t read;	   /* a file being read is done, or failed */
 	char reading[READING][65]; /* the hashes being read now ("": a free slot) */
 	long long used;		   /* bytes in the directory, as of the last count and since */
+	time_t swept;		   /* the last count (evict) */
 };
 
 struct entry {
@@ -49,9 +54,10 @@ static int by_age(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Counts the directory again and removes the least recently sent files until it fits, and
- * any named temporary file a crash left. Called with the lock held. Another server may share
- * the directory: a file it is sending stays readable through its descriptor. */
+/* Counts the directory again and removes the files not sent for IDLE_SECONDS, then the least
+ * recently sent until it fits, and any named temporary file a crash left. Called with the lock
+ * held. Another server may share the directory: a file it sends stays readable through its
+ * descriptor. */
 static void evict(struct mc_upload_spool *sp)
 {
 	struct entry *v = NULL, *grown;
@@ -78,6 +84,10 @@ static void evict(struct mc_upload_spool *sp)
 		}
 		if (!mc_auth_hex64(e->d_name))
 			continue;
+		if (st.st_mtime + IDLE_SECONDS < now) {
+			unlinkat(sp->dirfd, e->d_name, 0);
+			continue;
+		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			if (!(grown = realloc(v, cap * sizeof(*v))))
@@ -96,6 +106,7 @@ static void evict(struct mc_upload_spool *sp)
 		if (unlinkat(sp->dirfd, v[i].name, 0) == 0 || errno == ENOENT)
 			total -= v[i].size;
 	sp->used = total;
+	sp->swept = now;
 	free(v);
 }
 
@@ -323,11 +334,22 @@ static void release(struct mc_upload_spool *sp, int slot)
 	pthread_mutex_unlock(&sp->lock);
 }
 
+void mc_upload_spool_forget(struct mc_upload_spool *sp, const char *sha)
+{
+	if (sp && mc_auth_hex64(sha))
+		unlinkat(sp->dirfd, sha, 0);
+}
+
 enum mc_err mc_upload_spool_open(struct mc_upload_spool *sp, struct mc_store *s, const char *sha,
 				 size_t max, int *fd, unsigned long long *size)
 {
 	enum mc_err err;
 	int slot;
+
+	pthread_mutex_lock(&sp->lock);
+	if (time(NULL) >= sp->swept + SWEEP_SECONDS)
+		evict(sp);
+	pthread_mutex_unlock(&sp->lock);
 
 	*fd = -1;
 	*size = 0;

@@ -14,7 +14,9 @@ recently sent dropped first), checks the hash, and sends it from there. So:
 - a download cut off by its client, or a server killed while it reads a file from the
   database, leaves no broken file in the spool: every file there has its content's hash as
   its name, and the next download is whole;
-- the spool stays under --spool-max, dropping the least recently sent files first.
+- the spool stays under --spool-max, dropping the least recently sent files first;
+- a resident's photo erased on request leaves the erasing node's spool at once (another
+  node's copy goes within a day: a file not sent for a day is dropped).
 """
 
 import hashlib
@@ -310,6 +312,33 @@ class Bounded(Ward):
         self.assert_spool_whole()
         fetch(b, files[1])
         self.assertEqual(set(spool_state(self.spool)), {b, c})
+
+
+class Erased(Ward):
+    def test_an_erased_photo_leaves_the_spool(self):
+        from test_files import jpeg
+        pid = self.permits[2]
+        photo = jpeg(57)
+        sha = mc.sha256_hex(photo)
+        c = mc.Client(self.srv.port, "127.0.0.190")
+        action = "/w/%s/permits/%d/report" % (SLUG, pid)
+        f = dict(mc.find_form(c.get("/w/%s/permits/%d" % (SLUG, pid)).body, action)["fields"])
+        f.update({"category": "unsafe", "contact": "", "description": "Ảnh chụp giàn giáo."})
+        r = c.post_multipart(action, list(f.items()), [("photo", "anh.jpg", "image/jpeg", photo)])
+        self.assertEqual(r.status, 200, mc.describe(r))
+        rid, ref = mc.sql(self.db, "SELECT id, ref FROM report WHERE photo_sha256 = '%s';"
+                          % sha).split("|")
+        lan = self.login()
+        got = lan.get("/staff/files/" + sha)
+        self.assertEqual((got.status, got.body), (200, photo))
+        if mc.is_pg(self.db):
+            self.assertIn(sha, spool_state(self.spool))
+        r = lan.post("/staff/reports/%s/erase" % rid, {"csrf": lan.csrf, "confirm": ref})
+        self.assertEqual(r.status, 303, mc.describe(r))
+        self.assertEqual(lan.get("/staff/files/" + sha).status, 404)
+        self.assertNotIn(sha, mc.stored_files(self.db))
+        if mc.is_pg(self.db):
+            self.assertNotIn(sha, spool_state(self.spool), "this node's copy went with it")
 
 
 if __name__ == "__main__":

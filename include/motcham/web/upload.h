@@ -66,9 +66,9 @@ void mc_upload_download_name(const char *name, const char *mime, char out[256]);
 struct mc_upload_spool;
 
 /* Makes dir (mode 0700) when missing, and opens it as a spool of at most max bytes: past
- * that the least recently sent files are removed. *out owned by the caller. MC_ERR_IO when
- * it cannot be made or opened, or is not this user's own (or others may write in it);
- * MC_ERR_NOMEM. */
+ * that the least recently sent files are removed, and any not sent for a day. *out owned by
+ * the caller. MC_ERR_IO when it cannot be made or opened, or is not this user's own (or
+ * others may write in it); MC_ERR_NOMEM. */
 enum mc_err mc_upload_spool_create(const char *dir, long long max, struct mc_upload_spool **out);
 /* Accepts NULL. */
 void mc_upload_spool_destroy(struct mc_upload_spool *sp);
@@ -81,6 +81,9 @@ void mc_upload_spool_destroy(struct mc_upload_spool *sp);
  * MC_ERR_IO or MC_ERR_FULL when the copy cannot be written, else the store's error. */
 enum mc_err mc_upload_spool_open(struct mc_upload_spool *sp, struct mc_store *s, const char *sha,
 				 size_t max, int *fd, unsigned long long *size);
+/* Removes sp's copy of the file SHA256 (one the database no longer has: an erased photo).
+ * Accepts NULL. */
+void mc_upload_spool_forget(struct mc_upload_spool *sp, const char *sha);
 
 /* Fills r with the stored file SHA256 as a download (attachment, named by
  * mc_upload_download_name and mc_upload_disposition), of type mime (one of MC_MIME_*, else
