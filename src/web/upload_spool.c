@@ -114,6 +114,7 @@ enum mc_err mc_upload_spool_create(const char *dir, long long max, struct mc_upl
 {
 	struct mc_upload_spool *sp;
 	struct stat st;
+	enum mc_err err = MC_ERR_NOMEM;
 
 	*out = NULL;
 	if (!dir || max < 0)
@@ -127,27 +128,24 @@ enum mc_err mc_upload_spool_create(const char *dir, long long max, struct mc_upl
 	/* Files are sent from here as they are: nobody else may put one in. */
 	if (sp->dirfd < 0 || fstat(sp->dirfd, &st) != 0 || st.st_uid != geteuid() ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		if (sp->dirfd >= 0)
-			close(sp->dirfd);
-		free(sp);
-		return MC_ERR_IO;
+		err = MC_ERR_IO;
+		goto fail;
 	}
-	if (!(sp->dir = strdup(dir)) || pthread_mutex_init(&sp->lock, NULL) != 0) {
-		close(sp->dirfd);
-		free(sp->dir);
-		free(sp);
-		return MC_ERR_NOMEM;
-	}
+	if (!(sp->dir = strdup(dir)) || pthread_mutex_init(&sp->lock, NULL) != 0)
+		goto fail;
 	if (pthread_cond_init(&sp->read, NULL) != 0) {
 		pthread_mutex_destroy(&sp->lock);
-		close(sp->dirfd);
-		free(sp->dir);
-		free(sp);
-		return MC_ERR_NOMEM;
+		goto fail;
 	}
 	evict(sp);
 	*out = sp;
 	return MC_OK;
+fail:
+	if (sp->dirfd >= 0)
+		close(sp->dirfd);
+	free(sp->dir);
+	free(sp);
+	return err;
 }
 
 void mc_upload_spool_destroy(struct mc_upload_spool *sp)
