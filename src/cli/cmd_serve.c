@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,13 +19,14 @@
 #include "motcham/office/staff.h"
 #include "motcham/public/pages.h"
 #include "motcham/store/store.h"
+#include "motcham/web/upload.h"
 
 const char cmd_serve_usage[] =
     "usage: motcham serve [--db PATH] [--port N] [--bind ADDR] [--base-url URL] [--threads N]\n"
     "                     [--access-log FILE] [--metrics-allow ADDRS] [--trust-proxy ADDRS]\n"
     "                     [--page-cache MB] [--log-key FILE] [--log-witness KEYS]\n"
     "                     [--db-read URL] [--client-key FILE] [--upload-quota MB]\n"
-    "                     [--disk-reserve MB]\n"
+    "                     [--disk-reserve MB] [--spool DIR] [--spool-max MB]\n"
     "Serves the public pages: /q/TOKEN resolves a printed code. Stops cleanly on SIGINT or\n"
     "SIGTERM; SIGHUP reopens the access log. A database of an older schema is first copied\n"
     "beside itself (PATH.schemaN-TIME.bak), then migrated; a newer one is refused, untouched.\n"
@@ -57,7 +59,12 @@ const char cmd_serve_usage[] =
     "                        take in all (default 4096; 0: no limit); past it, uploads are\n"
     "                        refused with a message\n"
     "  --disk-reserve MB     space that must stay free on the disk of PATH.files: uploads\n"
-    "                        that would eat into it are refused (default 512; 0: none)\n";
+    "                        that would eat into it are refused (default 512; 0: none)\n"
+    "  --spool DIR           with a PostgreSQL URL, where this node keeps copies of the\n"
+    "                        files it sends, read from the database (made if missing,\n"
+    "                        mode 0700; default $TMPDIR or /var/tmp/motcham-spool-UID)\n"
+    "  --spool-max MB        what the spool may take; past it the least recently sent\n"
+    "                        files are removed (default 1024)\n";
 
 static enum mc_err first_ward_code(void *ctx, const struct mc_code *c)
 {
@@ -138,6 +145,8 @@ struct serve_opts {
 	long threads;
 	long page_cache_mb;
 	long upload_quota_mb, disk_reserve_mb;
+	const char *spool;
+	long spool_max_mb;
 };
 
 static int run_server(const char *cmd, const struct serve_opts *o, struct mc_store **s)
@@ -148,10 +157,11 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	struct mc_pages *pages = NULL;
 	struct mc_staff *staff = NULL;
 	struct mc_scans *scans = NULL;
+	struct mc_upload_spool *spool = NULL;
 	struct mc_http *http = NULL;
 	struct cli_log tlog = {0};
 	FILE *log = NULL;
-	struct mc_buf tdir, adir, fdir, kfile, errs, base;
+	struct mc_buf tdir, adir, fdir, sdir, kfile, errs, base;
 	uint16_t port = 0;
 	sigset_t set;
 	enum mc_err err;
@@ -167,6 +177,7 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 	mc_buf_init(&tdir);
 	mc_buf_init(&adir);
 	mc_buf_init(&fdir);
+	mc_buf_init(&sdir);
 	mc_buf_init(&kfile);
 	mc_buf_init(&errs);
 	mc_buf_init(&base);
@@ -188,6 +199,22 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 				    : mc_buf_printf(&kfile, "%s.client-key", o->db);
 	if (err != MC_OK)
 		goto out;
+	/* Where the database keeps files, downloads are sent from this node's own copies. */
+	if (mc_store_keeps_files(*s)) {
+		err = o->spool ? mc_buf_puts(&sdir, o->spool)
+			       : mc_buf_printf(&sdir, "%s/motcham-spool-%u",
+					       getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp",
+					       (unsigned)geteuid());
+		if (err == MC_OK &&
+		    (err = mc_upload_spool_create(sdir.data, (long long)o->spool_max_mb << 20,
+						  &spool)) != MC_OK)
+			mc_buf_printf(&errs,
+				      "cannot use %s as the spool: it must be a directory of this "
+				      "user's own that no one else may write in (--spool DIR)",
+				      sdir.data);
+	}
+	if (err != MC_OK)
+		goto out;
 	pc.templates_dir = tdir.data;
 	pc.base_url = base.data;
 	if ((err = mc_pages_create(&pc, &pages, &errs)) != MC_OK)
@@ -197,7 +224,8 @@ static int run_server(const char *cmd, const struct serve_opts *o, struct mc_sto
 		 &(struct mc_staff_config){.pages = pages,
 					   .files_dir = mc_store_keeps_files(*s) ? NULL : fdir.data,
 					   .upload_quota = (long long)o->upload_quota_mb << 20,
-					   .disk_reserve = (long long)o->disk_reserve_mb << 20},
+					   .disk_reserve = (long long)o->disk_reserve_mb << 20,
+					   .downloads = spool},
 		 &staff)) != MC_OK)
 		goto out;
 	if ((err = mc_scans_create(o->db, &scans)) != MC_OK)
@@ -245,10 +273,12 @@ out:
 	if (log && log != stderr)
 		fclose(log);
 	mc_staff_destroy(staff);
+	mc_upload_spool_destroy(spool);
 	mc_pages_destroy(pages);
 	mc_buf_finish(&tdir);
 	mc_buf_finish(&adir);
 	mc_buf_finish(&fdir);
+	mc_buf_finish(&sdir);
 	mc_buf_finish(&kfile);
 	mc_buf_finish(&errs);
 	mc_buf_finish(&base);
@@ -261,7 +291,8 @@ int cmd_serve(struct args *a, int argc, char **argv)
 			       .port = 8080,
 			       .page_cache_mb = 6,
 			       .upload_quota_mb = 4096,
-			       .disk_reserve_mb = 512};
+			       .disk_reserve_mb = 512,
+			       .spool_max_mb = 1024};
 	const struct opt opts[] = {{"port", OPT_INT, &o.port, 0, 65535},
 				   {"bind", OPT_STR, &o.bind, 0, 0},
 				   {"base-url", OPT_STR, &o.base_url, 0, 0},
@@ -276,6 +307,8 @@ int cmd_serve(struct args *a, int argc, char **argv)
 				   {"client-key", OPT_STR, &o.client_key, 0, 0},
 				   {"upload-quota", OPT_INT, &o.upload_quota_mb, 0, 1L << 30},
 				   {"disk-reserve", OPT_INT, &o.disk_reserve_mb, 0, 1L << 30},
+				   {"spool", OPT_STR, &o.spool, 0, 0},
+				   {"spool-max", OPT_INT, &o.spool_max_mb, 0, 1L << 30},
 				   {0}};
 	struct mc_store *s = NULL;
 	int rc;

@@ -75,8 +75,8 @@ static enum mc_err staff_file(struct office *c, const char *sha)
 	}
 	if (err != MC_OK || shown)
 		return err;
-	err = mc_upload_answer(c->wr, c->st->files_dir, sha, h.mime, h.name, "private, no-store",
-			       c->r);
+	err = mc_upload_answer(c->wr, c->st->files_dir, c->st->uploads.downloads, sha, h.mime,
+			       h.name, "private, no-store", c->r);
 	return err == MC_ERR_NOTFOUND ? page_not_found(c) : err;
 }
 

@@ -210,6 +210,9 @@ static enum mc_err report_erase(struct office *c, int64_t id)
 	if (photo[0] && c->st->files_dir &&
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", c->st->files_dir, photo) < sizeof(path))
 		unlink(path);
+	/* On PostgreSQL, this node's copy for downloads; other nodes' go within a day. */
+	if (photo[0])
+		mc_upload_spool_forget(c->st->uploads.downloads, photo);
 	return page_redirect(c, "/staff/reports#r-%lld", (long long)id);
 }
 

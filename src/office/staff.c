@@ -47,6 +47,7 @@ enum mc_err mc_staff_create(const struct mc_staff_config *cfg, struct mc_staff *
 		clear_spool(st->files_dir);
 	st->uploads.ward_quota = cfg->upload_quota;
 	st->uploads.disk_reserve = cfg->disk_reserve;
+	st->uploads.downloads = cfg->downloads;
 	/* On the files' own file system, a kept upload is a link, not a copy; /var/tmp rather
 	 * than /tmp, which is often memory. */
 	st->uploads.spool_dir = st->files_dir	   ? st->files_dir

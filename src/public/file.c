@@ -34,8 +34,9 @@ enum mc_err mc_pages_file(struct mc_call *c)
 		return mc_pages_error(c->site->pages, 404, c->r);
 	err = mc_store_file_by_hash(c->s, c->arg, true, hit_cb, &h);
 	if (err == MC_OK && h.found)
-		err = mc_upload_answer(c->s, c->site->files_dir, c->arg, h.mime, h.name,
-				       PUBLIC_FILE_CACHE, c->r);
+		err = mc_upload_answer(c->s, c->site->files_dir,
+				       c->site->uploads ? c->site->uploads->downloads : NULL,
+				       c->arg, h.mime, h.name, PUBLIC_FILE_CACHE, c->r);
 	else if (err == MC_OK)
 		err = MC_ERR_NOTFOUND;
 	return err == MC_ERR_NOTFOUND ? mc_pages_error(c->site->pages, 404, c->r) : err;

@@ -100,6 +100,89 @@ enum mc_err mc_store_blob_get(struct mc_store *s, const char *sha256, size_t max
 	return err;
 }
 
+/* What one piece costs a download in memory: libpq holds it as hex text, then decoded. */
+#define BLOB_PIECE (256 * 1024)
+
+static enum mc_err blob_length(struct mc_store *s, const char *sha256, int64_t *size)
+{
+	struct db_stmt *st;
+	bool row;
+	enum mc_err err;
+
+	PREPARE(s, ST_BLOB_SIZE, st);
+	bind_text(st, 1, sha256);
+	err = db_step(st, &row);
+	if (err == MC_OK && !row)
+		err = MC_ERR_NOTFOUND;
+	if (err == MC_OK)
+		*size = db_col_int64(st, 0);
+	done(st);
+	return err;
+}
+
+enum mc_err mc_store_blob_size(struct mc_store *s, const char *sha256, long long *size)
+{
+	int64_t n = 0;
+	enum mc_err err;
+
+	*size = 0;
+	if (!s->db->ops->keeps_files || !sha256)
+		return MC_ERR_INVALID;
+	err = blob_length(s, sha256, &n);
+	*size = err == MC_OK ? (long long)n : 0;
+	return err;
+}
+
+/* The piece of len bytes from offset (from 0) to fn. A piece shorter than asked means the
+ * content is not the length it said it was a moment ago. */
+static enum mc_err blob_piece(struct mc_store *s, const char *sha256, int64_t offset, int64_t len,
+			      mc_store_piece_fn fn, void *ctx)
+{
+	struct db_stmt *st;
+	const void *data;
+	size_t n = 0;
+	bool row;
+	enum mc_err err;
+
+	PREPARE(s, ST_BLOB_PIECE, st);
+	bind_text(st, 1, sha256);
+	db_bind_int64(st, 2, offset + 1);
+	db_bind_int64(st, 3, len);
+	err = db_step(st, &row);
+	if (err == MC_OK && !row)
+		err = MC_ERR_NOTFOUND;
+	if (err == MC_OK) {
+		data = db_col_blob(st, 0, &n);
+		if (!data && !db_col_null(st, 0))
+			err = MC_ERR_NOMEM;
+		else if (n != (size_t)len)
+			err = MC_ERR_CHECK;
+		else
+			err = fn(ctx, data, n);
+	}
+	done(st);
+	return err;
+}
+
+enum mc_err mc_store_blob_read(struct mc_store *s, const char *sha256, size_t max,
+			       mc_store_piece_fn fn, void *ctx)
+{
+	int64_t size = 0, at, n;
+	enum mc_err err;
+
+	if (!s->db->ops->keeps_files || !sha256)
+		return MC_ERR_INVALID;
+	if ((err = blob_length(s, sha256, &size)) != MC_OK)
+		return err;
+	if (size < 0 || (uint64_t)size > max)
+		return MC_ERR_TOOBIG;
+	for (at = 0; at < size && err == MC_OK; at += n) {
+		n = size - at < BLOB_PIECE ? size - at : BLOB_PIECE;
+		err = blob_piece(s, sha256, at, n, fn, ctx);
+	}
+	return err;
+}
+
 enum mc_err mc_store_file_hashes(struct mc_store *s, mc_store_hash_fn fn, void *ctx)
 {
 	struct db_stmt *st;

@@ -341,6 +341,9 @@ const char *const stmt_sql[ST_COUNT_][DB_DIALECTS] = {
     [ST_FILE_HASH_USED] = {"SELECT count(*) FROM (SELECT 1 AS one FROM file WHERE sha256 = ?1 "
 			   "UNION ALL SELECT 1 FROM report WHERE photo_sha256 = ?1) x"},
     [ST_BLOB_DELETE] = {"DELETE FROM blob WHERE sha256 = ?1"},
+    /* file.c: a file's content in pieces, so that no download holds all of it at once */
+    [ST_BLOB_SIZE] = {"SELECT length(data) FROM blob WHERE sha256 = ?1"},
+    [ST_BLOB_PIECE] = {"SELECT substr(data, ?2, ?3) FROM blob WHERE sha256 = ?1"},
     /* copy.c */
     [ST_DEFER_KEYS] = {"PRAGMA defer_foreign_keys = ON", "SET CONSTRAINTS ALL DEFERRED"},
     [ST_SETTING_CLEAR] = {"DELETE FROM setting"},

@@ -275,8 +275,9 @@ static const char *static_mime(const char *mime)
 	return "application/octet-stream";
 }
 
-enum mc_err mc_upload_answer(struct mc_store *s, const char *dir, const char *sha, const char *mime,
-			     const char *name, const char *cache, struct mc_response *r)
+enum mc_err mc_upload_answer(struct mc_store *s, const char *dir, struct mc_upload_spool *spool,
+			     const char *sha, const char *mime, const char *name, const char *cache,
+			     struct mc_response *r)
 {
 	char download[256], path[4096];
 	struct stat st;
@@ -298,12 +299,17 @@ enum mc_err mc_upload_answer(struct mc_store *s, const char *dir, const char *sh
 		}
 		r->fd = fd;
 		r->fd_size = (unsigned long long)st.st_size;
+	} else if (spool && s && mc_store_keeps_files(s)) {
+		/* From the database through the node's spool: bounded in memory the same way. */
+		err = mc_upload_spool_open(spool, s, sha, MC_UPLOAD_MAX, &r->fd, &r->fd_size);
 	} else {
 		err = mc_upload_load(s, dir, sha, MC_UPLOAD_MAX, &r->body);
 	}
 	if (err != MC_OK) {
 		mc_buf_reset(&r->body);
-		return err == MC_ERR_INVALID ? MC_ERR_NOTFOUND : err;
+		return err == MC_ERR_INVALID ? MC_ERR_NOTFOUND
+		       : err == MC_ERR_CHECK ? MC_ERR_DB
+					     : err;
 	}
 	/* The content's hash is its tag: the same name, the same bytes. */
 	snprintf(r->etag, sizeof(r->etag), "\"%.32s\"", sha);

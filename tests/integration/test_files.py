@@ -245,9 +245,6 @@ class Uploads(Ward):
                          "no temporary file left behind")
 
     def test_many_slow_downloads_stay_within_memory_bound(self):
-        if mc.is_pg(self.db):
-            self.skipTest("PostgreSQL keeps the files in the database: a download is read "
-                          "from it whole (left for later)")
         lan = login(self, self.port)
         big = mc.small_pdf("lon") + b"%" + os.urandom(9 * MB).hex()[:9 * MB].encode() + b"\n"
         r = self.upload(lan, self.permits[4], "lon.pdf", big)

@@ -79,7 +79,8 @@ static void test_every_statement_prepares(void **state)
 	for (int id = 0; id < ST_COUNT_; id++) {
 		assert_int_equal(stmt(f->s, (enum stmt_id)id, &st), MC_OK);
 		/* SQLite keeps no file content in the database: it has no blob table. */
-		if (id != ST_BLOB_PUT && id != ST_BLOB_GET && id != ST_BLOB_DELETE)
+		if (id != ST_BLOB_PUT && id != ST_BLOB_GET && id != ST_BLOB_DELETE &&
+		    id != ST_BLOB_SIZE && id != ST_BLOB_PIECE)
 			assert_int_equal(stmt(sq, (enum stmt_id)id, &st), MC_OK);
 	}
 	mc_store_destroy(sq);
@@ -351,13 +352,41 @@ static void test_errors(void **state)
 	mc_buf_finish(&why);
 }
 
+/* Each piece of mc_store_blob_read, appended, and how many came. */
+struct pieces {
+	struct mc_buf all;
+	int n;
+	size_t largest;
+};
+
+static enum mc_err add_piece(void *ctx, const void *data, size_t len)
+{
+	struct pieces *p = ctx;
+
+	p->n++;
+	p->largest = len > p->largest ? len : p->largest;
+	return mc_buf_add(&p->all, data, len);
+}
+
+static enum mc_err stop_piece(void *ctx, const void *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	++*(int *)ctx;
+	return MC_ERR_FULL;
+}
+
 static void test_file_content(void **state)
 {
 	struct fixture *f = *state;
 	const char *sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	const char *none = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 	size_t len = 3 * 1024 * 1024 + 7;
 	unsigned char *data = malloc(len);
+	struct pieces p = {.n = 0, .largest = 0};
 	struct mc_buf out;
+	long long size = -1;
+	int calls = 0;
 
 	assert_true(mc_store_keeps_files(f->s));
 	for (size_t i = 0; i < len; i++)
@@ -372,6 +401,21 @@ static void test_file_content(void **state)
 	mc_buf_reset(&out);
 	assert_int_equal(mc_store_blob_get(f->s, sha, len - 1, &out), MC_ERR_TOOBIG);
 	assert_int_equal(mc_store_blob_put(f->s, "not-a-hash", data, 1), MC_ERR_INVALID);
+	/* In pieces, for downloads: the same bytes, none held whole. */
+	assert_int_equal(mc_store_blob_size(f->s, sha, &size), MC_OK);
+	assert_int_equal(size, (long long)len);
+	mc_buf_init(&p.all);
+	assert_int_equal(mc_store_blob_read(f->s, sha, len, add_piece, &p), MC_OK);
+	assert_int_equal(p.all.len, len);
+	assert_memory_equal(p.all.data, data, len);
+	assert_int_equal(p.n, 13); /* 12 of 256 KiB and the 7 bytes left */
+	assert_int_equal(p.largest, 256 * 1024);
+	assert_int_equal(mc_store_blob_read(f->s, sha, len - 1, add_piece, &p), MC_ERR_TOOBIG);
+	assert_int_equal(mc_store_blob_read(f->s, sha, len, stop_piece, &calls), MC_ERR_FULL);
+	assert_int_equal(calls, 1);
+	assert_int_equal(mc_store_blob_size(f->s, none, &size), MC_ERR_NOTFOUND);
+	assert_int_equal(mc_store_blob_read(f->s, none, len, add_piece, &p), MC_ERR_NOTFOUND);
+	mc_buf_finish(&p.all);
 	mc_buf_finish(&out);
 	free(data);
 }

@@ -14,6 +14,7 @@ struct mc_pages;
 struct mc_request;
 struct mc_response;
 struct mc_store;
+struct mc_upload_spool;
 
 struct mc_staff_config {
 	struct mc_pages *pages;
@@ -21,6 +22,9 @@ struct mc_staff_config {
 				 * where the database keeps them (mc_store_keeps_files) */
 	long long upload_quota; /* bytes of uploads one ward may keep; 0: no limit */
 	long long disk_reserve; /* bytes left free where files_dir is; 0: none */
+	/* Where the database keeps files: the node's copies that downloads are sent from
+	 * (borrowed: outlives the staff side), or NULL. */
+	struct mc_upload_spool *downloads;
 };
 
 struct mc_staff;

@@ -453,6 +453,13 @@ enum mc_err mc_store_blob_put(struct mc_store *s, const char *sha256, const void
  * files. */
 enum mc_err mc_store_blob_get(struct mc_store *s, const char *sha256, size_t max,
 			      struct mc_buf *out);
+/* The length of the content stored under sha256 (*size), or as mc_store_blob_get fails. */
+enum mc_err mc_store_blob_size(struct mc_store *s, const char *sha256, long long *size);
+typedef enum mc_err (*mc_store_piece_fn)(void *ctx, const void *data, size_t len);
+/* As mc_store_blob_get, but to fn in order, in pieces of at most 256 KiB (borrowed) read by a
+ * query each, so no snapshot: check the hash. MC_ERR_CHECK: a piece short; fn's error stops. */
+enum mc_err mc_store_blob_read(struct mc_store *s, const char *sha256, size_t max,
+			       mc_store_piece_fn fn, void *ctx);
 
 struct mc_report {
 	int64_t id;

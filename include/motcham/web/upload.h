@@ -58,13 +58,44 @@ struct mc_response;
  * named it (".html", ".svg"). */
 void mc_upload_download_name(const char *name, const char *mime, char out[256]);
 
-/* Fills r with the stored file SHA256 (mc_upload_load) as a download (attachment, named by
+/* ---- downloads where the database keeps the files: a node's spool ---- */
+
+/* A directory of a node's own where the files it reads from the database (PostgreSQL) are
+ * copied, each under its SHA-256, to be sent from disk: no download holds a file in memory.
+ * Safe to use from any number of threads; another server may share the directory. */
+struct mc_upload_spool;
+
+/* Makes dir (mode 0700) when missing, and opens it as a spool of at most max bytes: past
+ * that the least recently sent files are removed, and any not sent for a day. *out owned by
+ * the caller. MC_ERR_IO when it cannot be made or opened, or is not this user's own (or
+ * others may write in it); MC_ERR_NOMEM. */
+enum mc_err mc_upload_spool_create(const char *dir, long long max, struct mc_upload_spool **out);
+/* Accepts NULL. */
+void mc_upload_spool_destroy(struct mc_upload_spool *sp);
+/* Opens the file SHA256 that s keeps (mc_store_keeps_files) for reading from sp: its copy
+ * there when it has one of the length the database has, else one read now from s in pieces
+ * (one thread reads a file, others asking for it wait for its copy), its hash checked, and
+ * only then kept in sp. *fd (owned by the caller) and *size. MC_ERR_NOTFOUND when s has no
+ * such file, MC_ERR_TOOBIG past max bytes, MC_ERR_CHECK when its content does not match its
+ * hash (said on standard error; nothing kept), MC_ERR_INVALID for a name that is not a hash,
+ * MC_ERR_IO or MC_ERR_FULL when the copy cannot be written, else the store's error. */
+enum mc_err mc_upload_spool_open(struct mc_upload_spool *sp, struct mc_store *s, const char *sha,
+				 size_t max, int *fd, unsigned long long *size);
+/* Removes sp's copy of the file SHA256 (one the database no longer has: an erased photo).
+ * Accepts NULL. */
+void mc_upload_spool_forget(struct mc_upload_spool *sp, const char *sha);
+
+/* Fills r with the stored file SHA256 as a download (attachment, named by
  * mc_upload_download_name and mc_upload_disposition), of type mime (one of MC_MIME_*, else
  * bytes), sandboxed (Content-Security-Policy: sandbox) and with this static Cache-Control
- * value. MC_ERR_NOTFOUND when there is no such file (r's body left empty); MC_ERR_IO or
- * MC_ERR_TOOBIG when it cannot be read. */
-enum mc_err mc_upload_answer(struct mc_store *s, const char *dir, const char *sha, const char *mime,
-			     const char *name, const char *cache, struct mc_response *r);
+ * value. The body is a file: dir/SHA256 beside a SQLite database, the spool's copy where s
+ * keeps files (mc_upload_spool_open; without a spool, the content is read into r's body).
+ * MC_ERR_NOTFOUND when there is no such file (r's body left empty); MC_ERR_DB when the
+ * database's copy does not match its hash (not sent); MC_ERR_IO or MC_ERR_TOOBIG when it
+ * cannot be read. */
+enum mc_err mc_upload_answer(struct mc_store *s, const char *dir, struct mc_upload_spool *spool,
+			     const char *sha, const char *mime, const char *name, const char *cache,
+			     struct mc_response *r);
 
 /* ---- an upload as it arrives: checked by content, then kept ---- */
 
@@ -103,6 +134,8 @@ struct mc_upload_limits {
 	long long ward_quota;	/* bytes one ward's files and photos may take; 0: no limit */
 	long long disk_reserve; /* bytes that must stay free where files are kept; 0: none */
 	const char *spool_dir;	/* where uploads wait while they arrive (mc_form_spool) */
+	struct mc_upload_spool *downloads; /* where the database keeps files: the node's copies,
+					    * to send downloads from (NULL: none) */
 };
 
 /* Whether a file of size bytes may be kept for ward_id: the ward stays within its quota
