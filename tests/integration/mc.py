@@ -290,6 +290,10 @@ class Server:
         self.first_line = None
         self._errfile = None
         self._drain = None
+        self._spool = None
+
+    def _own_spool(self):
+        return True
 
     def start(self):
         args = [BIN, "serve", "--db", self.db, "--port", str(self.want_port),
@@ -297,6 +301,12 @@ class Server:
         if self.base_url:
             args += ["--base-url", self.base_url]
         args += self.extra
+        # On PostgreSQL each node keeps the files it sends in a spool of its own: one for this
+        # server, gone with it, rather than the shared default under /var/tmp.
+        if is_pg(self.db) and "--spool" not in args and self._own_spool():
+            if not self._spool:  # a restarted server finds its files again
+                self._spool = tempfile.mkdtemp(prefix="motcham-test-spool-")
+            args += ["--spool", self._spool]
         self._errfile = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, cwd=SRC, env=clean_env(), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=self._errfile,
@@ -376,6 +386,9 @@ class Server:
         if self._errfile:
             self._errfile.close()
             self._errfile = None
+        if self._spool:
+            shutil.rmtree(self._spool, ignore_errors=True)
+            self._spool = None
         self.proc = None
         if not in_time or rc != 0 or SANITIZER_RE.search(err):
             raise AssertionError("server did not stop cleanly: rc=%s in_time=%s stderr=%s"
@@ -1072,6 +1085,9 @@ class ServerAs(Server):
 
     def _popen_extra(self):
         return {"user": self.user, "group": self.user, "extra_groups": []}
+
+    def _own_spool(self):
+        return False  # a directory made here would be root's, which that user may not use
 
 
 def mount(args):
