@@ -7,6 +7,7 @@
 #include "motcham/office/office.h"
 #include "motcham/office/session.h"
 #include "motcham/render/template.h"
+#include "motcham/store/kiosk.h"
 #include "motcham/store/store.h"
 #include "motcham/web/fields.h"
 #include "motcham/web/request.h"

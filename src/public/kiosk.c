@@ -8,6 +8,7 @@
  * its expiry time, which no record change announces. */
 #include <time.h>
 
+#include "motcham/store/kiosk.h"
 #include "private.h"
 
 /* The one page that runs a script: its own, from /assets/, talking only to this site. */

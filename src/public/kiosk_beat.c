@@ -10,6 +10,7 @@
 
 #include "motcham/web/fields.h"
 #include "motcham/web/form.h"
+#include "motcham/store/kiosk.h"
 #include "private.h"
 
 #define BEATS_MAX 600	 /* beats a client may send a window: 1 a second, for a whole office */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "motcham/base/buf.h"
+#include "motcham/store/kiosk.h"
 #include "motcham/store/log.h"
 #include "motcham/store/store.h"
 

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "motcham/store/kiosk.h"
 #include "motcham/store/store.h"
 
 struct fixture {
