@@ -53,7 +53,7 @@ enum mc_err tx_end(struct mc_store *s, enum mc_err err, bool owned)
 		/* The caller's transaction goes on without this write when it failed, and without
 		 * the leaves it appended: the tree's edge is read again at the next append. */
 		if (err != MC_OK)
-			s->tree.known = false;
+			s->tree.known = s->head.known = false;
 		nested = s->db->ops->nest(s->db, err == MC_OK ? NEST_KEEP : NEST_UNDO);
 		return err != MC_OK ? err : nested;
 	}
@@ -112,9 +112,9 @@ enum mc_err mc_store_audit_canonical(const struct mc_audit *a, struct mc_buf *ou
 	return err;
 }
 
-static enum mc_err audit_insert(struct mc_store *s, struct mc_audit *a)
+static enum mc_err audit_insert(struct mc_store *s, struct mc_audit *a,
+				char hash[MC_AUTH_SHA256_LEN + 1])
 {
-	char hash[MC_AUTH_SHA256_LEN + 1];
 	struct mc_buf canon;
 	struct db_stmt *st;
 	enum mc_err err;
@@ -153,17 +153,22 @@ enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *act
 	struct db_stmt *st;
 	int64_t last = 0;
 	bool row;
-	enum mc_err err;
+	enum mc_err err = MC_OK;
 
 	mc_buf_init(&after);
 	memset(prev, '0', MC_AUTH_SHA256_LEN);
 	prev[MC_AUTH_SHA256_LEN] = '\0';
-	PREPARE(s, ST_AUDIT_LAST, st);
-	if ((err = db_step(st, &row)) == MC_OK && row) {
-		last = db_col_int64(st, 0);
-		snprintf(prev, sizeof(prev), "%s", db_col_text(st, 1));
+	if (s->head.known && db_in_tx(s->db)) {
+		last = s->head.id;
+		memcpy(prev, s->head.hash, sizeof(prev));
+	} else {
+		PREPARE(s, ST_AUDIT_LAST, st);
+		if ((err = db_step(st, &row)) == MC_OK && row) {
+			last = db_col_int64(st, 0);
+			snprintf(prev, sizeof(prev), "%s", db_col_text(st, 1));
+		}
+		done(st);
 	}
-	done(st);
 	if (err == MC_OK)
 		err = snap(s, e, id, &after);
 	if (err != MC_OK)
@@ -179,8 +184,12 @@ enum mc_err audit(struct mc_store *s, enum entity e, int64_t id, const char *act
 			      .before = before && before->len ? before->data : NULL,
 			      .after = after.len ? after.data : NULL,
 			      .prev_hash = prev};
-	if ((err = audit_insert(s, &a)) == MC_OK)
+	s->head.known = false; /* until this entry is in */
+	if ((err = audit_insert(s, &a, s->head.hash)) == MC_OK) {
+		s->head.id = a.id;
+		s->head.known = true;
 		s->db->ops->changed(s->db);
+	}
 out:
 	mc_buf_finish(&after);
 	return err;

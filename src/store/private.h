@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "motcham/base/auth.h"
 #include "motcham/base/buf.h"
 #include "motcham/store/kiosk.h"
 #include "motcham/store/log.h"
@@ -474,6 +475,14 @@ struct mc_store {
 	int64_t actor_id;	       /* who the writes are made by (0: system) */
 	struct mc_buf before;	       /* the record as it was before the current write */
 	struct tree_edge tree;	       /* forgotten when a write transaction begins */
+	/* The audit trail's last entry as the current write transaction left it (audit.c):
+	 * the next entry follows it without asking the database (a round trip an entry on
+	 * PostgreSQL). Forgotten with the tree's edge; the insert trigger still checks. */
+	struct {
+		bool known;
+		int64_t id;
+		char hash[MC_AUTH_SHA256_LEN + 1];
+	} head;
 	char actor[128];
 };
 

@@ -226,7 +226,7 @@ enum mc_err mc_store_begin(struct mc_store *s)
 
 	if ((err = s->db->ops->begin(s->db, true)) == MC_OK)
 		s->depth = 1;
-	s->tree.known = false; /* others may have appended since */
+	s->tree.known = s->head.known = false; /* others may have appended since */
 	return err;
 }
 
