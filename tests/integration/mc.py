@@ -271,6 +271,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+def server_on_free_port(db, extra=(), tries=3):
+    """A started Server whose --base-url names its own port (pages link to themselves), on a
+    free port picked beforehand; tried again on another port if one was taken meanwhile."""
+    last = None
+    for _ in range(tries):
+        port = free_port()
+        srv = Server(db, port=port, base_url="http://127.0.0.1:%d" % port, extra=list(extra))
+        try:
+            return srv.start()
+        except AssertionError as e:
+            last = e
+    raise last
+
+
 SANITIZER_RE = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:|ThreadSanitizer")
 
 

@@ -123,16 +123,7 @@ class Ward(unittest.TestCase):
 
     @classmethod
     def start(cls):
-        last = None
-        for _ in range(3):
-            port = mc.free_port()
-            srv = mc.Server(cls.db, port=port, base_url="http://127.0.0.1:%d" % port,
-                            extra=["--spool", cls.spool] + list(cls.extra))
-            try:
-                return srv.start()
-            except AssertionError as e:
-                last = e
-        raise last
+        return mc.server_on_free_port(cls.db, ["--spool", cls.spool] + list(cls.extra))
 
     @classmethod
     def tearDownClass(cls):

@@ -121,16 +121,7 @@ class Ward(unittest.TestCase):
 
     @classmethod
     def start(cls, db):
-        last = None
-        for _ in range(3):
-            port = mc.free_port()
-            srv = mc.Server(db, port=port, base_url="http://127.0.0.1:%d" % port,
-                            extra=list(cls.extra))
-            try:
-                return srv.start()
-            except AssertionError as e:
-                last = e
-        raise last
+        return mc.server_on_free_port(db, cls.extra)
 
     @classmethod
     def tearDownClass(cls):
