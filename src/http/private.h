@@ -109,15 +109,23 @@ struct limits {
 	struct limit_slot slots[LIMIT_SLOTS];
 };
 
+/* The thread that accepts connections and hands them to the workers (accept.c). */
+struct acceptor {
+	pthread_t thread;
+	bool running;
+	int wake[2]; /* a byte on wake[1] ends the thread */
+};
+
 struct mc_http {
 	struct MHD_Daemon *daemon;
+	struct acceptor acceptor;
 	struct mc_site site; /* what every handler is given */
 	char *db_path;
 	char *db_read_path;	 /* the workers' (a hot standby's, or db_path) */
 	atomic_ulong writes;	 /* posts answered on the writer: caches look again */
 	pthread_key_t store_key; /* each worker's read-only connection */
 	bool key_made;
-	int listen_fd; /* ours to close until the daemon has it */
+	int listen_fd; /* the listening socket, ours to close */
 	struct asset assets[MAX_ASSETS];
 	size_t nassets;
 	bool https; /* the public base URL is https */
@@ -159,6 +167,12 @@ struct request {
 	struct job job;	       /* a row on the write connection runs as a job of the pool */
 	char path[200];	       /* for the access log; cut when longer */
 };
+
+/* accept.c: the acceptor. start makes h->listen_fd non-blocking and starts the thread that
+ * hands its connections to h->daemon, which must be running; stop ends the thread (and does
+ * nothing when it never started) and leaves the socket open. */
+enum mc_err acceptor_start(struct mc_http *h);
+void acceptor_stop(struct mc_http *h);
 
 /* assets.c: the files of assets/, loaded once at start. */
 enum mc_err assets_load(struct mc_http *h, const char *dir, struct mc_buf *errs);

@@ -77,20 +77,24 @@ static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *
 		cores = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
 	}
-	h->daemon =
-	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
-				 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
-			     0, limits_accept, h, request_on_request, h, MHD_OPTION_LISTEN_SOCKET,
-			     cfg->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
-			     MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-			     (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED, request_on_completed,
-			     h, MHD_OPTION_NOTIFY_CONNECTION, limits_notify, h, MHD_OPTION_END);
+	/* The workers do not listen: the acceptor (accept.c) hands them each connection, so
+	 * that they get even shares; MHD_USE_ITC wakes a worker for one it was handed. */
+	h->daemon = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG |
+		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
+	    0, limits_accept, h, request_on_request, h, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED, request_on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, limits_notify, h, MHD_OPTION_END);
 	if (!h->daemon) {
 		mc_buf_printf(errs, "cannot start the HTTP server");
 		return MC_ERR_IO;
 	}
-	h->listen_fd = -1; /* MHD closes it from now on */
+	if (acceptor_start(h) != MC_OK) {
+		mc_buf_printf(errs, "cannot start the thread that accepts connections");
+		return MC_ERR_IO;
+	}
 	return MC_OK;
 }
 
@@ -211,6 +215,7 @@ void mc_http_destroy(struct mc_http *h)
 	/* Office requests in flight are finished first (their connections resumed), so that the
 	 * daemon stops with nothing suspended; later ones are answered 503. */
 	pool_stop(h);
+	acceptor_stop(h); /* no new connections from here */
 	/* Worker threads exit here, and the key's destructor closes their connections. */
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
