@@ -7,9 +7,8 @@
  * one worker and 15 on the other; the busy one's requests waited for each other and the
  * tail grew. Handed in (MHD_add_connection), a connection goes to the worker its descriptor
  * names modulo the pool size, and descriptors are handed out lowest first, so the split
- * stays within one or two connections. The accept policy (limits.c) and the connection
- * limit still apply: libmicrohttpd runs them for a connection handed in as for one it
- * accepted itself. */
+ * stays within one or two connections. The limits on connections (limits.c) are counted
+ * here, before the hand-off. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,9 +18,10 @@
 
 #include "private.h"
 
-/* How long the acceptor rests when the process is out of descriptors: the clients wait in
- * the listen backlog meanwhile, instead of the thread spinning on the same error. */
-#define OUT_OF_FDS_MS 50
+/* How long the acceptor rests when the process is out of descriptors, or the server holds
+ * all the connections it may: new clients wait in the listen backlog meanwhile, as they
+ * would for a busy server, instead of the thread spinning on the same refusal. */
+#define REST_MS 20
 
 static void *acceptor_main(void *arg)
 {
@@ -40,6 +40,10 @@ static void *acceptor_main(void *arg)
 			break;
 		if (!(fds[0].revents & POLLIN))
 			continue;
+		if (limits_full(h)) {
+			poll(&fds[1], 1, REST_MS);
+			continue;
+		}
 		/* Non-blocking, as the workers' event loop needs; the listening socket is
 		 * non-blocking too, so a connection another poll wake-up already took only
 		 * returns EAGAIN. */
@@ -48,11 +52,17 @@ static void *acceptor_main(void *arg)
 		if (c < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM)
-				poll(NULL, 0, OUT_OF_FDS_MS);
+				poll(&fds[1], 1, REST_MS);
 			continue;
 		}
-		/* libmicrohttpd owns c from here, and closes it itself when it refuses it. */
-		MHD_add_connection(h->daemon, c, (const struct sockaddr *)&addr, len);
+		if (!limits_admit(h, (const struct sockaddr *)&addr)) {
+			close(c); /* the client's address holds its share */
+			continue;
+		}
+		/* libmicrohttpd owns c from here, and closes it itself when it fails. */
+		if (MHD_add_connection(h->daemon, c, (const struct sockaddr *)&addr, len) !=
+		    MHD_YES)
+			limits_release(h, (const struct sockaddr *)&addr);
 	}
 	return NULL;
 }

@@ -2,7 +2,12 @@
  * thousand connections trickling a byte every few seconds from one machine (a slow-loris)
  * fill that machine's share, not the server. The reverse proxies of --trust-proxy are not
  * counted: every client behind them shares their address. Counted by TCP peer, before any
- * byte is read (libmicrohttpd's accept policy), in a small open-addressing table. */
+ * byte is read, in a small open-addressing table; with them the connections of the whole
+ * server.
+ *
+ * A connection is counted when the acceptor takes it (accept.c), in the acceptor's thread,
+ * and let go when libmicrohttpd closes it. Counting later, when a worker starts it, would let
+ * a burst through: the acceptor hands in hundreds before a worker starts the first. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,22 +65,52 @@ static bool counted(struct mc_http *h, const struct mc_addr *a)
 	return a->family && h->per_client && !mc_addr_list_has(&h->trusted, a);
 }
 
-enum MHD_Result limits_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+bool limits_admit(struct mc_http *h, const struct sockaddr *sa)
 {
-	struct mc_http *h = cls;
 	struct mc_addr a;
-	struct limit_slot *s;
+	struct limit_slot *s = NULL;
 	bool ok;
 
-	(void)len;
 	mc_addr_of_sockaddr(sa, &a);
-	if (!counted(h, &a))
-		return MHD_YES;
 	pthread_mutex_lock(&h->limits.lock);
-	s = find(&h->limits, &a);
-	ok = s && (!s->count || s->count < h->per_client);
+	ok = h->limits.total < CONNECTIONS_MAX;
+	if (ok && counted(h, &a)) {
+		s = find(&h->limits, &a);
+		ok = s && s->count < h->per_client;
+	}
+	if (ok) {
+		h->limits.total++;
+		if (s) {
+			s->addr = a;
+			s->count++;
+		}
+	}
 	pthread_mutex_unlock(&h->limits.lock);
-	return ok ? MHD_YES : MHD_NO;
+	return ok;
+}
+
+void limits_release(struct mc_http *h, const struct sockaddr *sa)
+{
+	struct mc_addr a;
+	struct limit_slot *s;
+
+	mc_addr_of_sockaddr(sa, &a);
+	pthread_mutex_lock(&h->limits.lock);
+	if (h->limits.total)
+		h->limits.total--;
+	if (counted(h, &a) && (s = find(&h->limits, &a)) != NULL && s->count && --s->count == 0)
+		remove_at(&h->limits, (size_t)(s - h->limits.slots));
+	pthread_mutex_unlock(&h->limits.lock);
+}
+
+bool limits_full(struct mc_http *h)
+{
+	bool full;
+
+	pthread_mutex_lock(&h->limits.lock);
+	full = h->limits.total >= CONNECTIONS_MAX;
+	pthread_mutex_unlock(&h->limits.lock);
+	return full;
 }
 
 void limits_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -83,32 +118,26 @@ void limits_notify(void *cls, struct MHD_Connection *conn, void **socket_context
 {
 	struct mc_http *h = cls;
 	const union MHD_ConnectionInfo *ci;
-	struct mc_addr a, *kept = *socket_context;
-	struct limit_slot *s;
+	struct sockaddr_storage *kept = *socket_context;
 
+	/* The address is kept from start to close, so that what is let go is what was counted
+	 * whatever libmicrohttpd does with its own copy meanwhile. */
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		mc_addr_of_sockaddr(ci ? ci->client_addr : NULL, &a);
-		if (!counted(h, &a) || !(kept = malloc(sizeof(*kept))))
+		if (!ci || !ci->client_addr || !(kept = calloc(1, sizeof(*kept)))) {
+			/* Uncounted from now rather than counted for ever. */
+			limits_release(h, ci ? ci->client_addr : NULL);
 			return;
-		*kept = a;
-		pthread_mutex_lock(&h->limits.lock);
-		if ((s = find(&h->limits, &a)) != NULL) {
-			s->addr = a;
-			s->count++;
-			*socket_context = kept;
-			kept = NULL;
 		}
-		pthread_mutex_unlock(&h->limits.lock);
-		free(kept);
+		memcpy(kept, ci->client_addr,
+		       ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							      : sizeof(struct sockaddr_in));
+		*socket_context = kept;
 		return;
 	}
 	if (!kept)
 		return;
-	pthread_mutex_lock(&h->limits.lock);
-	if ((s = find(&h->limits, kept)) != NULL && s->count && --s->count == 0)
-		remove_at(&h->limits, (size_t)(s - h->limits.slots));
-	pthread_mutex_unlock(&h->limits.lock);
+	limits_release(h, (const struct sockaddr *)kept);
 	free(kept);
 	*socket_context = NULL;
 }

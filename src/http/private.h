@@ -103,9 +103,13 @@ struct limit_slot {
 	unsigned count; /* 0: the slot is free */
 };
 
+/* Open connections the server holds at most, all clients together. */
+#define CONNECTIONS_MAX 1000
+
 struct limits {
 	pthread_mutex_t lock;
 	bool made;
+	unsigned total; /* connections open, counted or not by address */
 	struct limit_slot slots[LIMIT_SLOTS];
 };
 
@@ -234,9 +238,14 @@ void client_secret_finish(struct client_secret *cs);
 enum mc_err ops_health(struct mc_call *c);
 enum mc_err ops_metrics(struct mc_call *c);
 
-/* limits.c: open connections per client address (libmicrohttpd's accept policy and
- * connection notices). */
-enum MHD_Result limits_accept(void *cls, const struct sockaddr *sa, socklen_t len);
+/* limits.c: open connections per client address and in all. admit counts a connection the
+ * acceptor has just taken, from peer address sa, and says whether it may stay (false: the
+ * server holds CONNECTIONS_MAX, or the address its share; nothing is counted then); release
+ * lets go of what admit counted; full says whether admit would refuse every address. notify
+ * is libmicrohttpd's connection callback: it releases each connection as it closes. */
+bool limits_admit(struct mc_http *h, const struct sockaddr *sa);
+void limits_release(struct mc_http *h, const struct sockaddr *sa);
+bool limits_full(struct mc_http *h);
 void limits_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		   enum MHD_ConnectionNotificationCode toe);
 

@@ -78,12 +78,15 @@ static enum mc_err start_daemon(struct mc_http *h, const struct mc_http_config *
 		threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
 	}
 	/* The workers do not listen: the acceptor (accept.c) hands them each connection, so
-	 * that they get even shares; MHD_USE_ITC wakes a worker for one it was handed. */
+	 * that they get even shares; MHD_USE_ITC wakes a worker for one it was handed. The
+	 * acceptor keeps the server to CONNECTIONS_MAX; each worker's own limit (the pool's
+	 * divided among them) is CONNECTIONS_MAX too, so that it never refuses a connection the
+	 * acceptor counted, whichever worker gets it. */
 	h->daemon = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG |
 		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
-	    0, limits_accept, h, request_on_request, h, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+	    0, NULL, NULL, request_on_request, h, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_CONNECTION_LIMIT, CONNECTIONS_MAX * threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED, request_on_completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, limits_notify, h, MHD_OPTION_END);
