@@ -1,7 +1,7 @@
 /* The supervisors' lists (/supervise/permits): the permits that need attention, with
- * filters, pages, and export as CSV or as an .xlsx workbook. Every query value is checked against a
- * closed set (list, status, date field), a calendar date or an existing ward before it reaches the
- * store, so links can be rebuilt from the checked values without escaping. */
+ * filters, pages, and export as CSV or as an .xlsx workbook. Every query value is checked
+ * against a closed set (list, status, date field), a calendar date or an existing ward before
+ * it reaches the store, so links can be rebuilt from the checked values without escaping. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
