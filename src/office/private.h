@@ -219,7 +219,8 @@ enum mc_err reports_item(struct mc_tobj *o, const struct mc_report *rep);
 
 /* supervise_home.c: the board (handler only). */
 
-/* supervise_list.c: the lists, their filters and the filter form. */
+/* supervise_list.c: the lists, their filters and the filter form; the lists as CSV and as
+ * .xlsx workbooks (render/xlsx.h). */
 struct list_def {
 	const char *name;
 	enum mc_sup_list list;
@@ -235,7 +236,7 @@ struct query {
 	bool by_end;
 	char from[MC_DATE_LEN + 1], to[MC_DATE_LEN + 1];
 	long long page;
-	bool csv;
+	bool csv, xlsx; /* format=csv, format=xlsx: the whole list as a file */
 };
 
 extern const struct list_def supervise_lists[]; /* the first: every permit */

@@ -21,6 +21,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -28,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import deploy  # noqa: E402
 
 PKG = "motcham"
+SUPERVISOR_PASSWORD = "mat-khau-giam-sat-goi"
 MARK = "/var/tmp/motcham-package-test.installed"
 STATE = "/var/lib/motcham"
 DB = STATE + "/motcham.db"
@@ -212,6 +214,9 @@ class Package(unittest.TestCase):
             f.write("tests/deploy/test_package.py installed motcham\n")
         deploy.sh(["dpkg", "-i", self.deb], timeout=300)
         self.assertEqual(status(), "install ok installed")
+        depends = deploy.sh(["dpkg-query", "-W", "-f=${Depends}", PKG]).stdout
+        print("Depends: %s" % depends)
+        self.assertIn("libxlsxwriter4", depends, "the library of the .xlsx export, from shlibs")
         for path, mode in FILES:
             with self.subTest(path=path):
                 st = os.stat(path)
@@ -259,6 +264,11 @@ class Package(unittest.TestCase):
                             BIN, "demo"], capture_output=True, text=True, timeout=300,
                            env=deploy.env({"MOTCHAM_DB": DB}), cwd="/")
         deploy.must(r)
+        r = subprocess.run(["setpriv", "--reuid=motcham", "--regid=motcham", "--init-groups",
+                            BIN, "user", "add", "--name", "giamsat", "--role", "supervisor"],
+                           input=SUPERVISOR_PASSWORD + "\n", capture_output=True, text=True,
+                           timeout=300, env=deploy.env({"MOTCHAM_DB": DB}), cwd="/")
+        deploy.must(r)
         # The service's own command line (ExecStart), on a free port instead of 8080.
         opts = shlex.split(cfg["MOTCHAM_OPTS"])
         opts[opts.index("--port") + 1] = str(deploy.free_port())
@@ -274,6 +284,18 @@ class Package(unittest.TestCase):
         self.assertEqual(c.get("/w/%s" % deploy.SLUG).status, 200)
         for f in (DB, DB + ".files") if os.path.exists(DB + ".files") else (DB,):
             self.assertEqual(pwd.getpwuid(os.stat(f).st_uid).pw_name, "motcham", f)
+        # The .xlsx export, written through a temporary file as the motcham user.
+        tmp = tempfile.gettempdir()
+        before = set(glob.glob(os.path.join(tmp, "motcham-xlsx-*")))
+        s = deploy.Client(self.srv.port)
+        self.assertEqual(deploy.sign_in(s, "giamsat", SUPERVISOR_PASSWORD).status, 303)
+        r = s.get("/supervise/permits?list=all&format=xlsx")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("Content-Type"),
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        self.assertTrue(r.body.startswith(b"PK\x03\x04"), r.body[:20])
+        self.assertEqual(set(glob.glob(os.path.join(tmp, "motcham-xlsx-*"))), before,
+                         "no temporary file left")
 
         # The logrotate rule, for real (the SIGHUP is what its postrotate asks systemd for).
         if shutil.which("logrotate"):

@@ -179,7 +179,7 @@ class Supervise(unittest.TestCase):
             self.assertEqual(urllib.parse.urlsplit(r.header("Location")).path, "/staff/login")
         staff = self.login("lan")
         for path in ("/supervise", "/supervise/permits", "/supervise/permits?format=csv",
-                     "/supervise/permits/1"):
+                     "/supervise/permits?format=xlsx", "/supervise/permits/1"):
             r = staff.get(path)
             self.assertEqual(r.status, 403, mc.describe(r))
             self.assertNotIn(b"text/csv", (r.header("Content-Type") or "").encode())
@@ -293,7 +293,7 @@ class Supervise(unittest.TestCase):
             self.assertEqual(count, len(want), q)
         for q in ("list=nope", "status=built", "ward=no-such-ward", "ward=A%20B",
                   "from=2026-02-30", "from=yesterday", "date=created",
-                  "from=%s&to=%s" % (day(5), day(1)), "format=xlsx"):
+                  "from=%s&to=%s" % (day(5), day(1)), "format=pdf"):
             r = c.get("/supervise/permits?" + q)
             self.assertEqual(r.status, 400, "%s\n%s" % (q, mc.describe(r)))
 
