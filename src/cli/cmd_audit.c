@@ -128,6 +128,7 @@ int cmd_audit(struct args *a, int argc, char **argv)
 
 	if ((rc = cli_parse(a, argc, argv, opts)) != 0 || a->help)
 		return rc;
+	cli_batch();
 	if (a->npos != 1 || (strcmp(a->pos[0], "verify") && strcmp(a->pos[0], "export")))
 		return cli_usage_error(a->cmd, "say 'verify' or 'export'%s", "");
 	if ((rc = cli_open_db(a, false, &s)) != 0)

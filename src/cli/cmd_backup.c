@@ -134,6 +134,7 @@ int cmd_backup(struct args *a, int argc, char **argv)
 
 	if ((rc = cli_parse(a, argc, argv, opts)) != 0 || a->help)
 		return rc;
+	cli_batch();
 	if (!to || a->npos)
 		return cli_usage_error(a->cmd, "give --to FILE%s", "");
 	mc_buf_init(&from);

@@ -25,6 +25,7 @@ int cmd_import(struct args *a, int argc, char **argv)
 
 	if ((rc = cli_parse(a, argc, argv, opts)) != 0 || a->help)
 		return rc;
+	cli_batch();
 	if (!a->npos)
 		return cli_usage_error(a->cmd, "no CSV file given%s", "");
 	if ((rc = cli_open_db(a, false, &s)) != 0)

@@ -3,11 +3,14 @@
 
 #include "private.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,4 +220,22 @@ int cli_check_db(const char *cmd, const char *path)
 	mc_buf_finish(&why);
 	mc_store_destroy(s);
 	return err == MC_OK && version == mc_store_schema_version() ? 0 : 1;
+}
+
+/* How far a batch job is niced: as far as the server's own office lane (src/http/pool.c), so
+ * that an import run beside the server is no more urgent than one sent through it. */
+#define BATCH_NICE 10
+
+void cli_batch(void)
+{
+	struct sched_param none = {0};
+	int now;
+
+	/* Each is a wish: a job that cannot lower itself still runs, at the priority it has.
+	 * getpriority may rightly return -1, so only errno tells a failure. */
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0)
+		setpriority(PRIO_PROCESS, 0, now + BATCH_NICE > 19 ? 19 : now + BATCH_NICE);
+	sched_setscheduler(0, SCHED_BATCH, &none);
 }

@@ -27,6 +27,14 @@ PERMITS = os.path.join(mc.SRC, "bench", "permits.py")
 REF_RE = re.compile(r"PA-[0-9A-HJKMNP-TV-Z]{8}")
 
 
+def priority(pid):
+    """(nice, scheduling policy) of a running process, from /proc/PID/stat (fields 19 and 41;
+    the command name in field 2 may hold spaces, so counted after its closing parenthesis)."""
+    with open("/proc/%d/stat" % pid) as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return int(rest[16]), int(rest[38])
+
+
 class LockHolder(threading.Thread):
     """Holds db's write lock from start() until HOLD_S seconds after it was taken; locked is
     set once it is held."""
@@ -217,6 +225,8 @@ class Busy(unittest.TestCase):
                     seen = seen + 1 if lock_held(self.db) else 0
                     time.sleep(0.1)
                 result["locked"] = seen == 2
+                # Holding the lock, it is past its start: a batch job by now.
+                result["priority"] = priority(proc.pid)
                 result["report"] = c.post_multipart(action, fields, timeout=120)
                 out, err = proc.communicate(timeout=400)
             finally:
@@ -230,6 +240,9 @@ class Busy(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertIn("%d rows, %d created" % (rows, rows), out + err)
         self.assertTrue(result["locked"], "the import was over before its lock was seen")
+        # The import gives way to the server's threads that answer scans (cli_batch): nice
+        # 10 above the test's own, SCHED_BATCH (3).
+        self.assertEqual(result["priority"], (os.nice(0) + 10, 3))
         self.assertEqual(result["report"].status, 200, mc.describe(result["report"]))
         self.assertEqual({s for s, _ in got}, {200})
         self.wait_written(len(got))
