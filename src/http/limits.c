@@ -7,7 +7,11 @@
  *
  * A connection is counted when the acceptor takes it (accept.c), in the acceptor's thread,
  * and let go when libmicrohttpd closes it. Counting later, when a worker starts it, would let
- * a burst through: the acceptor hands in hundreds before a worker starts the first. */
+ * a burst through: the acceptor hands in hundreds before a worker starts the first. One
+ * case stays counted: a connection libmicrohttpd took but could not start (its worker out of
+ * memory for the connection's pool) is closed without a notice, so its count is never let
+ * go. Each worker's own connection limit, the other such case, is set so that it never
+ * refuses (server.c). */
 #include <stdlib.h>
 #include <string.h>
 
