@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "motcham/base/buf.h"
+#include "motcham/http/http.h"
 #include "motcham/store/store.h"
 
 const char *cli_db_path(const struct args *a)
@@ -222,10 +223,6 @@ int cli_check_db(const char *cmd, const char *path)
 	return err == MC_OK && version == mc_store_schema_version() ? 0 : 1;
 }
 
-/* How far a batch job is niced: as far as the server's own office lane (src/http/pool.c), so
- * that an import run beside the server is no more urgent than one sent through it. */
-#define BATCH_NICE 10
-
 void cli_batch(void)
 {
 	struct sched_param none = {0};
@@ -236,6 +233,7 @@ void cli_batch(void)
 	errno = 0;
 	now = getpriority(PRIO_PROCESS, 0);
 	if (errno == 0)
-		setpriority(PRIO_PROCESS, 0, now + BATCH_NICE > 19 ? 19 : now + BATCH_NICE);
+		setpriority(PRIO_PROCESS, 0,
+			    now + MC_HTTP_BATCH_NICE > 19 ? 19 : now + MC_HTTP_BATCH_NICE);
 	sched_setscheduler(0, SCHED_BATCH, &none);
 }

@@ -70,10 +70,10 @@ int cli_open_db(const struct args *a, bool create, struct mc_store **s);
 /* Checks that the database at path opens read-only and has the current schema (a hot
  * standby for serve --db-read). Returns 0, or 1 after telling why. */
 int cli_check_db(const char *cmd, const char *path);
-/* Makes this process a batch job (nice 10 more, SCHED_BATCH), for the subcommands that run
- * long beside the server (import, backup, audit): on a shared machine the server's threads
- * that answer residents then come first, and an idle machine runs the job as fast. Never
- * fails: a job that cannot lower itself runs as it is. */
+/* Makes this process a batch job (MC_HTTP_BATCH_NICE nicer, SCHED_BATCH), for the subcommands that
+ * run long beside the server (import, backup, audit): on a shared machine the server's threads that
+ * answer residents then come first, and an idle machine runs the job as fast. Never fails: a job
+ * that cannot lower itself runs as it is. */
 void cli_batch(void);
 
 /* cmd_log.c: the log's keys, for the subcommands that take them. */

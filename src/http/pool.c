@@ -17,7 +17,6 @@
 #include "motcham/public/pages.h"
 #include "private.h"
 
-#define OFFICE_NICE 10 /* below the threads that answer scans */
 #define SIGNIN_NICE 15 /* below the office: a sign-in is slow on a busy server anyway */
 #define OFFICE_QUEUE_MAX 256
 #define SIGNIN_QUEUE_MAX 64 /* more is a flood: refused (503) rather than held */
@@ -233,7 +232,7 @@ enum mc_err pool_start(struct mc_http *h, unsigned office_threads, unsigned sign
 	if (pthread_create(&p->timer, NULL, timer_main, h) != 0)
 		return MC_ERR_NOMEM;
 	p->timer_made = true;
-	if ((err = lane_start(h, &p->lanes[LANE_OFFICE], office_threads, OFFICE_NICE,
+	if ((err = lane_start(h, &p->lanes[LANE_OFFICE], office_threads, MC_HTTP_BATCH_NICE,
 			      OFFICE_QUEUE_MAX)) != MC_OK)
 		return err;
 	return lane_start(h, &p->lanes[LANE_SIGNIN], signin_threads, SIGNIN_NICE, SIGNIN_QUEUE_MAX);

@@ -12,6 +12,11 @@
 #include "motcham/base/buf.h"
 #include "motcham/base/err.h"
 
+/* How far below the threads that answer residents the long jobs run: the server's office lane
+ * (its imports, edits and exports) and the batch subcommands (import, backup, audit), so that
+ * an import run beside the server is no more urgent than one sent through it. */
+#define MC_HTTP_BATCH_NICE 10
+
 struct mc_http;
 struct mc_note_keyring;
 struct mc_pages;
